@@ -1,0 +1,96 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Storage errors. Implementations wrap them with %w.
+var (
+	// ErrNotFound: no such session (or idempotency key).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value (session id, reference) already exists.
+	ErrConflict = errors.New("conflict")
+	// ErrSequenceExhausted: a daily sequence has no value left today.
+	ErrSequenceExhausted = errors.New("sequence exhausted")
+)
+
+// Store keeps sessions, their events, reference sequences, the webhook
+// outbox and idempotency keys. Each method is one transaction.
+type Store interface {
+	// CreateSession inserts a new session with its first events and outbox
+	// messages. ErrConflict if the id or (site, mode, scope, reference) exists.
+	CreateSession(ctx context.Context, s *Session, events []Event, outbox []OutboxMessage) error
+	// Session returns one session; ErrNotFound if absent.
+	Session(ctx context.Context, id string) (*Session, error)
+	// SessionsByReference returns the sessions of a mode with that reference
+	// (several sites or days may share one).
+	SessionsByReference(ctx context.Context, mode, reference string) ([]*Session, error)
+	// Sessions lists sessions, newest first.
+	Sessions(ctx context.Context, f Filter) ([]*Session, error)
+	// Events returns a session's events in the order they were written.
+	Events(ctx context.Context, sessionID string) ([]Event, error)
+	// UpdateSession reads the session, locked against concurrent updates,
+	// calls fn with a copy, and writes what fn decides (the new session,
+	// events, outbox messages) in the same transaction. If fn returns an
+	// error nothing is written and the error is returned. The session
+	// returned is the stored one after the change.
+	UpdateSession(ctx context.Context, id string, fn UpdateFunc) (*Session, error)
+	// NextSequence allocates the next value of the (site, mode, scope)
+	// sequence, starting at min; ErrSequenceExhausted past max. Values are
+	// never handed out twice, even when the caller's later work fails.
+	NextSequence(ctx context.Context, siteID, mode, scope string, min, max int64) (int64, error)
+	// ClaimIdempotencyKey records k if (SiteID, Key) is new and returns nil;
+	// otherwise it returns the existing record and writes nothing.
+	ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey) (*IdempotencyKey, error)
+	// CompleteIdempotencyKey stores the response of a claimed key.
+	CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp IdempotentResponse) error
+	// ReleaseIdempotencyKey deletes a claimed key whose request failed
+	// before anything was created, so the shop can retry it.
+	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
+	// Outbox returns a session's queued webhooks in order.
+	Outbox(ctx context.Context, sessionID string) ([]OutboxMessage, error)
+	// Ping checks the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// UpdateFunc decides a change from the current session. It must not do I/O:
+// it runs inside a database transaction.
+type UpdateFunc func(s *Session) (Change, error)
+
+// Change is what an UpdateFunc decided.
+type Change struct {
+	// Session is the new value to store; nil leaves the session as it is.
+	Session *Session
+	Events  []Event
+	Outbox  []OutboxMessage
+}
+
+// Filter selects sessions for listing.
+type Filter struct {
+	SiteID string // "" = all sites
+	Status Status // "" = all states
+	Limit  int    // <= 0 means 100
+}
+
+// IdempotencyKey is a shop's Idempotency-Key for a session creation.
+type IdempotencyKey struct {
+	SiteID string
+	Key    string
+	// RequestHash is a hash of the request body: the same key with another
+	// body is refused.
+	RequestHash string
+	CreatedAt   time.Time
+	// Response is nil while the first request is still in progress.
+	Response *IdempotentResponse
+}
+
+// IdempotentResponse is the stored answer replayed for a repeated key.
+type IdempotentResponse struct {
+	StatusCode int
+	Body       []byte
+	SessionID  string
+}
