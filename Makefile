@@ -1,0 +1,52 @@
+# payhost: see README.md. `make run` starts a development host, `make test`
+# runs every check CI runs.
+
+GO        ?= go
+BIN       := bin
+PLUGINS   := $(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/cmd)))
+DEV_CONFIG := dev/payhost.dev.yaml
+DEV_KEY   := demo_site_key_0123456789abcdef
+
+.PHONY: all build run test vet proto clean
+
+all: build
+
+## build: every binary into bin/ and bin/plugins/
+build:
+	@mkdir -p $(BIN)/plugins && chmod 0755 $(BIN) $(BIN)/plugins
+	$(GO) build -o $(BIN)/payhost ./host/cmd/payhost
+	@set -e; for p in $(PLUGINS); do \
+		echo "$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p"; \
+		$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
+	done
+	@if [ -d host/cmd/payhost-sandbox ]; then $(GO) build -o $(BIN)/payhost-sandbox ./host/cmd/payhost-sandbox; fi
+	@chmod 0755 $(BIN)/payhost $(BIN)/plugins/*
+
+## run: build, then start the host on var/payhost.db with the demo site
+run: build
+	@mkdir -p var
+	@echo
+	@echo "  payhost (development) on http://localhost:8080"
+	@echo "  demo site API key: $(DEV_KEY)   admin key: demo_admin_key_0123456789abcdef"
+	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -d @dev/cart.json http://localhost:8080/v1/eligibility"
+	@echo "  README.md, section 'Pay a test session', walks a whole payment."
+	@echo
+	$(BIN)/payhost serve --config $(DEV_CONFIG)
+
+## test: vet and race tests over every module
+test: vet
+	$(GO) test -race -count=1 ./...
+	cd sdk && $(GO) test -race -count=1 ./...
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	cd sdk && $(GO) vet ./...
+
+## proto: regenerate sdk/internal/pluginpb from sdk/proto with pinned generators
+proto:
+	bash sdk/scripts/genproto.sh
+
+clean:
+	rm -rf $(BIN)

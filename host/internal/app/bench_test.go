@@ -1,0 +1,41 @@
+package app_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// BenchmarkCreateSession measures POST /v1/sessions end to end on loopback:
+// HTTP, eligibility, reference allocation, the real offline plugin's Begin
+// over gRPC, and the SQLite transactions.
+func BenchmarkCreateSession(b *testing.B) {
+	h := startHost(b, hostOptions{})
+	body := createReq("test", 2500)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.expect(h.do("POST", "/v1/sessions", siteKey, body), http.StatusCreated)
+	}
+}
+
+// BenchmarkNotification measures a first, state-changing notification end
+// to end: HTTP, the plugin's signature verification over gRPC, the state
+// transition with its event and webhook in one transaction. Sessions and
+// their signed forms are prepared outside the timer.
+func BenchmarkNotification(b *testing.B) {
+	h := startHost(b, hostOptions{})
+	type job struct {
+		id   string
+		form form
+	}
+	jobs := make([]job, b.N)
+	for i := range jobs {
+		s := h.create("test", 2500)
+		jobs[i] = job{s.ID, h.payForms(s.ID)["paid"]}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, j := range jobs {
+		h.expect(h.do("POST", "/notify/offline/"+j.id, "", j.form.fields), http.StatusOK)
+	}
+}

@@ -1,0 +1,184 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/payhost/payhost/host/internal/config"
+	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/host/internal/pluginmgr"
+	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// catalog adapts the plugin manager to what the session service needs.
+type catalog struct{ m *pluginmgr.Manager }
+
+func (c catalog) Provider(plugin string) (payment.Provider, bool) { return c.m.Provider(plugin) }
+
+func (c catalog) Available() []eligibility.Available {
+	modes := c.m.Modes()
+	out := make([]eligibility.Available, len(modes))
+	for i, mi := range modes {
+		out[i] = eligibility.Available{Plugin: mi.Plugin, Healthy: mi.Healthy, Mode: mi.Mode}
+	}
+	return out
+}
+
+// pluginList shows the plugins to operators.
+type pluginList struct{ m *pluginmgr.Manager }
+
+func (p pluginList) PluginsJSON() any { return p.m.Plugins() }
+
+// auth checks API keys in constant time against every key.
+type auth struct {
+	sites map[string]string // key -> site id
+	admin string
+}
+
+func newAuth(cfg *config.Config) *auth {
+	a := &auth{sites: map[string]string{}, admin: cfg.Admin.APIKey.Value()}
+	for _, s := range cfg.Sites {
+		a.sites[s.APIKey.Value()] = s.ID
+	}
+	return a
+}
+
+func (a *auth) SiteForKey(key string) (string, bool) {
+	found := ""
+	for k, site := range a.sites {
+		if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
+			found = site
+		}
+	}
+	return found, found != ""
+}
+
+func (a *auth) IsAdminKey(key string) bool {
+	return subtle.ConstantTimeCompare([]byte(a.admin), []byte(key)) == 1
+}
+
+// buildSites turns the configuration's sites into the service's, checking
+// every enabled mode against the plugin that offers it: the mode must exist,
+// its keys must be in the plugin's schema, defaults are applied, and the
+// plugin's ValidateConfig must find no problem. Every problem is reported,
+// naming site, mode and key.
+func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager) ([]session.Site, error) {
+	offered := map[string]pluginmgr.ModeInfo{}
+	for _, mi := range mgr.Modes() {
+		offered[mi.Mode.ID] = mi
+	}
+	var problems []string
+	sites := make([]session.Site, 0, len(cfg.Sites))
+	for _, sc := range cfg.Sites {
+		site := session.Site{
+			ID:               sc.ID,
+			TestMode:         sc.TestMode,
+			CartTypes:        sc.CartTypes,
+			SessionLifetime:  sc.SessionLifetime,
+			DeferredLifetime: sc.DeferredLifetime,
+			WebhookSecret:    sc.Webhook.Secret.Value(),
+			Modes:            map[string]session.SiteMode{},
+		}
+		for _, id := range sortedKeys(sc.Modes) {
+			mc := sc.Modes[id]
+			where := fmt.Sprintf("site %s, mode %s", sc.ID, id)
+			mi, ok := offered[id]
+			if !ok {
+				if mc.Enabled {
+					problems = append(problems, fmt.Sprintf("%s: no loaded plugin offers this mode%s", where, refusedHint(mgr)))
+				}
+				continue
+			}
+			conf, schemaProblems := applySchema(mi.Mode, mc.Config)
+			for _, p := range schemaProblems {
+				problems = append(problems, where+": "+p)
+			}
+			if mc.Enabled && len(schemaProblems) == 0 {
+				problems = append(problems, validate(ctx, mgr, mi, where, conf, sc.TestMode)...)
+			}
+			site.Modes[id] = session.SiteMode{
+				Enabled: mc.Enabled,
+				Order:   mc.Order,
+				Eligibility: eligibility.SiteMode{
+					MinAmount:         mc.Eligibility.MinAmount,
+					MaxAmount:         mc.Eligibility.MaxAmount,
+					Currencies:        mc.Eligibility.Currencies,
+					Countries:         mc.Eligibility.Countries,
+					ExcludedCountries: mc.Eligibility.ExcludedCountries,
+				},
+				Config: conf,
+			}
+		}
+		sites = append(sites, site)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("invalid mode configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return sites, nil
+}
+
+// applySchema checks keys against the mode's schema and fills defaults.
+func applySchema(m payment.Mode, given map[string]string) (payment.Config, []string) {
+	known := map[string]payment.ConfigField{}
+	for _, f := range m.ConfigSchema {
+		known[f.Key] = f
+	}
+	var problems []string
+	conf := payment.Config{}
+	for _, k := range sortedKeys(given) {
+		if _, ok := known[k]; !ok {
+			problems = append(problems, fmt.Sprintf("config.%s: unknown key (the mode accepts: %s)", k, strings.Join(sortedKeys(known), ", ")))
+			continue
+		}
+		conf[k] = given[k]
+	}
+	for _, f := range m.ConfigSchema {
+		if _, ok := conf[f.Key]; !ok && f.Default != "" {
+			conf[f.Key] = f.Default
+		}
+	}
+	return conf, problems
+}
+
+func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) []string {
+	p, ok := mgr.Provider(mi.Plugin)
+	if !ok {
+		return []string{where + ": plugin " + mi.Plugin + " is not running"}
+	}
+	resp, err := p.ValidateConfig(ctx, payment.ValidateConfigRequest{Mode: mi.Mode.ID, Config: conf, TestMode: testMode})
+	if err != nil {
+		return []string{fmt.Sprintf("%s: plugin %s could not validate the configuration: %v", where, mi.Plugin, err)}
+	}
+	out := make([]string, 0, len(resp.Problems))
+	for _, pr := range resp.Problems {
+		out = append(out, fmt.Sprintf("%s: config.%s: %s", where, pr.Key, pr.Message))
+	}
+	return out
+}
+
+// refusedHint explains a missing mode by the plugins that did not load.
+func refusedHint(mgr *pluginmgr.Manager) string {
+	var parts []string
+	for _, p := range mgr.Plugins() {
+		if p.Err != "" {
+			parts = append(parts, fmt.Sprintf("plugin %s: %s", p.Name, p.Err))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, "; ") + ")"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

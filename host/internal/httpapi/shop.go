@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/host/internal/session"
+)
+
+type siteHandler func(w http.ResponseWriter, r *http.Request, siteID string)
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
+}
+
+// shop authenticates a site API key; the site it names scopes everything the
+// handler does.
+func (s *Server) shop(h siteHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key, ok := bearer(r)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="payhost"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "an Authorization: Bearer <site API key> header is required")
+			return
+		}
+		site, ok := s.auth.SiteForKey(key)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="payhost", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "the API key is not valid")
+			return
+		}
+		h(w, r, site)
+	}
+}
+
+func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key, ok := bearer(r)
+		if !ok || !s.auth.IsAdminKey(key) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="payhost-admin"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "an Authorization: Bearer <admin key> header is required")
+			return
+		}
+		h(w, r)
+	}
+}
+
+type eligibilityRequest struct {
+	Cart    session.CartInput `json:"cart"`
+	Explain bool              `json:"explain"`
+}
+
+type modeOffer struct {
+	ID          string `json:"id"`
+	Plugin      string `json:"plugin"`
+	Label       string `json:"label"`
+	Description string `json:"description"`
+	Kind        string `json:"kind"`
+	LogoURL     string `json:"logo_url"`
+}
+
+type modeRefusal struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+type eligibilityResponse struct {
+	Modes   []modeOffer   `json:"modes"`
+	Refused []modeRefusal `json:"refused,omitempty"`
+}
+
+func (s *Server) handleEligibility(w http.ResponseWriter, r *http.Request, siteID string) {
+	var req eligibilityRequest
+	if !s.decodeJSON(w, r, &req) {
+		return
+	}
+	res, err := s.svc.Eligibility(r.Context(), siteID, req.Cart)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := eligibilityResponse{Modes: make([]modeOffer, 0, len(res.Offers))}
+	for _, o := range res.Offers {
+		out.Modes = append(out.Modes, offerJSON(o))
+	}
+	if req.Explain {
+		out.Refused = make([]modeRefusal, 0, len(res.Refused))
+		for _, rf := range res.Refused {
+			out.Refused = append(out.Refused, modeRefusal{ID: rf.ID, Reason: string(rf.Reason)})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func offerJSON(o eligibility.Offer) modeOffer {
+	return modeOffer{ID: o.ID, Plugin: o.Plugin, Label: o.Label, Description: o.Description, Kind: string(o.Kind), LogoURL: o.LogoURL}
+}
+
+const maxIdempotencyKey = 255
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, siteID string) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var req session.CreateRequest
+	if !s.decodeJSON(w, r, &req) {
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		sess, err := s.svc.Create(r.Context(), siteID, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, s.svc.View(sess))
+		return
+	}
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		writeError(w, http.StatusBadRequest, "invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+		return
+	}
+	sum := sha256.Sum256(raw)
+	body, replayed, err := s.svc.CreateIdempotent(r.Context(), siteID, key, hex.EncodeToString(sum[:]), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(append(bytes.TrimRight(body, "\n"), '\n'))
+}
+
+func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, siteID string) {
+	sess, events, err := s.svc.Get(r.Context(), siteID, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events))
+}

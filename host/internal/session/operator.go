@@ -1,0 +1,62 @@
+package session
+
+import (
+	"context"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// Get returns a session and its events. siteID restricts the lookup to one
+// site ("" for operators): another site's session is ErrNotFound, so a key
+// never learns that it exists.
+func (s *Service) Get(ctx context.Context, siteID, id string) (*Session, []Event, error) {
+	sess, err := s.store.Session(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if siteID != "" && sess.SiteID != siteID {
+		return nil, nil, ErrNotFound
+	}
+	events, err := s.store.Events(ctx, id)
+	if err != nil {
+		return nil, nil, wrapErr(CodeInternal, err, "reading events failed")
+	}
+	return sess, events, nil
+}
+
+// List lists sessions for operators.
+func (s *Service) List(ctx context.Context, f Filter) ([]*Session, error) {
+	if f.Status != "" && !f.Status.Known() {
+		return nil, errorf(CodeInvalidRequest, "status %q is not a session state", f.Status)
+	}
+	if f.SiteID != "" {
+		if _, ok := s.sites[f.SiteID]; !ok {
+			return nil, errorf(CodeInvalidRequest, "site %q does not exist", f.SiteID)
+		}
+	}
+	return s.store.Sessions(ctx, f)
+}
+
+// Confirm records that an operator received a deferred payment (cheque,
+// transfer): pending → paid. Confirming twice is a no-op; any other state or
+// kind is CodeInvalidState.
+func (s *Service) Confirm(ctx context.Context, id string) (*Session, error) {
+	var stateErr error
+	after, err := s.store.UpdateSession(ctx, id, func(cur *Session) (Change, error) {
+		if cur.Kind != payment.KindDeferred {
+			return Change{}, errorf(CodeInvalidState, "session %s is in mode %s, which is not confirmed by an operator", cur.ID, cur.Mode)
+		}
+		ch, err := s.transition(cur, SourceOperator, StatusPaid, eventInfo{})
+		if err == nil && len(ch.Events) == 1 && ch.Events[0].Result == ResultRejected {
+			stateErr = errorf(CodeInvalidState, "session %s is %s and cannot be confirmed", cur.ID, ch.Events[0].From)
+		}
+		return ch, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stateErr != nil {
+		return after, stateErr
+	}
+	return after, nil
+}

@@ -1,0 +1,189 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// Catalog is what the service needs from the plugin manager.
+type Catalog interface {
+	// Provider returns the plugin's provider; its calls carry deadlines and
+	// fail fast with payment.CodePluginUnavailable while the plugin is down.
+	Provider(plugin string) (payment.Provider, bool)
+	// Available lists every mode of every loaded plugin with its health.
+	Available() []eligibility.Available
+}
+
+// Options configures a Service.
+type Options struct {
+	Store   Store
+	Catalog Catalog
+	Sites   []Site
+	// PublicURL is the host's external base URL, without trailing slash.
+	PublicURL string
+	Logger    hclog.Logger
+	// Now and Random are injectable for tests; defaults are time.Now and
+	// crypto/rand.
+	Now    func() time.Time
+	Random io.Reader
+}
+
+// Service orchestrates sessions: eligibility, creation through the plugin's
+// Begin, returns, notifications and operator actions, every state change
+// going through Decide and one store transaction.
+type Service struct {
+	store     Store
+	catalog   Catalog
+	sites     map[string]*Site
+	publicURL string
+	log       hclog.Logger
+	now       func() time.Time
+	random    io.Reader
+}
+
+// NewService returns a service; it does no I/O.
+func NewService(o Options) *Service {
+	s := &Service{
+		store:     o.Store,
+		catalog:   o.Catalog,
+		sites:     make(map[string]*Site, len(o.Sites)),
+		publicURL: strings.TrimRight(o.PublicURL, "/"),
+		log:       o.Logger,
+		now:       o.Now,
+		random:    o.Random,
+	}
+	for i := range o.Sites {
+		s.sites[o.Sites[i].ID] = &o.Sites[i]
+	}
+	if s.log == nil {
+		s.log = hclog.NewNullLogger()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.random == nil {
+		s.random = rand.Reader
+	}
+	return s
+}
+
+// Site returns a site's configuration.
+func (s *Service) Site(id string) (*Site, bool) {
+	site, ok := s.sites[id]
+	return site, ok
+}
+
+// Ping checks storage.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newID returns prefix + 160 random bits in lowercase base32.
+func (s *Service) newID(prefix string) (string, error) {
+	b := make([]byte, 20)
+	if _, err := io.ReadFull(s.random, b); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return prefix + idEncoding.EncodeToString(b), nil
+}
+
+// mode finds a mode among the loaded plugins.
+func (s *Service) mode(id string) (eligibility.Available, bool) {
+	for _, a := range s.catalog.Available() {
+		if a.Mode.ID == id {
+			return a, true
+		}
+	}
+	return eligibility.Available{}, false
+}
+
+func (s *Service) provider(plugin string) (payment.Provider, error) {
+	p, ok := s.catalog.Provider(plugin)
+	if !ok {
+		return nil, errorf(CodePluginUnavailable, "plugin %s is not loaded", plugin)
+	}
+	return p, nil
+}
+
+// urls are the host endpoints for a session.
+func (s *Service) urls(sess *Session) payment.URLs {
+	ret := s.publicURL + "/return/" + sess.ID
+	return payment.URLs{
+		Pay:          s.publicURL + "/pay/" + sess.ID,
+		Return:       ret,
+		Cancel:       ret + "?cancel=1",
+		Notify:       s.publicURL + "/notify/" + sess.Plugin + "/" + sess.ID,
+		NotifyStatic: s.publicURL + "/notify/" + sess.Plugin,
+	}
+}
+
+// paymentSession is the session as a plugin sees it.
+func (s *Service) paymentSession(sess *Session, site *Site) payment.Session {
+	lines := make([]payment.Line, len(sess.Cart.Lines))
+	for i, l := range sess.Cart.Lines {
+		lines[i] = payment.Line{SKU: l.SKU, Label: l.Label, Quantity: l.Quantity, UnitAmount: l.UnitAmount, TaxRate: l.TaxRate}
+	}
+	return payment.Session{
+		ID:                    sess.ID,
+		SiteID:                sess.SiteID,
+		Mode:                  sess.Mode,
+		Reference:             sess.Reference,
+		OrderRef:              sess.OrderRef,
+		Amount:                sess.Amount,
+		Currency:              sess.Currency,
+		Country:               sess.Country,
+		Customer:              sess.Customer,
+		Lines:                 lines,
+		Status:                payment.Status(sess.Status),
+		CreatedAt:             sess.CreatedAt,
+		TestMode:              site.TestMode,
+		ProviderTransactionID: sess.ProviderTransactionID,
+		ProviderData:          sess.ProviderData,
+		URLs:                  s.urls(sess),
+	}
+}
+
+// pluginError turns an error from a plugin call into a service error; the
+// plugin's message is kept for operators, its code decides the class.
+func pluginError(plugin string, err error) *Error {
+	code := payment.ErrorCode(err)
+	switch code {
+	case payment.CodePluginUnavailable:
+		return wrapErr(CodePluginUnavailable, err, "plugin %s is unavailable, retry later", plugin)
+	case payment.CodeTimeout:
+		return wrapErr(CodePluginUnavailable, err, "plugin %s did not answer in time, retry later", plugin)
+	case payment.CodeProviderUnavailable:
+		return wrapErr(CodeProviderUnavailable, err, "the payment provider could not be reached, retry later")
+	case payment.CodeProviderRejected:
+		return wrapErr(CodeProviderRejected, err, "the payment provider refused the request")
+	case payment.CodeInvalidSignature:
+		return wrapErr(CodeInvalidSignature, err, "signature verification failed")
+	case payment.CodeUnsupported:
+		return wrapErr(CodeUnsupported, err, "the mode does not support this operation")
+	case payment.CodeInvalidRequest:
+		return wrapErr(CodeInvalidRequest, err, "the plugin refused the request")
+	}
+	return wrapErr(CodePluginError, err, "plugin %s failed", plugin)
+}
+
+// settled reports whether a plugin error leaves the state at the provider
+// known: only then may a session be marked failed.
+func settled(err error) bool {
+	switch payment.ErrorCode(err) {
+	case payment.CodeProviderRejected, payment.CodeInvalidRequest, payment.CodeInvalidConfig:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,100 @@
+package session
+
+import (
+	"time"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// View is a session as the shop API and webhooks show it.
+type View struct {
+	ID                    string                `json:"id"`
+	Site                  string                `json:"site"`
+	Status                Status                `json:"status"`
+	Mode                  string                `json:"mode"`
+	Plugin                string                `json:"plugin"`
+	Kind                  payment.Kind          `json:"kind"`
+	Amount                int64                 `json:"amount"`
+	Currency              string                `json:"currency"`
+	OrderRef              string                `json:"order_ref"`
+	Reference             string                `json:"reference"`
+	RedirectURL           string                `json:"redirect_url"`
+	Instructions          *payment.Instructions `json:"instructions"`
+	ProviderTransactionID string                `json:"provider_transaction_id,omitempty"`
+	Cart                  Cart                  `json:"cart"`
+	Customer              CustomerView          `json:"customer"`
+	ReturnURL             string                `json:"return_url"`
+	CancelURL             string                `json:"cancel_url"`
+	CreatedAt             time.Time             `json:"created_at"`
+	UpdatedAt             time.Time             `json:"updated_at"`
+	ExpiresAt             time.Time             `json:"expires_at"`
+	Events                []EventView           `json:"events,omitempty"`
+}
+
+// CustomerView is the customer with JSON names.
+type CustomerView struct {
+	Email  string `json:"email,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Locale string `json:"locale,omitempty"`
+}
+
+// EventView is an event as the API shows it.
+type EventView struct {
+	Time                  time.Time         `json:"time"`
+	Source                Source            `json:"source"`
+	Result                Result            `json:"result"`
+	From                  Status            `json:"from,omitempty"`
+	To                    Status            `json:"to,omitempty"`
+	Reason                string            `json:"reason,omitempty"`
+	ProviderTransactionID string            `json:"provider_transaction_id,omitempty"`
+	ProviderCode          string            `json:"provider_code,omitempty"`
+	ProviderMessage       string            `json:"provider_message,omitempty"`
+	AuthorizationCode     string            `json:"authorization_code,omitempty"`
+	Payload               map[string]string `json:"payload,omitempty"`
+}
+
+// View returns the API representation of a session.
+func (s *Service) View(sess *Session) View {
+	v := View{
+		ID:                    sess.ID,
+		Site:                  sess.SiteID,
+		Status:                sess.Status,
+		Mode:                  sess.Mode,
+		Plugin:                sess.Plugin,
+		Kind:                  sess.Kind,
+		Amount:                sess.Amount,
+		Currency:              sess.Currency,
+		OrderRef:              sess.OrderRef,
+		Reference:             sess.Reference,
+		RedirectURL:           s.publicURL + "/pay/" + sess.ID,
+		ProviderTransactionID: sess.ProviderTransactionID,
+		Cart:                  sess.Cart,
+		Customer:              CustomerView(sess.Customer),
+		ReturnURL:             sess.ReturnURL,
+		CancelURL:             sess.CancelURL,
+		CreatedAt:             sess.CreatedAt,
+		UpdatedAt:             sess.UpdatedAt,
+		ExpiresAt:             sess.ExpiresAt,
+	}
+	if sess.Action != nil {
+		v.Instructions = sess.Action.Instructions
+	}
+	if v.Cart.Lines == nil {
+		v.Cart.Lines = []Line{}
+	}
+	return v
+}
+
+// ViewWithEvents adds the timeline to a session's view.
+func (s *Service) ViewWithEvents(sess *Session, events []Event) View {
+	v := s.View(sess)
+	v.Events = make([]EventView, len(events))
+	for i, e := range events {
+		v.Events[i] = EventView{
+			Time: e.Time, Source: e.Source, Result: e.Result, From: e.From, To: e.To, Reason: e.Reason,
+			ProviderTransactionID: e.ProviderTransactionID, ProviderCode: e.ProviderCode,
+			ProviderMessage: e.ProviderMessage, AuthorizationCode: e.AuthorizationCode, Payload: e.Payload,
+		}
+	}
+	return v
+}
