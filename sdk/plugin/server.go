@@ -1,0 +1,140 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/payhost/payhost/sdk/internal/pluginpb"
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// server adapts a payment.Provider to the generated gRPC service. A panic in
+// the provider becomes an internal error for that one call instead of
+// killing the plugin process and every call in flight with it.
+type server struct {
+	pluginpb.UnimplementedProviderServer
+	impl payment.Provider
+	log  hclog.Logger
+}
+
+func guard[T any](ctx context.Context, log hclog.Logger, call func(context.Context) (T, error)) (out T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("panic in provider call", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = toStatus(payment.Errorf(payment.CodeInternal, "the plugin failed while handling the call"))
+		}
+	}()
+	out, err = call(ctx)
+	if err != nil {
+		err = toStatus(err)
+	}
+	return out, err
+}
+
+func (s *server) Describe(ctx context.Context, _ *pluginpb.DescribeRequest) (*pluginpb.DescribeResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.DescribeResponse, error) {
+		resp, err := s.impl.Describe(ctx, payment.DescribeRequest{})
+		if err != nil {
+			return nil, err
+		}
+		return describeToPB(resp), nil
+	})
+}
+
+func (s *server) ValidateConfig(ctx context.Context, req *pluginpb.ValidateConfigRequest) (*pluginpb.ValidateConfigResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.ValidateConfigResponse, error) {
+		resp, err := s.impl.ValidateConfig(ctx, payment.ValidateConfigRequest{Mode: req.GetMode(), Config: configFromPB(req.GetConfig()), TestMode: req.GetTestMode()})
+		if err != nil {
+			return nil, err
+		}
+		out := &pluginpb.ValidateConfigResponse{}
+		for _, p := range resp.Problems {
+			out.Problems = append(out.Problems, &pluginpb.ConfigProblem{Key: p.Key, Message: p.Message})
+		}
+		return out, nil
+	})
+}
+
+func (s *server) Begin(ctx context.Context, req *pluginpb.BeginRequest) (*pluginpb.BeginResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.BeginResponse, error) {
+		resp, err := s.impl.Begin(ctx, payment.BeginRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig())})
+		if err != nil {
+			return nil, err
+		}
+		return beginToPB(resp), nil
+	})
+}
+
+func (s *server) IdentifyCallback(ctx context.Context, req *pluginpb.IdentifyCallbackRequest) (*pluginpb.IdentifyCallbackResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.IdentifyCallbackResponse, error) {
+		resp, err := s.impl.IdentifyCallback(ctx, payment.IdentifyCallbackRequest{Request: httpRequestFromPB(req.GetRequest())})
+		if err != nil {
+			return nil, err
+		}
+		return &pluginpb.IdentifyCallbackResponse{SessionId: resp.SessionID, Reference: resp.Reference}, nil
+	})
+}
+
+func (s *server) HandleReturn(ctx context.Context, req *pluginpb.CallbackRequest) (*pluginpb.CallbackResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.CallbackResponse, error) {
+		resp, err := s.impl.HandleReturn(ctx, callbackFromPBReq(req))
+		if err != nil {
+			return nil, err
+		}
+		return callbackToPBResp(resp), nil
+	})
+}
+
+func (s *server) HandleNotification(ctx context.Context, req *pluginpb.CallbackRequest) (*pluginpb.CallbackResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.CallbackResponse, error) {
+		resp, err := s.impl.HandleNotification(ctx, callbackFromPBReq(req))
+		if err != nil {
+			return nil, err
+		}
+		return callbackToPBResp(resp), nil
+	})
+}
+
+func (s *server) Refund(ctx context.Context, req *pluginpb.RefundRequest) (*pluginpb.OperationResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
+		resp, err := s.impl.Refund(ctx, payment.RefundRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		if err != nil {
+			return nil, err
+		}
+		return operationToPB(resp), nil
+	})
+}
+
+func (s *server) Capture(ctx context.Context, req *pluginpb.CaptureRequest) (*pluginpb.OperationResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
+		resp, err := s.impl.Capture(ctx, payment.CaptureRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		if err != nil {
+			return nil, err
+		}
+		return operationToPB(resp), nil
+	})
+}
+
+func (s *server) Cancel(ctx context.Context, req *pluginpb.CancelRequest) (*pluginpb.OperationResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
+		resp, err := s.impl.Cancel(ctx, payment.CancelRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId()})
+		if err != nil {
+			return nil, err
+		}
+		return operationToPB(resp), nil
+	})
+}
+
+func (s *server) Query(ctx context.Context, req *pluginpb.QueryRequest) (*pluginpb.QueryResponse, error) {
+	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.QueryResponse, error) {
+		resp, err := s.impl.Query(ctx, payment.QueryRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig())})
+		if err != nil {
+			return nil, err
+		}
+		o := resp.Outcome
+		return &pluginpb.QueryResponse{Outcome: outcomeToPB(&o)}, nil
+	})
+}
