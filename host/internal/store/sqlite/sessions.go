@@ -1,0 +1,288 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+const sessionColumns = `id, site_id, mode, plugin, kind, status, amount, currency, country, cart_type,
+	order_ref, reference, reference_scope, cart, customer, return_url, cancel_url, action,
+	provider_transaction_id, provider_data, created_at, updated_at, expires_at, version`
+
+// nanos stores a time as Unix nanoseconds, and the zero time as NULL.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}
+
+func marshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func sessionArgs(s *session.Session) ([]any, error) {
+	cart, err := marshal(s.Cart)
+	if err != nil {
+		return nil, err
+	}
+	customer, err := marshal(s.Customer)
+	if err != nil {
+		return nil, err
+	}
+	var action any
+	if s.Action != nil {
+		a, err := marshal(s.Action)
+		if err != nil {
+			return nil, err
+		}
+		action = a
+	}
+	pd, err := marshal(s.ProviderData)
+	if err != nil {
+		return nil, err
+	}
+	return []any{s.ID, s.SiteID, s.Mode, s.Plugin, string(s.Kind), string(s.Status), s.Amount, s.Currency, s.Country,
+		s.CartType, s.OrderRef, s.Reference, s.ReferenceScope, cart, customer, s.ReturnURL, s.CancelURL, action,
+		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version}, nil
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanSession(row scanner) (*session.Session, error) {
+	var (
+		s                  session.Session
+		kind, status       string
+		cart, customer, pd string
+		action             sql.NullString
+		created            int64
+		updated, expires   sql.NullInt64
+	)
+	err := row.Scan(&s.ID, &s.SiteID, &s.Mode, &s.Plugin, &kind, &status, &s.Amount, &s.Currency, &s.Country,
+		&s.CartType, &s.OrderRef, &s.Reference, &s.ReferenceScope, &cart, &customer, &s.ReturnURL, &s.CancelURL, &action,
+		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version)
+	if err != nil {
+		return nil, err
+	}
+	s.Kind, s.Status = payment.Kind(kind), session.Status(status)
+	s.CreatedAt, s.UpdatedAt, s.ExpiresAt = time.Unix(0, created).UTC(), fromNanos(updated), fromNanos(expires)
+	if err := json.Unmarshal([]byte(cart), &s.Cart); err != nil {
+		return nil, fmt.Errorf("session %s: cart: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(customer), &s.Customer); err != nil {
+		return nil, fmt.Errorf("session %s: customer: %w", s.ID, err)
+	}
+	if err := json.Unmarshal([]byte(pd), &s.ProviderData); err != nil {
+		return nil, fmt.Errorf("session %s: provider data: %w", s.ID, err)
+	}
+	if action.Valid {
+		s.Action = new(session.Action)
+		if err := json.Unmarshal([]byte(action.String), s.Action); err != nil {
+			return nil, fmt.Errorf("session %s: action: %w", s.ID, err)
+		}
+	}
+	return &s, nil
+}
+
+// CreateSession implements session.Store.
+func (db *DB) CreateSession(ctx context.Context, s *session.Session, events []session.Event, outbox []session.OutboxMessage) error {
+	args, err := sessionArgs(s)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
+		if isUnique(err) {
+			return fmt.Errorf("session %s or its reference %q: %w", s.ID, s.Reference, session.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("inserting session: %w", err)
+		}
+		return writeChange(ctx, tx, s.ID, events, outbox)
+	})
+}
+
+func writeChange(ctx context.Context, tx *sql.Tx, id string, events []session.Event, outbox []session.OutboxMessage) error {
+	for _, e := range events {
+		payload, err := marshal(e.Payload)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (session_id, time, source, result, from_status, to_status, reason,
+			provider_transaction_id, provider_code, provider_message, authorization_code, payload) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+			id, e.Time.UnixNano(), string(e.Source), string(e.Result), string(e.From), string(e.To), e.Reason,
+			e.ProviderTransactionID, e.ProviderCode, e.ProviderMessage, e.AuthorizationCode, payload); err != nil {
+			return fmt.Errorf("inserting event: %w", err)
+		}
+	}
+	for _, m := range outbox {
+		// A repeated EventID (same session and status) is already queued.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, session_id, site_id, status, payload, created_at, next_attempt_at)
+			VALUES (?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING`,
+			m.EventID, id, m.SiteID, string(m.Status), m.Payload, m.CreatedAt.UnixNano(), m.CreatedAt.UnixNano()); err != nil {
+			return fmt.Errorf("queueing webhook: %w", err)
+		}
+	}
+	return nil
+}
+
+// Session implements session.Store.
+func (db *DB) Session(ctx context.Context, id string) (*session.Session, error) {
+	s, err := scanSession(db.read.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("session %s: %w", id, session.ErrNotFound)
+	}
+	return s, err
+}
+
+func (db *DB) querySessions(ctx context.Context, q string, args ...any) ([]*session.Session, error) {
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*session.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// SessionsByReference implements session.Store.
+func (db *DB) SessionsByReference(ctx context.Context, mode, reference string) ([]*session.Session, error) {
+	return db.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE mode = ? AND reference = ? ORDER BY created_at DESC, id`, mode, reference)
+}
+
+// Sessions implements session.Store.
+func (db *DB) Sessions(ctx context.Context, f session.Filter) ([]*session.Session, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	return db.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions
+		WHERE (? = '' OR site_id = ?) AND (? = '' OR status = ?)
+		ORDER BY created_at DESC, id DESC LIMIT ?`, f.SiteID, f.SiteID, string(f.Status), string(f.Status), limit)
+}
+
+// Events implements session.Store.
+func (db *DB) Events(ctx context.Context, sessionID string) ([]session.Event, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, session_id, time, source, result, from_status, to_status, reason,
+		provider_transaction_id, provider_code, provider_message, authorization_code, payload FROM events WHERE session_id = ? ORDER BY id`, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []session.Event
+	for rows.Next() {
+		var (
+			e                        session.Event
+			t                        int64
+			source, result, from, to string
+			payload                  string
+		)
+		if err := rows.Scan(&e.ID, &e.SessionID, &t, &source, &result, &from, &to, &e.Reason,
+			&e.ProviderTransactionID, &e.ProviderCode, &e.ProviderMessage, &e.AuthorizationCode, &payload); err != nil {
+			return nil, err
+		}
+		e.Time = time.Unix(0, t).UTC()
+		e.Source, e.Result, e.From, e.To = session.Source(source), session.Result(result), session.Status(from), session.Status(to)
+		if err := json.Unmarshal([]byte(payload), &e.Payload); err != nil {
+			return nil, fmt.Errorf("event %d payload: %w", e.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSession implements session.Store. The write connection's BEGIN
+// IMMEDIATE takes SQLite's write lock before the read, so concurrent
+// updates of a session run one after the other on fresh data.
+func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFunc) (*session.Session, error) {
+	var out *session.Session
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("session %s: %w", id, session.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		version := cur.Version
+		change, err := fn(cur)
+		if err != nil {
+			return err
+		}
+		out = cur
+		if change.Session != nil {
+			next := *change.Session
+			next.ID, next.Version = id, version+1
+			args, err := sessionArgs(&next)
+			if err != nil {
+				return err
+			}
+			// id stays the key; every other column is rewritten.
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET (`+sessionColumns+`) = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?`,
+				append(args, id)...); err != nil {
+				if isUnique(err) {
+					return fmt.Errorf("session %s reference %q: %w", id, next.Reference, session.ErrConflict)
+				}
+				return fmt.Errorf("updating session: %w", err)
+			}
+			out = &next
+		}
+		return writeChange(ctx, tx, id, change.Events, change.Outbox)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// NextSequence implements session.Store.
+func (db *DB) NextSequence(ctx context.Context, siteID, mode, scope string, min, max int64) (int64, error) {
+	var v int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO reference_sequences (site_id, mode, scope, last_value) VALUES (?, ?, ?, ?)
+			ON CONFLICT (site_id, mode, scope) DO UPDATE SET last_value = last_value + 1
+			RETURNING last_value`, siteID, mode, scope, min).Scan(&v)
+		if err != nil {
+			return fmt.Errorf("sequence: %w", err)
+		}
+		if v < min {
+			// A sequence first used with a lower minimum: jump to this one.
+			if _, err := tx.ExecContext(ctx, `UPDATE reference_sequences SET last_value = ? WHERE site_id = ? AND mode = ? AND scope = ?`, min, siteID, mode, scope); err != nil {
+				return err
+			}
+			v = min
+		}
+		if v > max {
+			return fmt.Errorf("sequence %s/%s/%s: %w", siteID, mode, scope, session.ErrSequenceExhausted)
+		}
+		return nil
+	})
+	return v, err
+}

@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/storetest"
+)
+
+func openTemp(t testing.TB) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "payhost.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) session.Store {
+		db, _ := openTemp(t)
+		return db
+	})
+}
+
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	s := storetest.NewSession("ps_keep", time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC))
+	if err := db.CreateSession(ctx, s, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var mode string
+	db.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Errorf("journal_mode = %s", mode)
+	}
+	db.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, err := db.Session(ctx, s.ID); err != nil || got.OrderRef != s.OrderRef {
+		t.Fatalf("after reopen: %+v, %v", got, err)
+	}
+	var n int
+	db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n)
+	if all, _ := migrations(); n != len(all) {
+		t.Errorf("%d migrations recorded, want %d", n, len(all))
+	}
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	if _, err := db.write.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "upgrade payhost") {
+		t.Fatalf("newer schema: %v", err)
+	}
+}
+
+func TestMissingDirectory(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "payhost.db"))
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func BenchmarkCreateSession(b *testing.B) {
+	db, _ := openTemp(b)
+	defer db.Close()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	i := 0
+	for b.Loop() {
+		i++
+		s := storetest.NewSession(fmt.Sprintf("ps_%d", i), now)
+		if err := db.CreateSession(ctx, s, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdateSession(b *testing.B) {
+	db, _ := openTemp(b)
+	defer db.Close()
+	ctx := context.Background()
+	s := storetest.NewSession("ps_bench", time.Now().UTC())
+	if err := db.CreateSession(ctx, s, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := db.UpdateSession(ctx, s.ID, func(cur *session.Session) (session.Change, error) {
+			cur.Amount++
+			return session.Change{Session: cur}, nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
