@@ -103,6 +103,7 @@ sites:
   - id: other
     test_mode: false
     api_key: "env:E2E_OTHER_KEY"
+    webhook: {secret: "other_webhook_secret_0123"}
     modes:
       cheque:
         enabled: true

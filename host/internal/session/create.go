@@ -183,9 +183,14 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	}
 	avail, known := s.mode(req.Mode)
 	if allowed, reason := s.evaluate(site, cart).Allows(req.Mode); !allowed {
-		if !known && reason == eligibility.ReasonPluginUnavailable {
-			if _, configured := site.Modes[req.Mode]; !configured {
+		if reason == eligibility.ReasonPluginUnavailable {
+			_, configured := site.Modes[req.Mode]
+			switch {
+			case !known && !configured:
 				return nil, errorf(CodeUnknownMode, "mode %q does not exist", req.Mode)
+			case known:
+				// The plugin is loaded but restarting: a retry will succeed.
+				return nil, errorf(CodePluginUnavailable, "the plugin of mode %q is restarting; retry shortly", req.Mode)
 			}
 		}
 		return nil, &Error{Code: CodeModeNotEligible, Message: fmt.Sprintf("mode %q is not available for this cart: %s", req.Mode, reason)}
