@@ -122,7 +122,9 @@ func TestValidation(t *testing.T) {
 		{"bad driver", func(s string) string { return s + "database: {driver: mysql}\n" }, nil, []string{"database.driver"}},
 		{"bad verify", func(s string) string { return s + "plugins: {verify: maybe}\n" }, nil, []string{"plugins.verify"}},
 		{"bad pin", func(s string) string { return s + "plugins: {pins: {offline: abc}}\n" }, nil, []string{"plugins.pins.offline"}},
-		{"min above max", func(s string) string { return strings.Replace(s, "max_amount: 100000", "max_amount: 100, min_amount: 200", 1) }, nil, []string{"min_amount 200 is above max_amount 100"}},
+		{"min above max", func(s string) string {
+			return strings.Replace(s, "max_amount: 100000", "max_amount: 100, min_amount: 200", 1)
+		}, nil, []string{"min_amount 200 is above max_amount 100"}},
 		{"bad currency", func(s string) string { return strings.Replace(s, "[eur]", "[euro]", 1) }, nil, []string{"currencies: \"EURO\""}},
 		{"bad country", func(s string) string { return strings.Replace(s, "[fr]", "[fra]", 1) }, nil, []string{"country \"FRA\""}},
 		{"bad duration", func(s string) string { return s + "plugins: {call_timeout: soon}\n" }, nil, []string{"call_timeout"}},
