@@ -39,3 +39,22 @@ func BenchmarkNotification(b *testing.B) {
 		h.expect(h.do("POST", "/notify/offline/"+j.id, "", j.form.fields), http.StatusOK)
 	}
 }
+
+// BenchmarkCreateSessionParallel is BenchmarkCreateSession with concurrent
+// clients: throughput when writes queue on SQLite's single writer.
+func BenchmarkCreateSessionParallel(b *testing.B) {
+	h := startHost(b, hostOptions{})
+	body := createReq("test", 2500)
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			// Errorf, not Fatalf: FailNow may not run outside the benchmark goroutine.
+			if r := h.do("POST", "/v1/sessions", siteKey, body); r.status != http.StatusCreated {
+				b.Errorf("status %d: %s", r.status, r.body)
+				return
+			}
+		}
+	})
+}
