@@ -1,0 +1,117 @@
+package mercanet
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// Configuration keys.
+const (
+	keyMerchantID       = "merchant_id"
+	keySecretKey        = "secret_key"
+	keyKeyVersion       = "key_version"
+	keySealAlgorithm    = "seal_algorithm"
+	keyInterfaceVersion = "interface_version"
+	keyEnvironment      = "environment"
+	keyCaptureMode      = "capture_mode"
+	keyCaptureDay       = "capture_day"
+)
+
+// Capture modes.
+const (
+	CaptureAuthor     = "AUTHOR_CAPTURE"
+	CaptureValidation = "VALIDATION"
+	CaptureImmediate  = "IMMEDIATE"
+)
+
+// environments maps the named environments to their endpoints. An explicit
+// base URL (the local sandbox) serves both under its path.
+var environments = map[string]endpoints{
+	"simu":       {paymentInit: "https://payment-webinit.simu.mercanet.com/paymentInit"},
+	"test":       {paymentInit: "https://payment-webinit-mercanet.test.sips-services.com/paymentInit", office: "https://office-server-mercanet.test.sips-services.com"},
+	"production": {paymentInit: "https://payment-webinit.mercanet.com/paymentInit", office: "https://office-server.mercanet.com"},
+}
+
+type endpoints struct {
+	paymentInit string
+	office      string // "" when the environment has no Office server (simu)
+}
+
+const getTransactionDataPath = "/rs-services/v2/diagnostic/getTransactionData"
+
+func resolveEnvironment(env string) (endpoints, bool) {
+	if e, ok := environments[env]; ok {
+		return e, true
+	}
+	u, err := url.Parse(env)
+	if err != nil || u.Host == "" || u.RawQuery != "" || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		return endpoints{}, false
+	}
+	base := strings.TrimRight(env, "/")
+	return endpoints{paymentInit: base + "/paymentInit", office: base}, true
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+var (
+	merchantIDRe = regexp.MustCompile(`^[0-9]{15}$`)
+	interfaceRe  = regexp.MustCompile(`^HP_[23]\.[0-9]{1,2}$`)
+)
+
+func schema() []payment.ConfigField {
+	return []payment.ConfigField{
+		{Key: keyMerchantID, Label: "Merchant id", Type: payment.FieldString, Required: true, Help: "15 digits, from the Mercanet extranet."},
+		{Key: keySecretKey, Label: "Secret key", Type: payment.FieldString, Required: true, Secret: true, Help: "The secret key of key_version."},
+		{Key: keyKeyVersion, Label: "Key version", Type: payment.FieldInt, Default: "1"},
+		{Key: keySealAlgorithm, Label: "Seal algorithm", Type: payment.FieldEnum, Default: SealSHA256, Enum: []string{SealSHA256, SealHMACSHA256}},
+		{Key: keyInterfaceVersion, Label: "Interface version", Type: payment.FieldString, Default: "HP_2.20"},
+		{Key: keyEnvironment, Label: "Environment", Type: payment.FieldString, Default: "simu",
+			Help: "simu, test, production, or the base URL of a local sandbox (http://127.0.0.1:port/mercanet)."},
+		{Key: keyCaptureMode, Label: "Capture mode", Type: payment.FieldEnum, Default: CaptureAuthor, Enum: []string{CaptureAuthor, CaptureValidation, CaptureImmediate}},
+		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Help: "Days before capture (0-99); empty for the contract's default."},
+	}
+}
+
+func validate(cfg payment.Config) []payment.ConfigProblem {
+	var p []payment.ConfigProblem
+	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
+	if !merchantIDRe.MatchString(cfg[keyMerchantID]) {
+		add(keyMerchantID, "must be the 15-digit merchant id")
+	}
+	if cfg[keySecretKey] == "" {
+		add(keySecretKey, "required")
+	} else if strings.ContainsAny(cfg[keySecretKey], " \t\r\n") {
+		add(keySecretKey, "contains white space (a copy-paste error?)")
+	}
+	if v, err := strconv.Atoi(cfg[keyKeyVersion]); err != nil || v < 1 || v > 99 {
+		add(keyKeyVersion, "must be a number from 1 to 99")
+	}
+	switch cfg[keySealAlgorithm] {
+	case SealSHA256, SealHMACSHA256:
+	default:
+		add(keySealAlgorithm, "must be SHA-256 or HMAC-SHA-256")
+	}
+	if !interfaceRe.MatchString(cfg[keyInterfaceVersion]) {
+		add(keyInterfaceVersion, "must be a Paypage POST version such as HP_2.20 or HP_3.4")
+	}
+	if _, ok := resolveEnvironment(cfg[keyEnvironment]); !ok {
+		add(keyEnvironment, "must be simu, test, production, or an https URL (http only on loopback)")
+	}
+	switch cfg[keyCaptureMode] {
+	case CaptureAuthor, CaptureValidation, CaptureImmediate:
+	default:
+		add(keyCaptureMode, "must be AUTHOR_CAPTURE, VALIDATION or IMMEDIATE")
+	}
+	if d := cfg[keyCaptureDay]; d != "" {
+		if v, err := strconv.Atoi(d); err != nil || v < 0 || v > 99 {
+			add(keyCaptureDay, "must be a number of days from 0 to 99")
+		}
+	}
+	return p
+}
