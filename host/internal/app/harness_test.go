@@ -25,8 +25,10 @@ import (
 	"github.com/payhost/payhost/host/internal/app"
 )
 
-// pluginDir holds the real plugin binaries, built once for the package.
-var pluginDir string
+// The real binaries, built once for the package: pluginDir holds the
+// offline plugin alone, providerDir every plugin, sandboxBin the provider
+// simulators.
+var pluginDir, providerDir, sandboxBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -43,19 +45,40 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	out := filepath.Join(dir, "payhost-plugin-offline")
-	cmd := exec.Command("go", "build", "-o", out, "github.com/payhost/payhost/plugins/offline/cmd/payhost-plugin-offline")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building the offline plugin:", err)
-		return 1
+	// pluginDir: the offline plugin alone; providerDir: every plugin; the
+	// sandbox binary beside them.
+	providers := filepath.Join(dir, "all")
+	builds := []struct{ out, pkg string }{
+		{filepath.Join(dir, "payhost-plugin-offline"), "./plugins/offline/cmd/payhost-plugin-offline"},
+		{filepath.Join(providers, "payhost-plugin-offline"), "./plugins/offline/cmd/payhost-plugin-offline"},
+		{filepath.Join(providers, "payhost-plugin-mercanet"), "./plugins/mercanet/cmd/payhost-plugin-mercanet"},
+		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
 	}
-	if err := os.Chmod(out, 0o755); err != nil {
+	for _, b := range builds {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir = moduleRoot()
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building", b.pkg+":", err)
+			return 1
+		}
+		if err := os.Chmod(b.out, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	if err := os.Chmod(providers, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	pluginDir = dir
+	pluginDir, providerDir, sandboxBin = dir, providers, filepath.Join(dir, "sandbox", "payhost-sandbox")
 	return m.Run()
+}
+
+// moduleRoot is the repository root, three levels above this package.
+func moduleRoot() string {
+	wd, _ := os.Getwd()
+	return filepath.Join(wd, "..", "..", "..")
 }
 
 const (
@@ -67,7 +90,8 @@ const (
 )
 
 // hostConfig is a configuration with two sites; %s are the database file,
-// the plugins directory, the verify mode and the pins block.
+// the plugins directory, the verify mode, the pins block and extra modes of
+// the site "shop".
 const hostConfig = `
 environment: development
 listen: "127.0.0.1:0"
@@ -100,7 +124,7 @@ sites:
         order: 4
         eligibility: {min_amount: 1000}
         config: {account_holder: "E2E Shop", iban: "FR1420041010050500013M02606", bic: "PSSTFRPPPAR"}
-  - id: other
+%s  - id: other
     test_mode: false
     api_key: "env:E2E_OTHER_KEY"
     webhook: {secret: "other_webhook_secret_0123"}
@@ -123,6 +147,7 @@ type hostOptions struct {
 	pins   map[string]string // plugin -> "sha256:..."
 	dir    string            // plugins directory (default: the built one)
 	dbPath string            // default: a new file under t.TempDir()
+	modes  string            // YAML of extra modes for the site "shop", indented six spaces
 }
 
 func startHost(t testing.TB, o hostOptions) *host {
@@ -155,7 +180,7 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		}
 	}
 	cfgPath := filepath.Join(t.TempDir(), "payhost.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(hostConfig, o.dbPath, o.dir, o.verify, pins)), 0o600); err != nil {
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(hostConfig, o.dbPath, o.dir, o.verify, pins, o.modes)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -319,11 +344,21 @@ func (h *host) get(id string) sessionJSON {
 func (h *host) payForms(id string) map[string]form {
 	h.t.Helper()
 	r := h.expect(h.do("GET", "/pay/"+id, "", nil), http.StatusOK)
-	doc, err := html.Parse(bytes.NewReader(r.body))
-	if err != nil {
-		h.t.Fatal(err)
-	}
 	forms := map[string]form{}
+	for _, f := range parseForms(h.t, r.body) {
+		forms[f.fields.Get("status")] = f
+	}
+	return forms
+}
+
+// parseForms returns the forms of an HTML page with their hidden inputs.
+func parseForms(t testing.TB, page []byte) []form {
+	t.Helper()
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forms []form
 	var walk func(n *html.Node, cur *form)
 	walk = func(n *html.Node, cur *form) {
 		if n.Type == html.ElementNode && n.Data == "form" {
@@ -339,7 +374,7 @@ func (h *host) payForms(id string) map[string]form {
 			for c := n.FirstChild; c != nil; c = c.NextSibling {
 				walk(c, &f)
 			}
-			forms[f.fields.Get("status")] = f
+			forms = append(forms, f)
 			return
 		}
 		if n.Type == html.ElementNode && n.Data == "input" && cur != nil {

@@ -51,3 +51,12 @@ func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, s.svc.View(sess))
 }
+
+func (s *Server) handleReconcile(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.svc.Reconcile(r.Context(), r.PathValue("id"), session.SourceOperator)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.View(sess))
+}

@@ -95,6 +95,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/v1/sessions", s.admin(s.handleAdminList))
 	m.HandleFunc("GET /admin/v1/sessions/{id}", s.admin(s.handleAdminGet))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/confirm", s.admin(s.handleConfirm))
+	m.HandleFunc("POST /admin/v1/sessions/{id}/reconcile", s.admin(s.handleReconcile))
 
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)

@@ -1,0 +1,58 @@
+// Command payhost-sandbox serves the simulated payment providers used by
+// the tests and by `make run`: each provider's sandbox under its own path
+// prefix (/mercanet/...). It never talks to a real provider.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	mercanet "github.com/payhost/payhost/plugins/mercanet/sandbox"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8090", "address to listen on")
+	flag.Parse()
+	if err := run(*listen); err != nil {
+		fmt.Fprintln(os.Stderr, "payhost-sandbox:", err)
+		os.Exit(1)
+	}
+}
+
+func run(listen string) error {
+	mux := http.NewServeMux()
+	mux.Handle("/mercanet/", http.StripPrefix("/mercanet", mercanet.New(nil)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "payhost-sandbox: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
+	})
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	// The first line tells a supervising test where we listen.
+	fmt.Printf("payhost-sandbox listening on http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdown); err != nil {
+			slog.Warn("shutdown", "error", err)
+		}
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
