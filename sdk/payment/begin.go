@@ -37,6 +37,10 @@ type Form struct {
 	Method string // "POST" or "GET"
 	// Fields keep their order: some providers' pages care.
 	Fields []Field
+	// AcceptCharset is the encoding the browser must submit the form in,
+	// when the provider's page is not UTF-8 (e.g. "ISO-8859-1"); empty
+	// means UTF-8.
+	AcceptCharset string
 }
 
 // Field is one form field.

@@ -134,14 +134,14 @@ func formToPB(f *payment.Form) *pluginpb.Form {
 	if f == nil {
 		return nil
 	}
-	return &pluginpb.Form{Label: f.Label, Url: f.URL, Method: f.Method, Fields: fieldsToPB(f.Fields)}
+	return &pluginpb.Form{Label: f.Label, Url: f.URL, Method: f.Method, Fields: fieldsToPB(f.Fields), AcceptCharset: f.AcceptCharset}
 }
 
 func formFromPB(f *pluginpb.Form) *payment.Form {
 	if f == nil {
 		return nil
 	}
-	return &payment.Form{Label: f.GetLabel(), URL: f.GetUrl(), Method: f.GetMethod(), Fields: fieldsFromPB(f.GetFields())}
+	return &payment.Form{Label: f.GetLabel(), URL: f.GetUrl(), Method: f.GetMethod(), Fields: fieldsFromPB(f.GetFields()), AcceptCharset: f.GetAcceptCharset()}
 }
 
 func beginToPB(b payment.BeginResponse) *pluginpb.BeginResponse {

@@ -91,9 +91,9 @@ func TestDescribeRoundTrip(t *testing.T) {
 
 func TestBeginRoundTrip(t *testing.T) {
 	b := payment.BeginResponse{
-		Form:         &payment.Form{Label: "Pay", URL: "u", Method: "POST", Fields: []payment.Field{{Name: "a", Value: "b"}}},
+		Form:         &payment.Form{Label: "Pay", URL: "u", Method: "POST", Fields: []payment.Field{{Name: "a", Value: "b"}}, AcceptCharset: "ISO-8859-1"},
 		RedirectURL:  "r",
-		Choices:      []payment.Form{{Label: "x", URL: "u", Method: "GET", Fields: []payment.Field{{Name: "c", Value: "d"}}}},
+		Choices:      []payment.Form{{Label: "x", URL: "u", Method: "GET", Fields: []payment.Field{{Name: "c", Value: "d"}}, AcceptCharset: "UTF-8"}},
 		Instructions: &payment.Instructions{Text: "t", Details: []payment.Field{{Name: "IBAN", Value: "FR76"}}},
 		Outcome:      fixtureOutcome(), ProviderTransactionID: "tx", ProviderData: map[string]string{"k": "v"},
 	}

@@ -19,13 +19,13 @@ var payPage = template.Must(template.New("pay").Parse(`<!doctype html>
 <h1>Payment of {{.Amount}} {{.Currency}}</h1>
 {{with .Form}}
 <p>You are being sent to the payment page.</p>
-<form id="pay" method="{{.Method}}" action="{{.URL}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}
+<form id="pay" method="{{.Method}}" action="{{.URL}}"{{if .AcceptCharset}} accept-charset="{{.AcceptCharset}}"{{end}}>{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}
 <button type="submit">{{if .Label}}{{.Label}}{{else}}Continue to payment{{end}}</button></form>
 <script>document.getElementById("pay").submit()</script>
 {{end}}
 {{with .Choices}}
 <p>Test payment: choose the outcome.</p>
-{{range .}}<form method="{{.Method}}" action="{{.URL}}">{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<button type="submit">{{.Label}}</button></form>{{end}}
+{{range .}}<form method="{{.Method}}" action="{{.URL}}"{{if .AcceptCharset}} accept-charset="{{.AcceptCharset}}"{{end}}>{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<button type="submit">{{.Label}}</button></form>{{end}}
 {{end}}
 {{with .Instructions}}
 <p>{{.Text}}</p>

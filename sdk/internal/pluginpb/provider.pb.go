@@ -1285,6 +1285,7 @@ type Form struct {
 	Url           string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
 	Method        string                 `protobuf:"bytes,3,opt,name=method,proto3" json:"method,omitempty"`
 	Fields        []*Field               `protobuf:"bytes,4,rep,name=fields,proto3" json:"fields,omitempty"`
+	AcceptCharset string                 `protobuf:"bytes,5,opt,name=accept_charset,json=acceptCharset,proto3" json:"accept_charset,omitempty"` // empty = UTF-8
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1345,6 +1346,13 @@ func (x *Form) GetFields() []*Field {
 		return x.Fields
 	}
 	return nil
+}
+
+func (x *Form) GetAcceptCharset() string {
+	if x != nil {
+		return x.AcceptCharset
+	}
+	return ""
 }
 
 type Field struct {
@@ -2506,12 +2514,13 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\rprovider_data\x18\a \x03(\v22.payhost.plugin.v1.BeginResponse.ProviderDataEntryR\fproviderData\x1a?\n" +
 	"\x11ProviderDataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"x\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9f\x01\n" +
 	"\x04Form\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12\x16\n" +
 	"\x06method\x18\x03 \x01(\tR\x06method\x120\n" +
-	"\x06fields\x18\x04 \x03(\v2\x18.payhost.plugin.v1.FieldR\x06fields\"1\n" +
+	"\x06fields\x18\x04 \x03(\v2\x18.payhost.plugin.v1.FieldR\x06fields\x12%\n" +
+	"\x0eaccept_charset\x18\x05 \x01(\tR\racceptCharset\"1\n" +
 	"\x05Field\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\"V\n" +
