@@ -1,0 +1,111 @@
+package ogone
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// Configuration keys.
+const (
+	keyPSPID     = "pspid"
+	keySHAIn     = "sha_in"
+	keySHAOut    = "sha_out"
+	keyAlgorithm = "hash_algorithm"
+	keyCharset   = "charset"
+	keyEnv       = "environment"
+	keyOperation = "operation"
+	keyLanguage  = "language"
+)
+
+// Operations.
+const (
+	OperationAuthorisation = "RES"
+	OperationSale          = "SAL"
+)
+
+var environments = map[string]string{
+	"test":       "https://secure.ogone.com/ncol/test/",
+	"production": "https://secure.ogone.com/ncol/prod/",
+}
+
+// pageURL is the payment page for the environment and character set.
+func pageURL(cfg payment.Config) (string, bool) {
+	base, ok := environments[cfg[keyEnv]]
+	if !ok {
+		u, err := url.Parse(cfg[keyEnv])
+		if err != nil || u.Host == "" || u.RawQuery != "" || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			return "", false
+		}
+		base = strings.TrimRight(cfg[keyEnv], "/") + "/"
+	}
+	if cfg[keyCharset] == CharsetLatin1 {
+		return base + "orderstandard.asp", true
+	}
+	return base + "orderstandard_utf8.asp", true
+}
+
+func isLoopback(h string) bool { return h == "localhost" || h == "127.0.0.1" || h == "::1" }
+
+var (
+	pspidRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,30}$`)
+	languageRe = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
+)
+
+func schema() []payment.ConfigField {
+	return []payment.ConfigField{
+		{Key: keyPSPID, Label: "PSPID", Type: payment.FieldString, Required: true, Help: "Your Ogone merchant id."},
+		{Key: keySHAIn, Label: "SHA-IN passphrase", Type: payment.FieldString, Required: true, Secret: true},
+		{Key: keySHAOut, Label: "SHA-OUT passphrase", Type: payment.FieldString, Required: true, Secret: true, Help: "Must differ from SHA-IN."},
+		{Key: keyAlgorithm, Label: "Hash algorithm", Type: payment.FieldEnum, Default: SHA512, Enum: []string{SHA1, SHA256, SHA512}},
+		{Key: keyCharset, Label: "Payment page", Type: payment.FieldEnum, Default: CharsetUTF8, Enum: []string{CharsetUTF8, CharsetLatin1},
+			Help: "UTF-8 uses orderstandard_utf8.asp, ISO-8859-1 orderstandard.asp."},
+		{Key: keyEnv, Label: "Environment", Type: payment.FieldString, Default: "test", Help: "test, production, or the base URL of a local sandbox."},
+		{Key: keyOperation, Label: "Operation", Type: payment.FieldEnum, Default: OperationSale, Enum: []string{OperationSale, OperationAuthorisation},
+			Help: "SAL: sale; RES: authorisation only, captured later in the back office."},
+		{Key: keyLanguage, Label: "Default language", Type: payment.FieldString, Default: "en_US"},
+	}
+}
+
+func validate(cfg payment.Config) []payment.ConfigProblem {
+	var p []payment.ConfigProblem
+	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
+	if !pspidRe.MatchString(cfg[keyPSPID]) {
+		add(keyPSPID, "must be your PSPID (letters, digits, . _ -)")
+	}
+	for _, k := range []string{keySHAIn, keySHAOut} {
+		switch v := cfg[k]; {
+		case v == "":
+			add(k, "required")
+		case len(v) < 8:
+			add(k, "too short: Ogone requires at least 8 characters")
+		}
+	}
+	if cfg[keySHAIn] != "" && cfg[keySHAIn] == cfg[keySHAOut] {
+		add(keySHAOut, "must differ from sha_in")
+	}
+	switch cfg[keyAlgorithm] {
+	case SHA1, SHA256, SHA512:
+	default:
+		add(keyAlgorithm, "must be SHA-1, SHA-256 or SHA-512")
+	}
+	switch cfg[keyCharset] {
+	case CharsetUTF8, CharsetLatin1:
+	default:
+		add(keyCharset, "must be UTF-8 or ISO-8859-1")
+	}
+	if _, ok := pageURL(cfg); !ok {
+		add(keyEnv, "must be test, production, or an https URL (http only on loopback)")
+	}
+	switch cfg[keyOperation] {
+	case OperationSale, OperationAuthorisation:
+	default:
+		add(keyOperation, "must be SAL or RES")
+	}
+	if !languageRe.MatchString(cfg[keyLanguage]) {
+		add(keyLanguage, "must look like en_US")
+	}
+	return p
+}
