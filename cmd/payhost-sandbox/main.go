@@ -17,6 +17,7 @@ import (
 	"time"
 
 	mercanet "github.com/payhost/payhost/plugins/mercanet/sandbox"
+	ogone "github.com/payhost/payhost/plugins/ogone/sandbox"
 )
 
 func main() {
@@ -31,8 +32,12 @@ func main() {
 func run(listen string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/mercanet/", http.StripPrefix("/mercanet", mercanet.New(nil)))
+	mux.Handle("/ogone/", http.StripPrefix("/ogone", ogone.New()))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "payhost-sandbox: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
+		fmt.Fprintln(w, "payhost-sandbox:")
+		fmt.Fprintln(w, "  Mercanet: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
+		fmt.Fprintln(w, "  Ogone:    /ogone/ncol/test/orderstandard_utf8.asp, /ogone/ncol/test/orderstandard.asp,")
+		fmt.Fprintln(w, "            POST /ogone/backoffice/merchants, GET /ogone/backoffice/postsales")
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

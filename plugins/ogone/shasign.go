@@ -26,14 +26,14 @@ const (
 	CharsetLatin1 = "ISO-8859-1"
 )
 
-// paramSet is a SHA-IN or SHA-OUT parameter list.
-type paramSet struct {
+// ParamList is a SHA-IN or SHA-OUT parameter list.
+type ParamList struct {
 	exact    map[string]bool
 	prefixes []string // from NAME*XX*: NAME followed by digits
 }
 
-func newParamSet(names []string) paramSet {
-	s := paramSet{exact: map[string]bool{}}
+func newParamSet(names []string) ParamList {
+	s := ParamList{exact: map[string]bool{}}
 	for _, n := range names {
 		if p, ok := strings.CutSuffix(n, "*XX*"); ok {
 			s.prefixes = append(s.prefixes, p)
@@ -45,7 +45,7 @@ func newParamSet(names []string) paramSet {
 }
 
 // has reports whether an upper-case parameter name is signed.
-func (s paramSet) has(name string) bool {
+func (s ParamList) has(name string) bool {
 	if s.exact[name] {
 		return true
 	}
@@ -66,11 +66,11 @@ var (
 // (UTF-8 or ISO-8859-1, per the page used).
 type Param struct{ Name, Value string }
 
-// Sign computes SHASIGN: the parameters of the list with a non-empty value,
+// Sign computes SHASIGN for one parameter list (see SignIn, SignOut): the parameters of the list with a non-empty value,
 // names upper-cased and sorted, each written NAME=value followed by the
 // passphrase, hashed, as upper-case hex. Parameters outside the list are
 // left out. passphrase must already be in the page's character set.
-func Sign(params []Param, passphrase, algorithm string, list paramSet) string {
+func Sign(params []Param, passphrase, algorithm string, list ParamList) string {
 	type kv struct{ k, v string }
 	var signed []kv
 	for _, p := range params {
@@ -133,4 +133,15 @@ func fromCharset(s, charset string) string {
 		b.WriteRune(rune(s[i]))
 	}
 	return b.String()
+}
+
+// SignIn computes the SHA-IN signature of a payment request.
+func SignIn(params []Param, passphrase, algorithm string) string {
+	return Sign(params, passphrase, algorithm, shaIn)
+}
+
+// SignOut computes the SHA-OUT signature of a redirection or post-sale
+// request.
+func SignOut(params []Param, passphrase, algorithm string) string {
+	return Sign(params, passphrase, algorithm, shaOut)
 }

@@ -52,6 +52,7 @@ func runMain(m *testing.M) int {
 		{filepath.Join(dir, "payhost-plugin-offline"), "./plugins/offline/cmd/payhost-plugin-offline"},
 		{filepath.Join(providers, "payhost-plugin-offline"), "./plugins/offline/cmd/payhost-plugin-offline"},
 		{filepath.Join(providers, "payhost-plugin-mercanet"), "./plugins/mercanet/cmd/payhost-plugin-mercanet"},
+		{filepath.Join(providers, "payhost-plugin-ogone"), "./plugins/ogone/cmd/payhost-plugin-ogone"},
 		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
 	}
 	for _, b := range builds {

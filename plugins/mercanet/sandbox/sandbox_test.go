@@ -63,7 +63,11 @@ func TestPaymentInitChecks(t *testing.T) {
 		{"unknown merchant", request(unknown, key, mercanet.SealSHA256), "03"},
 		{"missing transactionReference", request(missing, key, mercanet.SealSHA256), "12"},
 		{"reused transactionReference", request(pairs("ok1"), key, mercanet.SealSHA256), "94"},
-		{"no InterfaceVersion", func() url.Values { v := request(pairs("r5"), key, mercanet.SealSHA256); v.Del("InterfaceVersion"); return v }(), "30"},
+		{"no InterfaceVersion", func() url.Values {
+			v := request(pairs("r5"), key, mercanet.SealSHA256)
+			v.Del("InterfaceVersion")
+			return v
+		}(), "30"},
 	}
 	for _, tc := range tests {
 		status, body := post(t, srv, "/paymentInit", tc.form)
