@@ -22,6 +22,7 @@ const ogoneMode = `      ogone:
           sha_out: "e2e-sha-out-passphrase"
           hash_algorithm: "SHA-512"
           environment: "%s/ogone/ncol/test"
+          operation: "OPERATION"
 `
 
 // flakyProxy forwards to target, answering 503 to the first failFirst
@@ -36,7 +37,7 @@ type flakyProxy struct {
 func (p *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	p.mu.Lock()
-	fail := p.failFirst > 0
+	fail, target := p.failFirst > 0, p.target
 	if fail {
 		p.failFirst--
 	}
@@ -46,7 +47,7 @@ func (p *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
 		return
 	}
-	req, _ := http.NewRequest(r.Method, p.target+r.URL.RequestURI(), bytes.NewReader(body))
+	req, _ := http.NewRequest(r.Method, target+r.URL.RequestURI(), bytes.NewReader(body))
 	req.Header = r.Header.Clone()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -64,7 +65,8 @@ func (p *flakyProxy) record(code int) { p.mu.Lock(); p.seen = append(p.seen, cod
 
 func TestOgoneThroughSandbox(t *testing.T) {
 	sandbox := startSandbox(t)
-	h := startHost(t, hostOptions{dir: providerDir, modes: strings.ReplaceAll(ogoneMode, "%s", sandbox)})
+	mode := strings.ReplaceAll(ogoneMode, "%s", sandbox)
+	h := startHost(t, hostOptions{dir: providerDir, modes: strings.ReplaceAll(mode, "OPERATION", "SAL")})
 	proxy := &flakyProxy{target: h.base}
 	ps := httptest.NewServer(proxy)
 	defer ps.Close()
@@ -79,19 +81,42 @@ func TestOgoneThroughSandbox(t *testing.T) {
 	// returns the session and where the browser is sent back to.
 	pay := func(t *testing.T, choice string) (sessionJSON, string) {
 		t.Helper()
-		s := h.create("ogone", 1908)
-		b := newBrowser(t)
-		init := onlyForm(t, h.expect(h.do("GET", "/pay/"+s.ID, "", nil), http.StatusOK).body)
-		status, hosted, _ := b.submit(h.base, init, nil)
-		if status != http.StatusOK {
-			t.Fatalf("orderstandard: %d %s", status, hosted)
-		}
-		status, body, header := b.submit(init.action, onlyForm(t, hosted), url.Values{"choice": {choice}})
-		if status != http.StatusSeeOther {
-			t.Fatalf("choice: %d %s", status, body)
-		}
-		return s, header.Get("Location")
+		return ogonePay(t, h, choice)
 	}
+	backoffice := func(t *testing.T, action, orderID string) {
+		t.Helper()
+		r, err := http.PostForm(sandbox+"/ogone/backoffice/"+action, url.Values{"pspid": {"e2eshop"}, "orderid": {orderID}})
+		if err != nil || r.StatusCode != http.StatusNoContent {
+			t.Fatalf("back office %s: %v %v", action, r, err)
+		}
+	}
+	t.Run("duplicate post-sale", func(t *testing.T) {
+		s, _ := pay(t, "accept")
+		backoffice(t, "resend", s.Reference)
+		got := h.get(s.ID)
+		if got.Status != "paid" || timeline(got)[len(got.Events)-1] != "notification:duplicate:paid>paid" {
+			t.Errorf("after a resent post-sale: %s %v", got.Status, timeline(got))
+		}
+	})
+	t.Run("authorised then captured", func(t *testing.T) {
+		hr := startHost(t, hostOptions{dir: providerDir, modes: strings.ReplaceAll(mode, "OPERATION", "RES")})
+		proxy.mu.Lock()
+		proxy.target = hr.base
+		proxy.mu.Unlock()
+		defer func() { proxy.mu.Lock(); proxy.target = h.base; proxy.mu.Unlock() }()
+		s, back := ogonePay(t, hr, "accept")
+		if got := hr.get(s.ID).Status; got != "authorized" {
+			t.Fatalf("after authorisation: %s", got)
+		}
+		hr.expect(hr.do("GET", pathOf(t, back), "", nil), http.StatusSeeOther)
+		backoffice(t, "capture", s.Reference)
+		got := hr.get(s.ID)
+		want := []string{"api:applied:>created", "api:applied:created>pending", "notification:applied:pending>authorized",
+			"return:duplicate:authorized>authorized", "notification:applied:authorized>paid"}
+		if got.Status != "paid" || strings.Join(timeline(got), " ") != strings.Join(want, " ") {
+			t.Errorf("after capture: %s %v", got.Status, timeline(got))
+		}
+	})
 
 	tests := []struct{ choice, want, last string }{
 		{"accept", "paid", "return:duplicate:paid>paid"},
@@ -155,4 +180,22 @@ func TestOgoneThroughSandbox(t *testing.T) {
 			t.Errorf("after the signed redirection: %s", got)
 		}
 	})
+}
+
+// ogonePay walks /pay → orderstandard_utf8.asp → hosted page → choice, and
+// returns the session and where the browser is sent back to.
+func ogonePay(t *testing.T, h *host, choice string) (sessionJSON, string) {
+	t.Helper()
+	s := h.create("ogone", 1908)
+	b := newBrowser(t)
+	init := onlyForm(t, h.expect(h.do("GET", "/pay/"+s.ID, "", nil), http.StatusOK).body)
+	status, hosted, _ := b.submit(h.base, init, nil)
+	if status != http.StatusOK {
+		t.Fatalf("orderstandard: %d %s", status, hosted)
+	}
+	status, body, header := b.submit(init.action, onlyForm(t, hosted), url.Values{"choice": {choice}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("choice: %d %s", status, body)
+	}
+	return s, header.Get("Location")
 }

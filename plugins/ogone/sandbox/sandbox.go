@@ -56,8 +56,16 @@ type Server struct {
 	orders    map[string]bool // PSPID/ORDERID already used
 	pages     map[string]*order
 	attempts  []Attempt
+	last      map[string]*settled // PSPID/ORDERID -> the last post-sale sent
 	client    *http.Client
 	mux       *http.ServeMux
+}
+
+// settled remembers what the back office needs to capture or resend.
+type settled struct {
+	m       Merchant
+	charset string
+	values  url.Values // the feedback as last sent, signed
 }
 
 type order struct {
@@ -68,7 +76,7 @@ type order struct {
 
 // New returns the sandbox with the demo merchant.
 func New() *Server {
-	s := &Server{merchants: map[string]Merchant{Demo.PSPID: Demo}, orders: map[string]bool{}, pages: map[string]*order{},
+	s := &Server{merchants: map[string]Merchant{Demo.PSPID: Demo}, orders: map[string]bool{}, pages: map[string]*order{}, last: map[string]*settled{},
 		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux()}
 	for _, env := range []string{"test", "prod"} {
 		s.mux.HandleFunc("POST /ncol/"+env+"/orderstandard_utf8.asp", s.orderStandard(ogone.CharsetUTF8))
@@ -77,6 +85,8 @@ func New() *Server {
 	}
 	s.mux.HandleFunc("POST /backoffice/merchants", s.addMerchant)
 	s.mux.HandleFunc("GET /backoffice/postsales", s.listAttempts)
+	s.mux.HandleFunc("POST /backoffice/capture", s.capture)
+	s.mux.HandleFunc("POST /backoffice/resend", s.resend)
 	return s
 }
 
@@ -228,6 +238,9 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		pass = toLatin1(pass)
 	}
 	values.Set("SHASIGN", ogone.SignOut(encoded, pass, o.m.Algorithm))
+	s.mu.Lock()
+	s.last[o.m.PSPID+"/"+p["ORDERID"]] = &settled{m: o.m, charset: o.charset, values: values}
+	s.mu.Unlock()
 
 	if o.m.PostSaleURL != "" {
 		s.postSale(o.m, p["ORDERID"], values, 1)
@@ -325,4 +338,60 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// capture is the back-office "data capture" of an authorised (STATUS 5)
+// order: a new post-sale request with STATUS 9.
+func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
+	st := s.lookup(w, r)
+	if st == nil {
+		return
+	}
+	if st.values.Get("STATUS") != "5" {
+		http.Error(w, "only an authorised order (STATUS 5) can be captured", http.StatusConflict)
+		return
+	}
+	values := url.Values{}
+	var params []ogone.Param
+	for k, v := range st.values {
+		if k == "SHASIGN" {
+			continue
+		}
+		if k == "STATUS" {
+			v = []string{"9"}
+		}
+		values[k] = v
+		params = append(params, ogone.Param{Name: k, Value: v[0]})
+	}
+	pass := st.m.SHAOut
+	if st.charset == ogone.CharsetLatin1 {
+		pass = toLatin1(pass)
+	}
+	values.Set("SHASIGN", ogone.SignOut(params, pass, st.m.Algorithm))
+	s.mu.Lock()
+	st.values = values
+	s.mu.Unlock()
+	s.postSale(st.m, values.Get("orderID"), values, 1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// resend sends the last post-sale request of an order again, as the back
+// office's manual resend does.
+func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
+	st := s.lookup(w, r)
+	if st == nil {
+		return
+	}
+	s.postSale(st.m, st.values.Get("orderID"), st.values, st.m.Attempts)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *settled {
+	s.mu.Lock()
+	st := s.last[r.FormValue("pspid")+"/"+r.FormValue("orderid")]
+	s.mu.Unlock()
+	if st == nil {
+		http.Error(w, "no settled order with this pspid and orderid", http.StatusNotFound)
+	}
+	return st
 }
