@@ -18,6 +18,7 @@ import (
 
 	mercanet "github.com/payhost/payhost/plugins/mercanet/sandbox"
 	ogone "github.com/payhost/payhost/plugins/ogone/sandbox"
+	paypal "github.com/payhost/payhost/plugins/paypal/sandbox"
 )
 
 func main() {
@@ -33,11 +34,18 @@ func run(listen string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/mercanet/", http.StripPrefix("/mercanet", mercanet.New(nil)))
 	mux.Handle("/ogone/", http.StripPrefix("/ogone", ogone.New()))
+	pp, err := paypal.New("/paypal")
+	if err != nil {
+		return err
+	}
+	mux.Handle("/paypal/", http.StripPrefix("/paypal", pp))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "payhost-sandbox:")
 		fmt.Fprintln(w, "  Mercanet: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
 		fmt.Fprintln(w, "  Ogone:    /ogone/ncol/test/orderstandard_utf8.asp, /ogone/ncol/test/orderstandard.asp,")
 		fmt.Fprintln(w, "            POST /ogone/backoffice/merchants, GET /ogone/backoffice/postsales")
+		fmt.Fprintln(w, "  PayPal:   /paypal/v1/oauth2/token, /paypal/v2/checkout/orders, /paypal/checkoutnow,")
+		fmt.Fprintln(w, "            /paypal/certs/sandbox.pem, POST /paypal/backoffice/apps, /paypal/backoffice/settings")
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

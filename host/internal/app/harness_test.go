@@ -53,6 +53,7 @@ func runMain(m *testing.M) int {
 		{filepath.Join(providers, "payhost-plugin-offline"), "./plugins/offline/cmd/payhost-plugin-offline"},
 		{filepath.Join(providers, "payhost-plugin-mercanet"), "./plugins/mercanet/cmd/payhost-plugin-mercanet"},
 		{filepath.Join(providers, "payhost-plugin-ogone"), "./plugins/ogone/cmd/payhost-plugin-ogone"},
+		{filepath.Join(providers, "payhost-plugin-paypal"), "./plugins/paypal/cmd/payhost-plugin-paypal"},
 		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
 	}
 	for _, b := range builds {
