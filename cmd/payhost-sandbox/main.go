@@ -19,6 +19,7 @@ import (
 	mercanet "github.com/payhost/payhost/plugins/mercanet/sandbox"
 	ogone "github.com/payhost/payhost/plugins/ogone/sandbox"
 	paypal "github.com/payhost/payhost/plugins/paypal/sandbox"
+	systempay "github.com/payhost/payhost/plugins/systempay/sandbox"
 )
 
 func main() {
@@ -39,6 +40,7 @@ func run(listen string) error {
 		return err
 	}
 	mux.Handle("/paypal/", http.StripPrefix("/paypal", pp))
+	mux.Handle("/systempay/", http.StripPrefix("/systempay", systempay.New()))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "payhost-sandbox:")
 		fmt.Fprintln(w, "  Mercanet: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
@@ -46,6 +48,7 @@ func run(listen string) error {
 		fmt.Fprintln(w, "            POST /ogone/backoffice/merchants, GET /ogone/backoffice/postsales")
 		fmt.Fprintln(w, "  PayPal:   /paypal/v1/oauth2/token, /paypal/v2/checkout/orders, /paypal/checkoutnow,")
 		fmt.Fprintln(w, "            /paypal/certs/sandbox.pem, POST /paypal/backoffice/apps, /paypal/backoffice/settings")
+		fmt.Fprintln(w, "  Systempay: /systempay/vads-payment/, POST /systempay/backoffice/shops, GET /systempay/backoffice/ipns")
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

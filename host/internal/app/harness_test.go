@@ -54,6 +54,7 @@ func runMain(m *testing.M) int {
 		{filepath.Join(providers, "payhost-plugin-mercanet"), "./plugins/mercanet/cmd/payhost-plugin-mercanet"},
 		{filepath.Join(providers, "payhost-plugin-ogone"), "./plugins/ogone/cmd/payhost-plugin-ogone"},
 		{filepath.Join(providers, "payhost-plugin-paypal"), "./plugins/paypal/cmd/payhost-plugin-paypal"},
+		{filepath.Join(providers, "payhost-plugin-systempay"), "./plugins/systempay/cmd/payhost-plugin-systempay"},
 		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
 	}
 	for _, b := range builds {

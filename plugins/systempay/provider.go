@@ -1,0 +1,49 @@
+package systempay
+
+import (
+	"context"
+	"time"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// Version of the plugin, reported by Describe.
+const Version = "1.0.0"
+
+// ModeID is the plugin's only mode.
+const ModeID = "systempay"
+
+// Provider implements payment.Provider for the vads form API. It keeps no
+// state.
+type Provider struct {
+	payment.Unimplemented
+	now func() time.Time
+}
+
+var _ payment.Provider = (*Provider)(nil)
+
+// New returns the provider.
+func New() *Provider { return &Provider{now: time.Now} }
+
+// Describe implements payment.Provider.
+func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.DescribeResponse, error) {
+	return payment.DescribeResponse{
+		Name: "systempay", Version: Version, ProtocolVersion: payment.ProtocolVersion,
+		Modes: []payment.Mode{{
+			ID: ModeID, Label: "Card (Systempay)", Kind: payment.KindRedirect,
+			Description: "Card payment on Lyra's hosted page: Systempay, and with another payment URL PayZen, Sogecommerce or Lyra Collect.",
+			// vads_trans_id: 6 digits unique per shop and UTC day, never
+			// reused, 900000-999999 reserved for the platform.
+			Reference:    payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
+			ConfigSchema: schema(),
+		}},
+	}, nil
+}
+
+// ValidateConfig implements payment.Provider.
+func (p *Provider) ValidateConfig(_ context.Context, req payment.ValidateConfigRequest) (payment.ValidateConfigResponse, error) {
+	if req.Mode != ModeID {
+		return payment.ValidateConfigResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unknown mode %q", req.Mode)
+	}
+	return payment.ValidateConfigResponse{Problems: validate(req.Config)}, nil
+}
