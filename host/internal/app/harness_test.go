@@ -151,6 +151,9 @@ type hostOptions struct {
 	dir    string            // plugins directory (default: the built one)
 	dbPath string            // default: a new file under t.TempDir()
 	modes  string            // YAML of extra modes for the site "shop", indented six spaces
+	// publicURL replaces the host's own address in the URLs it gives out
+	// (a proxy in front of it).
+	publicURL string
 }
 
 func startHost(t testing.TB, o hostOptions) *host {
@@ -191,10 +194,14 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+	public := base
+	if o.publicURL != "" {
+		public = o.publicURL
+	}
 	env := map[string]string{
 		"E2E_ADMIN_KEY": adminKey, "E2E_SITE_KEY": siteKey, "E2E_OTHER_KEY": otherSiteKey,
 		"E2E_WEBHOOK_SECRET": webhookSecret, "E2E_SIGNING_KEY": signingKey,
-		"PAYHOST_PUBLIC_URL": base,
+		"PAYHOST_PUBLIC_URL": public,
 	}
 	m := &app.Main{
 		ConfigPath: cfgPath,

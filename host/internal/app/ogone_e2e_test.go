@@ -26,7 +26,7 @@ const ogoneMode = `      ogone:
 `
 
 // flakyProxy forwards to target, answering 503 to the first failFirst
-// requests, and counts what it saw.
+// notifications (paths under /notify/), and counts what notifications saw.
 type flakyProxy struct {
 	mu        sync.Mutex
 	target    string
@@ -37,7 +37,8 @@ type flakyProxy struct {
 func (p *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	p.mu.Lock()
-	fail, target := p.failFirst > 0, p.target
+	notify := strings.HasPrefix(r.URL.Path, "/notify/")
+	fail, target := notify && p.failFirst > 0, p.target
 	if fail {
 		p.failFirst--
 	}
@@ -56,7 +57,12 @@ func (p *flakyProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
-	p.record(resp.StatusCode)
+	if notify {
+		p.record(resp.StatusCode)
+	}
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
 	w.WriteHeader(resp.StatusCode)
 	io.Copy(w, resp.Body)
 }
