@@ -59,6 +59,23 @@ type Session struct {
 	ExpiresAt             time.Time
 	// Version increases by one on every stored update.
 	Version int64
+	// CapturedAmount is what a capture took (0 until captured: the full
+	// amount is then refundable); RefundedAmount what refunds returned.
+	CapturedAmount int64
+	RefundedAmount int64
+	// NextCheckAt is when the janitor looks at the session again (expiry
+	// or a Query); CheckAttempts counts its queries.
+	NextCheckAt   time.Time
+	CheckAttempts int
+}
+
+// Refundable is what may still be refunded.
+func (s *Session) Refundable() int64 {
+	base := s.Amount
+	if s.CapturedAmount > 0 {
+		base = s.CapturedAmount
+	}
+	return base - s.RefundedAmount
 }
 
 // Cart is the shop's cart as submitted (amounts in minor units, tax included).
@@ -151,4 +168,72 @@ type OutboxMessage struct {
 	// Payload is the JSON body to POST.
 	Payload   []byte
 	CreatedAt time.Time
+	// Attempts made so far (set by ClaimOutbox).
+	Attempts int
+	// Delivered and GivenUp are set once the message is done.
+	DeliveredAt time.Time
+	GivenUpAt   time.Time
+}
+
+// OperationKind is what an operation asks the provider.
+type OperationKind string
+
+// Operation kinds.
+const (
+	OperationRefund  OperationKind = "refund"
+	OperationCapture OperationKind = "capture"
+	OperationCancel  OperationKind = "cancel"
+)
+
+// OperationStatus is an operation's state. Unknown means the plugin never
+// answered (timeout, crash): the janitor asks again, with the same id.
+type OperationStatus string
+
+// Operation states.
+const (
+	OperationRequested OperationStatus = "requested"
+	OperationPending   OperationStatus = "pending"
+	OperationSucceeded OperationStatus = "succeeded"
+	OperationFailed    OperationStatus = "failed"
+	OperationUnknown   OperationStatus = "unknown"
+)
+
+// Operation is a refund, capture or cancellation of a session.
+type Operation struct {
+	// ID is "op_" + random; the plugin uses it as the provider's
+	// idempotency key.
+	ID                  string
+	SessionID           string
+	SiteID              string
+	Kind                OperationKind
+	Amount              int64
+	Status              OperationStatus
+	ProviderOperationID string
+	ResponseCode        string
+	ResponseMessage     string
+	// IdempotencyKey is the shop's Idempotency-Key, if it sent one.
+	IdempotencyKey string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	NextCheckAt    time.Time
+	CheckAttempts  int
+}
+
+// Open reports whether the operation may still change.
+func (o *Operation) Open() bool {
+	return o.Status == OperationRequested || o.Status == OperationPending || o.Status == OperationUnknown
+}
+
+// Delivery is one attempt to deliver an outbox message to the shop.
+type Delivery struct {
+	ID         int64
+	OutboxID   int64
+	EventID    string
+	SessionID  string
+	At         time.Time
+	StatusCode int // 0 when no HTTP answer came
+	Latency    time.Duration
+	// Response is the start of the answer's body; Error the transport error.
+	Response string
+	Error    string
 }

@@ -51,6 +51,35 @@ type Store interface {
 	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
 	// Outbox returns a session's queued webhooks in order.
 	Outbox(ctx context.Context, sessionID string) ([]OutboxMessage, error)
+	// Operations returns a session's operations, oldest first.
+	Operations(ctx context.Context, sessionID string) ([]Operation, error)
+	// OperationByKey finds a site's operation by its idempotency key;
+	// ErrNotFound if none.
+	OperationByKey(ctx context.Context, siteID, key string) (*Operation, error)
+	// DueSessions lists sessions in created, pending or authorized whose
+	// NextCheckAt or ExpiresAt has passed, oldest check first.
+	DueSessions(ctx context.Context, now time.Time, limit int) ([]*Session, error)
+	// DueOperations lists open operations whose NextCheckAt has passed.
+	DueOperations(ctx context.Context, now time.Time, limit int) ([]Operation, error)
+
+	// ClaimOutbox leases up to limit undelivered messages that are due,
+	// at most one per session and only the oldest undelivered one of its
+	// session, so that a session's events are delivered in order. A leased
+	// message is not claimed again until the lease ends.
+	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// RecordDelivery stores an attempt and releases the lease: delivered
+	// marks the message done; otherwise next is its next attempt, or, when
+	// zero, the message is given up.
+	RecordDelivery(ctx context.Context, d Delivery, delivered bool, next time.Time) error
+	// Deliveries lists a session's delivery attempts, oldest first.
+	Deliveries(ctx context.Context, sessionID string) ([]Delivery, error)
+	// Redeliver schedules a delivered or given-up message again, now.
+	// ErrNotFound when the session has no such message.
+	Redeliver(ctx context.Context, sessionID string, outboxID int64, now time.Time) error
+	// OldestUndelivered is the creation time of the oldest message still
+	// waiting; ok is false when none waits.
+	OldestUndelivered(ctx context.Context) (t time.Time, ok bool, err error)
+
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -67,6 +96,8 @@ type Change struct {
 	Session *Session
 	Events  []Event
 	Outbox  []OutboxMessage
+	// Operations are inserted, or updated when their id exists.
+	Operations []Operation
 }
 
 // Filter selects sessions for listing.

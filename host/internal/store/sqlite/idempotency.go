@@ -65,30 +65,3 @@ func (db *DB) ReleaseIdempotencyKey(ctx context.Context, siteID, key string) err
 		return err
 	})
 }
-
-// Outbox implements session.Store.
-func (db *DB) Outbox(ctx context.Context, sessionID string) ([]session.OutboxMessage, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, event_id, session_id, site_id, status, payload, created_at
-		FROM outbox WHERE session_id = ? ORDER BY id`, sessionID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []session.OutboxMessage
-	for rows.Next() {
-		var (
-			m       session.OutboxMessage
-			status  string
-			created int64
-		)
-		if err := rows.Scan(&m.ID, &m.EventID, &m.SessionID, &m.SiteID, &status, &m.Payload, &created); err != nil {
-			return nil, err
-		}
-		m.Status, m.CreatedAt = session.Status(status), time.Unix(0, created).UTC()
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}

@@ -15,7 +15,11 @@ import (
 
 const sessionColumns = `id, site_id, mode, plugin, kind, status, amount, currency, country, cart_type,
 	order_ref, reference, reference_scope, cart, customer, return_url, cancel_url, action,
-	provider_transaction_id, provider_data, created_at, updated_at, expires_at, version`
+	provider_transaction_id, provider_data, created_at, updated_at, expires_at, version,
+	captured_amount, refunded_amount, next_check_at, check_attempts`
+
+// placeholders has one "?" per session column.
+var placeholders = strings.TrimSuffix(strings.Repeat("?,", strings.Count(sessionColumns, ",")+1), ",")
 
 // nanos stores a time as Unix nanoseconds, and the zero time as NULL.
 func nanos(t time.Time) any {
@@ -64,7 +68,8 @@ func sessionArgs(s *session.Session) ([]any, error) {
 	}
 	return []any{s.ID, s.SiteID, s.Mode, s.Plugin, string(s.Kind), string(s.Status), s.Amount, s.Currency, s.Country,
 		s.CartType, s.OrderRef, s.Reference, s.ReferenceScope, cart, customer, s.ReturnURL, s.CancelURL, action,
-		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version}, nil
+		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version,
+		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts}, nil
 }
 
 type scanner interface{ Scan(...any) error }
@@ -77,15 +82,18 @@ func scanSession(row scanner) (*session.Session, error) {
 		action             sql.NullString
 		created            int64
 		updated, expires   sql.NullInt64
+		nextCheck          sql.NullInt64
 	)
 	err := row.Scan(&s.ID, &s.SiteID, &s.Mode, &s.Plugin, &kind, &status, &s.Amount, &s.Currency, &s.Country,
 		&s.CartType, &s.OrderRef, &s.Reference, &s.ReferenceScope, &cart, &customer, &s.ReturnURL, &s.CancelURL, &action,
-		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version)
+		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version,
+		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts)
 	if err != nil {
 		return nil, err
 	}
 	s.Kind, s.Status = payment.Kind(kind), session.Status(status)
 	s.CreatedAt, s.UpdatedAt, s.ExpiresAt = time.Unix(0, created).UTC(), fromNanos(updated), fromNanos(expires)
+	s.NextCheckAt = fromNanos(nextCheck)
 	if err := json.Unmarshal([]byte(cart), &s.Cart); err != nil {
 		return nil, fmt.Errorf("session %s: cart: %w", s.ID, err)
 	}
@@ -111,18 +119,23 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session, events []se
 		return err
 	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, args...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders+`)`, args...)
 		if isUnique(err) {
 			return fmt.Errorf("session %s or its reference %q: %w", s.ID, s.Reference, session.ErrConflict)
 		}
 		if err != nil {
 			return fmt.Errorf("inserting session: %w", err)
 		}
-		return writeChange(ctx, tx, s.ID, events, outbox)
+		return writeChange(ctx, tx, s.ID, events, outbox, nil)
 	})
 }
 
-func writeChange(ctx context.Context, tx *sql.Tx, id string, events []session.Event, outbox []session.OutboxMessage) error {
+func writeChange(ctx context.Context, tx *sql.Tx, id string, events []session.Event, outbox []session.OutboxMessage, ops []session.Operation) error {
+	for _, op := range ops {
+		if err := upsertOperation(ctx, tx, id, op); err != nil {
+			return err
+		}
+	}
 	for _, e := range events {
 		payload, err := marshal(e.Payload)
 		if err != nil {
@@ -245,7 +258,7 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 				return err
 			}
 			// id stays the key; every other column is rewritten.
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET (`+sessionColumns+`) = (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE id = ?`,
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET (`+sessionColumns+`) = (`+placeholders+`) WHERE id = ?`,
 				append(args, id)...); err != nil {
 				if isUnique(err) {
 					return fmt.Errorf("session %s reference %q: %w", id, next.Reference, session.ErrConflict)
@@ -254,7 +267,7 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 			}
 			out = &next
 		}
-		return writeChange(ctx, tx, id, change.Events, change.Outbox)
+		return writeChange(ctx, tx, id, change.Events, change.Outbox, change.Operations)
 	})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,10 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},
+		{"Operations", testOperations},
+		{"DueSessions", testDueSessions},
+		{"OutboxDelivery", testOutboxDelivery},
+		{"ConcurrentOutboxClaims", testConcurrentOutboxClaims},
 		{"Ping", func(t *testing.T, s session.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
@@ -66,6 +70,7 @@ func NewSession(id string, at time.Time) *session.Session {
 			Fields: []payment.Field{{Name: "a", Value: "b"}}}},
 		ProviderTransactionID: "tx-" + id, ProviderData: map[string]string{"k": "v"},
 		CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(24 * time.Hour), Version: 1,
+		CapturedAmount: 1999, RefundedAmount: 500, NextCheckAt: at.Add(5 * time.Minute), CheckAttempts: 2,
 	}
 }
 

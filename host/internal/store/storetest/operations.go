@@ -1,0 +1,221 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
+)
+
+func operation(id, sessionID string, status session.OperationStatus, key string, next time.Time) session.Operation {
+	return session.Operation{ID: id, SessionID: sessionID, SiteID: "shop", Kind: session.OperationRefund, Amount: 500, Status: status,
+		ProviderOperationID: "prov-" + id, ResponseCode: "00", ResponseMessage: "ok", IdempotencyKey: key,
+		CreatedAt: base, UpdatedAt: base, NextCheckAt: next, CheckAttempts: 1}
+}
+
+func addOps(t *testing.T, st session.Store, id string, ops ...session.Operation) error {
+	t.Helper()
+	_, err := st.UpdateSession(context.Background(), id, func(*session.Session) (session.Change, error) {
+		return session.Change{Operations: ops}, nil
+	})
+	return err
+}
+
+func testOperations(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	s := NewSession("ps_a", base)
+	mustCreate(t, st, s)
+	op := operation("op_1", s.ID, session.OperationUnknown, "key-1", base.Add(time.Minute))
+	if err := addOps(t, st, s.ID, op, operation("op_2", s.ID, session.OperationSucceeded, "", time.Time{})); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := st.Operations(ctx, s.ID)
+	if err != nil || len(ops) != 2 || !reflect.DeepEqual(ops[0], op) {
+		t.Fatalf("operations = %+v, %v", ops, err)
+	}
+	if got, err := st.OperationByKey(ctx, "shop", "key-1"); err != nil || got.ID != "op_1" {
+		t.Errorf("by key = %+v, %v", got, err)
+	}
+	if _, err := st.OperationByKey(ctx, "other", "key-1"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("key of another site: %v", err)
+	}
+	if err := addOps(t, st, s.ID, operation("op_3", s.ID, session.OperationRequested, "key-1", time.Time{})); !errors.Is(err, session.ErrConflict) {
+		t.Errorf("reused key: %v", err)
+	}
+	// Due: open operations whose check time passed.
+	if due, _ := st.DueOperations(ctx, base, 10); len(due) != 0 {
+		t.Errorf("due too early: %+v", due)
+	}
+	if due, _ := st.DueOperations(ctx, base.Add(time.Hour), 10); len(due) != 1 || due[0].ID != "op_1" {
+		t.Errorf("due = %+v", due)
+	}
+	// Updating by id.
+	op.Status, op.ProviderOperationID, op.NextCheckAt = session.OperationSucceeded, "prov-final", time.Time{}
+	if err := addOps(t, st, s.ID, op); err != nil {
+		t.Fatal(err)
+	}
+	ops, _ = st.Operations(ctx, s.ID)
+	if len(ops) != 2 || ops[0].Status != session.OperationSucceeded || ops[0].ProviderOperationID != "prov-final" {
+		t.Errorf("after update: %+v", ops)
+	}
+	if due, _ := st.DueOperations(ctx, base.Add(time.Hour), 10); len(due) != 0 {
+		t.Errorf("a settled operation is still due: %+v", due)
+	}
+}
+
+func testDueSessions(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	mk := func(id string, status session.Status, next, expires time.Time) {
+		s := NewSession(id, base)
+		s.Status, s.NextCheckAt, s.ExpiresAt = status, next, expires
+		mustCreate(t, st, s)
+	}
+	later := base.Add(time.Hour)
+	mk("ps_check", session.StatusPending, base.Add(time.Minute), later)
+	mk("ps_expired", session.StatusCreated, time.Time{}, base.Add(2*time.Minute))
+	mk("ps_paid", session.StatusPaid, base, base)
+	mk("ps_future", session.StatusPending, later, later)
+	due, err := st.DueSessions(ctx, base.Add(30*time.Minute), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range due {
+		ids = append(ids, s.ID)
+	}
+	if fmt.Sprint(ids) != "[ps_check ps_expired]" {
+		t.Errorf("due = %v", ids)
+	}
+}
+
+func queue(t *testing.T, st session.Store, s *session.Session, statuses ...session.Status) {
+	t.Helper()
+	var msgs []session.OutboxMessage
+	for _, status := range statuses {
+		msgs = append(msgs, outbox(s, status))
+	}
+	if _, err := st.UpdateSession(context.Background(), s.ID, func(*session.Session) (session.Change, error) {
+		return session.Change{Outbox: msgs}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testOutboxDelivery(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	a, b := NewSession("ps_a", base), NewSession("ps_b", base)
+	mustCreate(t, st, a)
+	mustCreate(t, st, b)
+	queue(t, st, a, session.StatusPending, session.StatusPaid)
+	queue(t, st, b, session.StatusPending)
+	if oldest, ok, err := st.OldestUndelivered(ctx); err != nil || !ok || !oldest.Equal(base) {
+		t.Errorf("oldest = %v %v %v", oldest, ok, err)
+	}
+	now := base.Add(time.Second)
+	claimed, err := st.ClaimOutbox(ctx, now, time.Minute, 10)
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claimed %+v, %v: want the first message of each session", claimed, err)
+	}
+	for _, m := range claimed {
+		if m.Status != session.StatusPending {
+			t.Errorf("claimed %s before the session's earlier message", m.EventID)
+		}
+	}
+	if again, _ := st.ClaimOutbox(ctx, now, time.Minute, 10); len(again) != 0 {
+		t.Errorf("leased messages claimed again: %+v", again)
+	}
+	var ma session.OutboxMessage
+	for _, m := range claimed {
+		if m.SessionID == a.ID {
+			ma = m
+			continue
+		}
+		if err := st.RecordDelivery(ctx, session.Delivery{OutboxID: m.ID, EventID: m.EventID, SessionID: m.SessionID, At: now, StatusCode: 204}, true, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A failed attempt: retried at next; the later message still waits.
+	fail := session.Delivery{OutboxID: ma.ID, EventID: ma.EventID, SessionID: a.ID, At: now, StatusCode: 503, Latency: time.Millisecond, Response: "busy"}
+	if err := st.RecordDelivery(ctx, fail, false, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.ClaimOutbox(ctx, now.Add(30*time.Second), time.Minute, 10); len(c) != 0 {
+		t.Errorf("claimed before its next attempt: %+v", c)
+	}
+	c, _ := st.ClaimOutbox(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	if len(c) != 1 || c[0].ID != ma.ID || c[0].Attempts != 1 {
+		t.Fatalf("retry claim = %+v", c)
+	}
+	ok := session.Delivery{OutboxID: ma.ID, EventID: ma.EventID, SessionID: a.ID, At: now.Add(2 * time.Minute), StatusCode: 200}
+	if err := st.RecordDelivery(ctx, ok, true, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = st.ClaimOutbox(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	if len(c) != 1 || c[0].Status != session.StatusPaid {
+		t.Fatalf("next message of the session = %+v", c)
+	}
+	// Given up: recorded, and the message leaves the queue.
+	if err := st.RecordDelivery(ctx, session.Delivery{OutboxID: c[0].ID, EventID: c[0].EventID, SessionID: a.ID, At: now.Add(3 * time.Minute), Error: "refused"}, false, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := st.Outbox(ctx, a.ID)
+	if len(msgs) != 2 || msgs[0].DeliveredAt.IsZero() || msgs[1].GivenUpAt.IsZero() || msgs[1].Attempts != 1 {
+		t.Errorf("outbox = %+v", msgs)
+	}
+	ds, _ := st.Deliveries(ctx, a.ID)
+	if len(ds) != 3 || ds[0].StatusCode != 503 || ds[0].Response != "busy" || ds[0].Latency != time.Millisecond || ds[2].Error != "refused" {
+		t.Errorf("deliveries = %+v", ds)
+	}
+	// Redelivery puts a done message back in the queue.
+	if err := st.Redeliver(ctx, a.ID, msgs[0].ID, now.Add(4*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.ClaimOutbox(ctx, now.Add(4*time.Minute), time.Minute, 10); len(c) != 1 || c[0].ID != msgs[0].ID {
+		t.Errorf("after redeliver: %+v", c)
+	}
+	if err := st.Redeliver(ctx, b.ID, msgs[0].ID, now); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("redeliver through another session: %v", err)
+	}
+}
+
+func testConcurrentOutboxClaims(t *testing.T, st session.Store) {
+	for i := range 20 {
+		s := NewSession(fmt.Sprintf("ps_%02d", i), base)
+		s.Reference = fmt.Sprintf("REF%02d", i)
+		mustCreate(t, st, s)
+		queue(t, st, s, session.StatusPending)
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := st.ClaimOutbox(context.Background(), base.Add(time.Second), time.Minute, 8)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			for _, m := range c {
+				seen[m.ID]++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 20 {
+		t.Errorf("%d messages claimed, want all 20", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("message %d claimed %d times", id, n)
+		}
+	}
+}
