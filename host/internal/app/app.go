@@ -25,6 +25,7 @@ import (
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
+	"github.com/payhost/payhost/host/internal/webhook"
 )
 
 // Main is the payhost server program.
@@ -49,6 +50,8 @@ type Main struct {
 
 	server    *http.Server
 	ln        net.Listener
+	stop      context.CancelFunc // stops the background workers
+	workers   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -103,11 +106,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.Service = session.NewService(session.Options{
-		Store:     m.Store,
-		Catalog:   catalog{m.Plugins},
-		Sites:     sites,
-		PublicURL: cfg.PublicURL,
-		Logger:    m.Logger.Named("sessions"),
+		Store:         m.Store,
+		Catalog:       catalog{m.Plugins},
+		Sites:         sites,
+		PublicURL:     cfg.PublicURL,
+		Logger:        m.Logger.Named("sessions"),
+		QuerySchedule: cfg.Janitor.QuerySchedule,
 	})
 	handler := httpapi.New(httpapi.Options{
 		Service:      m.Service,
@@ -132,9 +136,41 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 		}
 	}
+	m.startWorkers()
 	m.Logger.Info("payhost ready", "listen", m.ln.Addr().String(), "public_url", cfg.PublicURL,
 		"environment", cfg.Environment, "database", cfg.Database.Driver, "sites", len(sites))
 	return nil
+}
+
+// startWorkers runs the webhook delivery worker and the janitor until Close.
+func (m *Main) startWorkers() {
+	ctx, stop := context.WithCancel(context.Background())
+	m.stop = stop
+	targets := map[string]webhook.Target{}
+	for _, sc := range m.Config.Sites {
+		targets[sc.ID] = webhook.Target{URL: sc.Webhook.URL, Secret: sc.Webhook.Secret.Value(), Schedule: sc.Webhook.RetrySchedule, Timeout: sc.Webhook.Timeout}
+	}
+	w := webhook.New(webhook.Options{Store: m.Store, Targets: targets, Logger: m.Logger.Named("webhooks"),
+		Poll: m.Config.Webhooks.PollInterval, Parallel: m.Config.Webhooks.Parallel})
+	m.workers.Add(2)
+	go func() { defer m.workers.Done(); w.Run(ctx) }()
+	go func() {
+		defer m.workers.Done()
+		tick := time.NewTicker(m.Config.Janitor.Interval)
+		defer tick.Stop()
+		for {
+			if rep, err := m.Service.RunJanitor(ctx, 100); err != nil && ctx.Err() == nil {
+				m.Logger.Error("janitor", "error", err)
+			} else if rep.Expired+rep.Queried+rep.Operations > 0 {
+				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 }
 
 // Addr is the address the server listens on.
@@ -164,6 +200,10 @@ func (m *Main) Shutdown(ctx context.Context) error {
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
 		var errs []error
+		if m.stop != nil {
+			m.stop()
+			m.workers.Wait()
+		}
 		if m.server != nil {
 			errs = append(errs, ignoreClosed(m.server.Close()))
 		} else if m.ln != nil {

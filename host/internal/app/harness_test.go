@@ -307,8 +307,11 @@ type sessionJSON struct {
 	OrderRef     string `json:"order_ref"`
 	RedirectURL  string `json:"redirect_url"`
 	Instructions *struct {
-		Text    string `json:"Text"`
-		Details []struct{ Name, Value string }
+		Text    string `json:"text"`
+		Details []struct {
+			Name  string `json:"name"`
+			Value string `json:"value"`
+		} `json:"details"`
 	} `json:"instructions"`
 	Events []struct {
 		Source string `json:"source"`

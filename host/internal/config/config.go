@@ -29,7 +29,26 @@ type Config struct {
 	Admin     Admin
 	Log       Log
 	Limits    Limits
+	Webhooks  Webhooks
+	Janitor   Janitor
 	Sites     []Site
+}
+
+// Webhooks configures the delivery worker.
+type Webhooks struct {
+	// PollInterval is how often the outbox is checked (default 1s).
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// Parallel bounds concurrent deliveries (default 4).
+	Parallel int
+}
+
+// Janitor configures the background reconciliation.
+type Janitor struct {
+	// Interval between runs (default 30s).
+	Interval time.Duration
+	// QuerySchedule is the delay before each Query of a pending session or
+	// operation, counted from the previous one (default 5m, 1h, 24h ×3).
+	QuerySchedule []time.Duration `mapstructure:"query_schedule"`
 }
 
 // Database selects the store.
@@ -81,6 +100,10 @@ type Site struct {
 type Webhook struct {
 	URL    string
 	Secret Secret
+	// RetrySchedule lists the delays before each retry (default: about
+	// 24 h, see the README); Timeout bounds one attempt (default 10s).
+	RetrySchedule []time.Duration `mapstructure:"retry_schedule"`
+	Timeout       time.Duration
 }
 
 // Mode is one payment mode as a site configures it.
@@ -169,6 +192,10 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "text")
 	v.SetDefault("limits.max_body_bytes", 1<<20)
+	v.SetDefault("webhooks.poll_interval", "1s")
+	v.SetDefault("webhooks.parallel", 4)
+	v.SetDefault("janitor.interval", "30s")
+	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
 }
 
 // secretHook decodes a string into an unresolved Secret.

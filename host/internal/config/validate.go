@@ -142,6 +142,17 @@ func validate(cfg *Config) []string {
 	if cfg.Limits.MaxBodyBytes < 1024 {
 		add("limits.max_body_bytes: must be at least 1024")
 	}
+	if cfg.Webhooks.PollInterval <= 0 || cfg.Webhooks.Parallel < 1 {
+		add("webhooks: poll_interval must be positive and parallel at least 1")
+	}
+	if cfg.Janitor.Interval <= 0 || len(cfg.Janitor.QuerySchedule) == 0 {
+		add("janitor: interval must be positive and query_schedule not empty")
+	}
+	for _, d := range cfg.Janitor.QuerySchedule {
+		if d <= 0 {
+			add("janitor.query_schedule: delays must be positive")
+		}
+	}
 	admin := cfg.Admin.APIKey
 	if !admin.IsZero() {
 		p = append(p, checkKey("admin.api_key", admin, prod)...)
@@ -181,8 +192,16 @@ func validate(cfg *Config) []string {
 				add("%s.webhook.url: must be an absolute http(s) URL", at)
 			}
 		}
-		if s.SessionLifetime < time.Minute || s.DeferredLifetime < time.Minute {
-			add("%s: session_lifetime and deferred_lifetime must be at least 1m", at)
+		for _, d := range s.Webhook.RetrySchedule {
+			if d <= 0 {
+				add("%s.webhook.retry_schedule: delays must be positive", at)
+			}
+		}
+		if s.Webhook.Timeout < 0 {
+			add("%s.webhook.timeout: must be positive", at)
+		}
+		if s.SessionLifetime < time.Second || s.DeferredLifetime < time.Second {
+			add("%s: session_lifetime and deferred_lifetime must be at least 1s", at)
 		}
 		for _, ct := range s.CartTypes {
 			if !modeIDPattern.MatchString(ct) {

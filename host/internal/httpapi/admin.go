@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
 )
@@ -40,7 +41,12 @@ func (s *Server) handleAdminGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events))
+	ops, err := s.svc.Operations(r.Context(), sess.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events, ops))
 }
 
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
@@ -59,4 +65,65 @@ func (s *Server) handleReconcile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.svc.View(sess))
+}
+
+type deliveryView struct {
+	EventID    string    `json:"event_id"`
+	OutboxID   int64     `json:"outbox_id"`
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code"`
+	LatencyMS  int64     `json:"latency_ms"`
+	Response   string    `json:"response,omitempty"`
+	Error      string    `json:"error,omitempty"`
+}
+
+type outboxView struct {
+	ID          int64      `json:"id"`
+	EventID     string     `json:"event_id"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	CreatedAt   time.Time  `json:"created_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+	GivenUpAt   *time.Time `json:"given_up_at"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) {
+	msgs, ds, err := s.svc.Deliveries(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Events     []outboxView   `json:"events"`
+		Deliveries []deliveryView `json:"deliveries"`
+	}{Events: []outboxView{}, Deliveries: []deliveryView{}}
+	for _, m := range msgs {
+		out.Events = append(out.Events, outboxView{ID: m.ID, EventID: m.EventID, Status: string(m.Status), Attempts: m.Attempts,
+			CreatedAt: m.CreatedAt, DeliveredAt: timePtr(m.DeliveredAt), GivenUpAt: timePtr(m.GivenUpAt)})
+	}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, deliveryView{EventID: d.EventID, OutboxID: d.OutboxID, At: d.At, StatusCode: d.StatusCode,
+			LatencyMS: d.Latency.Milliseconds(), Response: d.Response, Error: d.Error})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleRedeliver(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("outbox"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "the event number must be an integer")
+		return
+	}
+	if err := s.svc.Redeliver(r.Context(), r.PathValue("id"), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
 }

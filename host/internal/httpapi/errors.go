@@ -15,7 +15,7 @@ func statusFor(code string) int {
 		return http.StatusBadRequest
 	case session.CodeNotFound:
 		return http.StatusNotFound
-	case session.CodeAmountMismatch, session.CodeModeNotEligible, session.CodeUnknownMode, session.CodeIdempotencyKeyReused:
+	case session.CodeAmountMismatch, session.CodeModeNotEligible, session.CodeUnknownMode, session.CodeIdempotencyKeyReused, session.CodeAmountExceeded:
 		return http.StatusUnprocessableEntity
 	case session.CodeInvalidState, session.CodeUnsupported, session.CodeIdempotencyInProgress:
 		return http.StatusConflict

@@ -82,6 +82,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/eligibility", s.shop(s.handleEligibility))
 	m.HandleFunc("POST /v1/sessions", s.shop(s.handleCreate))
 	m.HandleFunc("GET /v1/sessions/{id}", s.shop(s.handleGet))
+	m.HandleFunc("POST /v1/sessions/{id}/refund", s.shop(s.handleOperation(session.OperationRefund)))
+	m.HandleFunc("POST /v1/sessions/{id}/capture", s.shop(s.handleOperation(session.OperationCapture)))
+	m.HandleFunc("POST /v1/sessions/{id}/cancel", s.shop(s.handleOperation(session.OperationCancel)))
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)
@@ -96,6 +99,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/v1/sessions/{id}", s.admin(s.handleAdminGet))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/confirm", s.admin(s.handleConfirm))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/reconcile", s.admin(s.handleReconcile))
+	m.HandleFunc("GET /admin/v1/sessions/{id}/deliveries", s.admin(s.handleDeliveries))
+	m.HandleFunc("POST /admin/v1/sessions/{id}/deliveries/{outbox}/redeliver", s.admin(s.handleRedeliver))
 
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)

@@ -159,5 +159,48 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, siteID string
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events))
+	ops, err := s.svc.Operations(r.Context(), sess.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events, ops))
+}
+
+type operationRequest struct {
+	Amount int64 `json:"amount"`
+}
+
+type operationResponse struct {
+	Operation session.OperationView `json:"operation"`
+	Session   session.View          `json:"session"`
+}
+
+// handleOperation serves refund, capture and cancel. 201 when the provider
+// settled the operation (succeeded or failed), 202 while it is pending or
+// unknown (the janitor follows it up).
+func (s *Server) handleOperation(kind session.OperationKind) siteHandler {
+	return func(w http.ResponseWriter, r *http.Request, siteID string) {
+		var req operationRequest
+		if r.ContentLength != 0 {
+			if !s.decodeJSON(w, r, &req) {
+				return
+			}
+		}
+		key := r.Header.Get("Idempotency-Key")
+		if len(key) > maxIdempotencyKey {
+			writeError(w, http.StatusBadRequest, "invalid_request", "Idempotency-Key is too long")
+			return
+		}
+		op, sess, err := s.svc.Operate(r.Context(), siteID, r.PathValue("id"), session.OperationRequest{Kind: kind, Amount: req.Amount, IdempotencyKey: key})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		status := http.StatusCreated
+		if op.Open() {
+			status = http.StatusAccepted
+		}
+		writeJSON(w, status, operationResponse{Operation: session.ViewOperation(op), Session: s.svc.View(sess)})
+	}
 }

@@ -3,7 +3,9 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -55,6 +57,9 @@ func (s *Service) transition(cur *Session, src Source, to Status, info eventInfo
 		ev := s.event(cur, src, ResultApplied, to, info)
 		cur.Status = to
 		cur.UpdatedAt = ev.Time
+		if !to.open() {
+			cur.NextCheckAt = time.Time{} // nothing left for the janitor
+		}
 		if info.providerTxID != "" {
 			cur.ProviderTransactionID = info.providerTxID
 		}
@@ -96,8 +101,13 @@ func (s *Service) webhook(cur *Session) (OutboxMessage, error) {
 	if err != nil {
 		return OutboxMessage{}, fmt.Errorf("webhook payload: %w", err)
 	}
+	id := cur.ID + ":" + string(cur.Status)
+	if cur.Status == StatusPartiallyRefunded {
+		// Several partial refunds are several events.
+		id += ":" + strconv.FormatInt(cur.RefundedAmount, 10)
+	}
 	return OutboxMessage{
-		EventID:   cur.ID + ":" + string(cur.Status),
+		EventID:   id,
 		SessionID: cur.ID,
 		SiteID:    cur.SiteID,
 		Status:    cur.Status,

@@ -215,6 +215,9 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 		CreatedAt: now,
 		UpdatedAt: now,
 		ExpiresAt: now.Add(site.lifetime(mode.Kind)),
+		// The janitor checks the session on the query schedule (modes that
+		// can Query their provider) or at expiry.
+		NextCheckAt: s.firstCheck(now, mode),
 	}
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL

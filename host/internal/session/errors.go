@@ -30,6 +30,7 @@ const (
 	CodeInvalidState          = "invalid_state"
 	CodeUnsupported           = "unsupported"
 	CodeIdempotencyKeyReused  = "idempotency_key_reused"
+	CodeAmountExceeded        = "amount_exceeded"
 	CodeIdempotencyInProgress = "idempotency_in_progress"
 	CodeInternal              = "internal"
 )

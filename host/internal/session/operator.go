@@ -60,3 +60,29 @@ func (s *Service) Confirm(ctx context.Context, id string) (*Session, error) {
 	}
 	return after, nil
 }
+
+// Operations lists a session's operations (the caller checked access).
+func (s *Service) Operations(ctx context.Context, id string) ([]Operation, error) {
+	return s.store.Operations(ctx, id)
+}
+
+// Deliveries lists a session's outbox messages and delivery attempts.
+func (s *Service) Deliveries(ctx context.Context, id string) ([]OutboxMessage, []Delivery, error) {
+	if _, err := s.store.Session(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	msgs, err := s.store.Outbox(ctx, id)
+	if err != nil {
+		return nil, nil, wrapErr(CodeInternal, err, "reading the outbox")
+	}
+	ds, err := s.store.Deliveries(ctx, id)
+	if err != nil {
+		return nil, nil, wrapErr(CodeInternal, err, "reading deliveries")
+	}
+	return msgs, ds, nil
+}
+
+// Redeliver queues an outbox message of a session again.
+func (s *Service) Redeliver(ctx context.Context, id string, outboxID int64) error {
+	return s.store.Redeliver(ctx, id, outboxID, s.clock())
+}

@@ -32,6 +32,11 @@ type Options struct {
 	// PublicURL is the host's external base URL, without trailing slash.
 	PublicURL string
 	Logger    hclog.Logger
+	// QuerySchedule is the delay before each janitor Query of a pending
+	// session or an open operation (default 5m, 1h, 24h ×3).
+	QuerySchedule []time.Duration
+	// Metrics observes transitions; nil records nothing.
+	Metrics Metrics
 	// Now and Random are injectable for tests; defaults are time.Now and
 	// crypto/rand.
 	Now    func() time.Time
@@ -49,6 +54,8 @@ type Service struct {
 	log       hclog.Logger
 	now       func() time.Time
 	random    io.Reader
+	schedule  []time.Duration
+	metrics   Metrics
 }
 
 // NewService returns a service; it does no I/O.
@@ -61,6 +68,14 @@ func NewService(o Options) *Service {
 		log:       o.Logger,
 		now:       o.Now,
 		random:    o.Random,
+		schedule:  o.QuerySchedule,
+		metrics:   o.Metrics,
+	}
+	if len(s.schedule) == 0 {
+		s.schedule = []time.Duration{5 * time.Minute, time.Hour, 24 * time.Hour, 24 * time.Hour, 24 * time.Hour}
+	}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
 	}
 	for i := range o.Sites {
 		s.sites[o.Sites[i].ID] = &o.Sites[i]

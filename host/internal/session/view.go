@@ -8,27 +8,71 @@ import (
 
 // View is a session as the shop API and webhooks show it.
 type View struct {
-	ID                    string                `json:"id"`
-	Site                  string                `json:"site"`
-	Status                Status                `json:"status"`
-	Mode                  string                `json:"mode"`
-	Plugin                string                `json:"plugin"`
-	Kind                  payment.Kind          `json:"kind"`
-	Amount                int64                 `json:"amount"`
-	Currency              string                `json:"currency"`
-	OrderRef              string                `json:"order_ref"`
-	Reference             string                `json:"reference"`
-	RedirectURL           string                `json:"redirect_url"`
-	Instructions          *payment.Instructions `json:"instructions"`
-	ProviderTransactionID string                `json:"provider_transaction_id,omitempty"`
-	Cart                  Cart                  `json:"cart"`
-	Customer              CustomerView          `json:"customer"`
-	ReturnURL             string                `json:"return_url"`
-	CancelURL             string                `json:"cancel_url"`
-	CreatedAt             time.Time             `json:"created_at"`
-	UpdatedAt             time.Time             `json:"updated_at"`
-	ExpiresAt             time.Time             `json:"expires_at"`
-	Events                []EventView           `json:"events,omitempty"`
+	ID                    string            `json:"id"`
+	Site                  string            `json:"site"`
+	Status                Status            `json:"status"`
+	Mode                  string            `json:"mode"`
+	Plugin                string            `json:"plugin"`
+	Kind                  payment.Kind      `json:"kind"`
+	Amount                int64             `json:"amount"`
+	Currency              string            `json:"currency"`
+	OrderRef              string            `json:"order_ref"`
+	Reference             string            `json:"reference"`
+	RedirectURL           string            `json:"redirect_url"`
+	Instructions          *InstructionsView `json:"instructions"`
+	ProviderTransactionID string            `json:"provider_transaction_id,omitempty"`
+	Cart                  Cart              `json:"cart"`
+	Customer              CustomerView      `json:"customer"`
+	ReturnURL             string            `json:"return_url"`
+	CancelURL             string            `json:"cancel_url"`
+	CreatedAt             time.Time         `json:"created_at"`
+	UpdatedAt             time.Time         `json:"updated_at"`
+	ExpiresAt             time.Time         `json:"expires_at"`
+	RefundedAmount        int64             `json:"refunded_amount"`
+	CapturedAmount        int64             `json:"captured_amount,omitempty"`
+	Events                []EventView       `json:"events,omitempty"`
+	Operations            []OperationView   `json:"operations,omitempty"`
+}
+
+// InstructionsView tells the customer how to pay a deferred mode.
+type InstructionsView struct {
+	Text    string      `json:"text"`
+	Details []FieldView `json:"details"`
+}
+
+// FieldView is one labelled value.
+type FieldView struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// OperationView is a refund, capture or cancellation as the API shows it.
+type OperationView struct {
+	ID                  string          `json:"id"`
+	Kind                OperationKind   `json:"kind"`
+	Amount              int64           `json:"amount"`
+	Status              OperationStatus `json:"status"`
+	ProviderOperationID string          `json:"provider_operation_id,omitempty"`
+	ResponseCode        string          `json:"response_code,omitempty"`
+	CreatedAt           time.Time       `json:"created_at"`
+	UpdatedAt           time.Time       `json:"updated_at"`
+}
+
+// ViewOperation returns the API representation of an operation.
+func ViewOperation(o *Operation) OperationView {
+	return OperationView{ID: o.ID, Kind: o.Kind, Amount: o.Amount, Status: o.Status, ProviderOperationID: o.ProviderOperationID,
+		ResponseCode: o.ResponseCode, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+func instructionsView(in *payment.Instructions) *InstructionsView {
+	if in == nil {
+		return nil
+	}
+	v := &InstructionsView{Text: in.Text, Details: []FieldView{}}
+	for _, d := range in.Details {
+		v.Details = append(v.Details, FieldView{Name: d.Name, Value: d.Value})
+	}
+	return v
 }
 
 // CustomerView is the customer with JSON names.
@@ -75,9 +119,11 @@ func (s *Service) View(sess *Session) View {
 		CreatedAt:             sess.CreatedAt,
 		UpdatedAt:             sess.UpdatedAt,
 		ExpiresAt:             sess.ExpiresAt,
+		RefundedAmount:        sess.RefundedAmount,
+		CapturedAmount:        sess.CapturedAmount,
 	}
 	if sess.Action != nil {
-		v.Instructions = sess.Action.Instructions
+		v.Instructions = instructionsView(sess.Action.Instructions)
 	}
 	if v.Cart.Lines == nil {
 		v.Cart.Lines = []Line{}
@@ -85,9 +131,12 @@ func (s *Service) View(sess *Session) View {
 	return v
 }
 
-// ViewWithEvents adds the timeline to a session's view.
-func (s *Service) ViewWithEvents(sess *Session, events []Event) View {
+// ViewWithEvents adds the timeline and the operations to a session's view.
+func (s *Service) ViewWithEvents(sess *Session, events []Event, ops []Operation) View {
 	v := s.View(sess)
+	for i := range ops {
+		v.Operations = append(v.Operations, ViewOperation(&ops[i]))
+	}
 	v.Events = make([]EventView, len(events))
 	for i, e := range events {
 		v.Events[i] = EventView{

@@ -4,39 +4,26 @@
 package shopsig
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
-	"strconv"
 	"time"
+
+	"github.com/payhost/payhost/sdk/shop"
 )
 
 // ReturnParams returns the query parameters added to the shop's return or
-// cancel URL: session, status, t (unix seconds) and
-// sig = hex(HMAC-SHA256(secret, t + "." + session + "." + status)).
+// cancel URL (see sdk/shop for the rule shops verify).
 func ReturnParams(secret, sessionID, status string, now time.Time) url.Values {
-	t := strconv.FormatInt(now.Unix(), 10)
-	return url.Values{
-		"session": {sessionID},
-		"status":  {status},
-		"t":       {t},
-		"sig":     {sign(secret, t+"."+sessionID+"."+status)},
-	}
+	return shop.ReturnParams(secret, sessionID, status, now)
 }
 
-// VerifyReturn checks return parameters as a shop would: the signature in
-// constant time and the timestamp no older than maxAge.
+// VerifyReturn checks return parameters as a shop would.
 func VerifyReturn(secret string, q url.Values, now time.Time, maxAge time.Duration) bool {
-	t, err := strconv.ParseInt(q.Get("t"), 10, 64)
-	if err != nil {
-		return false
-	}
-	if age := now.Sub(time.Unix(t, 0)); age > maxAge || age < -maxAge {
-		return false
-	}
-	want := sign(secret, q.Get("t")+"."+q.Get("session")+"."+q.Get("status"))
-	return hmac.Equal([]byte(want), []byte(q.Get("sig")))
+	return shop.VerifyReturn(secret, q, now, maxAge) == nil
+}
+
+// Webhook returns the Payhost-Signature header of a webhook body.
+func Webhook(secret string, now time.Time, body []byte) string {
+	return shop.SignWebhook(secret, now, body)
 }
 
 // AppendReturnParams adds the signed parameters to a shop URL, keeping the
@@ -52,10 +39,4 @@ func AppendReturnParams(shopURL string, params url.Values) (string, error) {
 	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
-}
-
-func sign(secret, msg string) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(msg))
-	return hex.EncodeToString(m.Sum(nil))
 }

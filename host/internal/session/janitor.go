@@ -1,0 +1,123 @@
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/payhost/payhost/sdk/payment"
+)
+
+// open reports whether a session may still settle.
+func (s Status) open() bool {
+	return s == StatusCreated || s == StatusPending || s == StatusAuthorized
+}
+
+// firstCheck is when the janitor first looks at a new session: after the
+// first query delay for modes that can Query, at expiry otherwise.
+func (s *Service) firstCheck(now time.Time, mode payment.Mode) time.Time {
+	if mode.Capabilities.Query {
+		return now.Add(s.schedule[0])
+	}
+	return time.Time{}
+}
+
+// nextDelay is the delay after the n-th check (n from 1).
+func (s *Service) nextDelay(n int) (time.Duration, bool) {
+	if n < len(s.schedule) {
+		return s.schedule[n], true
+	}
+	return 0, false
+}
+
+// JanitorReport says what one janitor run did.
+type JanitorReport struct {
+	Expired, Queried, Operations int
+}
+
+// RunJanitor settles what notifications did not: sessions past their
+// lifetime expire (after a last Query where the mode has one), pending
+// sessions are queried on the schedule, and open operations are asked
+// again with the same operation id. Each session is claimed by bumping its
+// next check inside a transaction before any plugin call, so several
+// instances never work on one session at once.
+func (s *Service) RunJanitor(ctx context.Context, limit int) (JanitorReport, error) {
+	var rep JanitorReport
+	now := s.clock()
+	due, err := s.store.DueSessions(ctx, now, limit)
+	if err != nil {
+		return rep, wrapErr(CodeInternal, err, "listing due sessions")
+	}
+	for _, sess := range due {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		expired, queried := s.checkSession(ctx, sess.ID, now)
+		if expired {
+			rep.Expired++
+		}
+		if queried {
+			rep.Queried++
+		}
+	}
+	ops, err := s.store.DueOperations(ctx, now, limit)
+	if err != nil {
+		return rep, wrapErr(CodeInternal, err, "listing due operations")
+	}
+	for _, op := range ops {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		if s.retryOperation(ctx, op, now) {
+			rep.Operations++
+		}
+	}
+	return rep, nil
+}
+
+// lease moves a due session's next check forward so that no other
+// instance picks it while this one calls the plugin.
+const lease = 2 * time.Minute
+
+func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (expired, queried bool) {
+	var claimed *Session
+	_, err := s.store.UpdateSession(ctx, id, func(cur *Session) (Change, error) {
+		due := (!cur.NextCheckAt.IsZero() && !cur.NextCheckAt.After(now)) || (!cur.ExpiresAt.IsZero() && !cur.ExpiresAt.After(now))
+		if !cur.Status.open() || !due {
+			return Change{}, nil
+		}
+		cur.NextCheckAt = now.Add(lease)
+		cur.CheckAttempts++
+		copy := *cur
+		claimed = &copy
+		return Change{Session: cur}, nil
+	})
+	if err != nil || claimed == nil {
+		return false, false
+	}
+	avail, known := s.mode(claimed.Mode)
+	if known && avail.Mode.Capabilities.Query {
+		queried = true
+		if after, err := s.Reconcile(ctx, id, SourceJanitor); err == nil && !after.Status.open() {
+			return false, true
+		}
+	}
+	pastExpiry := !claimed.ExpiresAt.IsZero() && !claimed.ExpiresAt.After(now)
+	_, err = s.store.UpdateSession(ctx, id, func(cur *Session) (Change, error) {
+		if !cur.Status.open() {
+			return Change{}, nil
+		}
+		if pastExpiry {
+			return s.transition(cur, SourceJanitor, StatusExpired, eventInfo{reason: "lifetime_exceeded"})
+		}
+		if d, more := s.nextDelay(cur.CheckAttempts); more && known && avail.Mode.Capabilities.Query {
+			cur.NextCheckAt = now.Add(d)
+		} else {
+			cur.NextCheckAt = time.Time{} // expiry remains
+		}
+		return Change{Session: cur}, nil
+	})
+	if err != nil {
+		s.log.Error("janitor", "session_id", id, "error", err)
+	}
+	return pastExpiry, queried
+}
