@@ -47,7 +47,7 @@ func begin(t *testing.T, p *Provider) map[string]url.Values {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(resp.Choices) != 3 || resp.Form != nil || resp.Outcome != nil || resp.ProviderTransactionID == "" {
+	if len(resp.Choices) != 4 || resp.Form != nil || resp.Outcome != nil || resp.ProviderTransactionID == "" {
 		t.Fatalf("begin = %+v", resp)
 	}
 	out := map[string]url.Values{}
@@ -72,7 +72,7 @@ func post(fields url.Values) payment.HTTPRequest {
 func TestBeginAndVerify(t *testing.T) {
 	p := newTestProvider()
 	forms := begin(t, p)
-	for _, status := range []payment.Status{payment.StatusPaid, payment.StatusRefused, payment.StatusCancelled} {
+	for _, status := range []payment.Status{payment.StatusPaid, payment.StatusAuthorized, payment.StatusRefused, payment.StatusCancelled} {
 		f, ok := forms[string(status)]
 		if !ok {
 			t.Fatalf("no %s form", status)
@@ -130,7 +130,7 @@ func TestTamperedMessages(t *testing.T) {
 		{"another session, validly signed", edit(func(v url.Values) { v.Set("session", "ps_other"); v.Set("sig", sign(key, v)) }), key, payment.CodeInvalidRequest},
 		{"amount not digits, validly signed", edit(func(v url.Values) { v.Set("amount", "12.00"); v.Set("sig", sign(key, v)) }), key, payment.CodeInvalidRequest},
 		{"amount with sign, validly signed", edit(func(v url.Values) { v.Set("amount", "+1200"); v.Set("sig", sign(key, v)) }), key, payment.CodeInvalidRequest},
-		{"unknown status, validly signed", edit(func(v url.Values) { v.Set("status", "authorized"); v.Set("sig", sign(key, v)) }), key, payment.CodeInvalidRequest},
+		{"unknown status, validly signed", edit(func(v url.Values) { v.Set("status", "expired"); v.Set("sig", sign(key, v)) }), key, payment.CodeInvalidRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -15,6 +16,7 @@ var testChoices = []struct {
 	status payment.Status
 }{
 	{"Pay", payment.StatusPaid},
+	{"Authorize only", payment.StatusAuthorized},
 	{"Refuse", payment.StatusRefused},
 	{"Cancel", payment.StatusCancelled},
 }
@@ -76,7 +78,7 @@ func (p *Provider) handleTest(req payment.CallbackRequest, notification bool) (p
 	}
 	status := payment.Status(fields.Get("status"))
 	switch status {
-	case payment.StatusPaid, payment.StatusRefused, payment.StatusCancelled:
+	case payment.StatusPaid, payment.StatusAuthorized, payment.StatusRefused, payment.StatusCancelled:
 	default:
 		return payment.CallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unknown status %q", status)
 	}
@@ -91,22 +93,36 @@ func (p *Provider) handleTest(req payment.CallbackRequest, notification bool) (p
 	return out, nil
 }
 
+// SlowAmount makes a test-mode operation take SlowDelay, so tests can
+// interrupt the plugin in the middle of a call.
+const (
+	SlowAmount = 4242
+	SlowDelay  = 3 * time.Second
+)
+
 // Refund implements payment.Provider for the test mode: it succeeds at once.
-func (p *Provider) Refund(_ context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
-	return p.testOperation(req.Session, req.Amount, "REFUND-")
+func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
+	return p.testOperation(ctx, req.Session, req.Amount, "REFUND-")
 }
 
 // Capture implements payment.Provider for the test mode.
-func (p *Provider) Capture(_ context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
-	return p.testOperation(req.Session, req.Amount, "CAPTURE-")
+func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
+	return p.testOperation(ctx, req.Session, req.Amount, "CAPTURE-")
 }
 
 // Cancel implements payment.Provider for the test mode.
-func (p *Provider) Cancel(_ context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
-	return p.testOperation(req.Session, 0, "CANCEL-")
+func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
+	return p.testOperation(ctx, req.Session, 0, "CANCEL-")
 }
 
-func (p *Provider) testOperation(s payment.Session, amount int64, prefix string) (payment.OperationResponse, error) {
+func (p *Provider) testOperation(ctx context.Context, s payment.Session, amount int64, prefix string) (payment.OperationResponse, error) {
+	if amount == SlowAmount {
+		select {
+		case <-time.After(SlowDelay):
+		case <-ctx.Done():
+			return payment.OperationResponse{}, payment.Errorf(payment.CodeTimeout, "interrupted")
+		}
+	}
 	if s.Mode != ModeTest {
 		return payment.OperationResponse{}, payment.Errorf(payment.CodeUnsupported, "mode %s has no provider operations", s.Mode)
 	}

@@ -92,27 +92,29 @@ const (
 	signingKey    = "test_mode_signing_key_e2e_0001"
 )
 
-// hostConfig is a configuration with two sites; %s are the database file,
-// the plugins directory, the verify mode, the pins block and extra modes of
-// the site "shop".
+// hostConfig is a configuration with two sites; the {{...}} markers are
+// replaced by openHost.
 const hostConfig = `
 environment: development
 listen: "127.0.0.1:0"
 public_url: "http://placeholder.invalid"
-database: {driver: sqlite, dsn: %q}
+database: {driver: sqlite, dsn: "{{DB}}"}
+webhooks: {poll_interval: 50ms}
+janitor: {{JANITOR}}
 plugins:
-  dir: %q
-  verify: %s
+  dir: "{{DIR}}"
+  verify: {{VERIFY}}
   start_timeout: 20s
   call_timeout: 5s
-%s
+{{PINS}}
 admin: {api_key: "env:E2E_ADMIN_KEY"}
 log: {level: warn}
 sites:
   - id: shop
     test_mode: true
     api_key: "env:E2E_SITE_KEY"
-    webhook: {url: "http://127.0.0.1:1/hook", secret: "env:E2E_WEBHOOK_SECRET"}
+    webhook: {url: "{{HOOK}}", secret: "env:E2E_WEBHOOK_SECRET", retry_schedule: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms], timeout: 500ms}
+    session_lifetime: {{LIFETIME}}
     cart_types: [web, click_and_collect]
     modes:
       test: {enabled: true, order: 1, config: {signing_key: "env:E2E_SIGNING_KEY"}}
@@ -127,7 +129,7 @@ sites:
         order: 4
         eligibility: {min_amount: 1000}
         config: {account_holder: "E2E Shop", iban: "FR1420041010050500013M02606", bic: "PSSTFRPPPAR"}
-%s  - id: other
+{{MODES}}  - id: other
     test_mode: false
     api_key: "env:E2E_OTHER_KEY"
     webhook: {secret: "other_webhook_secret_0123"}
@@ -151,6 +153,10 @@ type hostOptions struct {
 	dir    string            // plugins directory (default: the built one)
 	dbPath string            // default: a new file under t.TempDir()
 	modes  string            // YAML of extra modes for the site "shop", indented six spaces
+	hook   string            // the shop's webhook URL (default: a closed port)
+	// janitor is the janitor's YAML (default: runs rarely, never queries
+	// during a test); lifetime the shop's session lifetime (default 24h).
+	janitor, lifetime string
 	// publicURL replaces the host's own address in the URLs it gives out
 	// (a proxy in front of it).
 	publicURL string
@@ -186,7 +192,18 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		}
 	}
 	cfgPath := filepath.Join(t.TempDir(), "payhost.yaml")
-	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf(hostConfig, o.dbPath, o.dir, o.verify, pins, o.modes)), 0o600); err != nil {
+	if o.hook == "" {
+		o.hook = "http://127.0.0.1:1/hook"
+	}
+	if o.janitor == "" {
+		o.janitor = "{interval: 1h, query_schedule: [1h]}"
+	}
+	if o.lifetime == "" {
+		o.lifetime = "24h"
+	}
+	cfg := strings.NewReplacer("{{DB}}", o.dbPath, "{{DIR}}", o.dir, "{{VERIFY}}", o.verify, "{{PINS}}", strings.TrimSuffix(pins, "\n"),
+		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime).Replace(hostConfig)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
