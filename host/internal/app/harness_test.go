@@ -268,19 +268,23 @@ func (r response) errorCode(t testing.TB) string {
 
 func (h *host) do(method, path, key string, body any, headers ...string) response {
 	h.t.Helper()
-	var rd io.Reader
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = strings.NewReader(b)
+		raw = []byte(b)
 	case url.Values:
-		rd = strings.NewReader(b.Encode())
+		raw = []byte(b.Encode())
 	default:
 		buf, err := json.Marshal(b)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		rd = bytes.NewReader(buf)
+		raw = buf
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, h.base+path, rd)
 	if err != nil {
@@ -303,6 +307,7 @@ func (h *host) do(method, path, key string, body any, headers ...string) respons
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	checkAgainstSpec(h.t, req, raw, resp.StatusCode, resp.Header, b)
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 

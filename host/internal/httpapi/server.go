@@ -104,6 +104,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)
+	m.HandleFunc("GET /openapi.yaml", s.handleOpenAPI)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})
