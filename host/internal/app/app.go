@@ -22,6 +22,7 @@ import (
 
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/httpapi"
+	"github.com/payhost/payhost/host/internal/metrics"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
@@ -47,6 +48,7 @@ type Main struct {
 	Store   session.Store
 	Plugins *pluginmgr.Manager
 	Service *session.Service
+	Metrics *metrics.Metrics
 
 	server    *http.Server
 	ln        net.Listener
@@ -90,7 +92,21 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 
+	var mgr *pluginmgr.Manager
+	m.Metrics = metrics.New(metrics.Sources{
+		OldestUndelivered: m.Store.OldestUndelivered,
+		Restarts: func() map[string]int {
+			out := map[string]int{}
+			if mgr != nil {
+				for _, p := range mgr.Plugins() {
+					out[p.Name] = p.Restarts
+				}
+			}
+			return out
+		},
+	})
 	m.Plugins = pluginmgr.New(pluginmgr.Options{
+		Observer:     m.Metrics,
 		Dir:          cfg.Plugins.Dir,
 		Verify:       pluginmgr.VerifyMode(cfg.Plugins.Verify),
 		Pins:         cfg.Plugins.Pins,
@@ -98,6 +114,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		CallTimeout:  cfg.Plugins.CallTimeout,
 		Logger:       m.Logger.Named("plugins"),
 	})
+	mgr = m.Plugins
 	if err := m.Plugins.Start(ctx); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
 	}
@@ -112,6 +129,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		PublicURL:     cfg.PublicURL,
 		Logger:        m.Logger.Named("sessions"),
 		QuerySchedule: cfg.Janitor.QuerySchedule,
+		Metrics:       m.Metrics,
 	})
 	handler := httpapi.New(httpapi.Options{
 		Service:      m.Service,
@@ -120,6 +138,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Ready:        m.Store.Ping,
 		PublicURL:    cfg.PublicURL,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes,
+		Metrics:      m.Metrics.Handler(),
 		Logger:       m.Logger.Named("http"),
 	})
 	m.server = &http.Server{
@@ -151,7 +170,7 @@ func (m *Main) startWorkers() {
 		targets[sc.ID] = webhook.Target{URL: sc.Webhook.URL, Secret: sc.Webhook.Secret.Value(), Schedule: sc.Webhook.RetrySchedule, Timeout: sc.Webhook.Timeout}
 	}
 	w := webhook.New(webhook.Options{Store: m.Store, Targets: targets, Logger: m.Logger.Named("webhooks"),
-		Poll: m.Config.Webhooks.PollInterval, Parallel: m.Config.Webhooks.Parallel})
+		Poll: m.Config.Webhooks.PollInterval, Parallel: m.Config.Webhooks.Parallel, Observer: m.Metrics})
 	m.workers.Add(2)
 	go func() { defer m.workers.Done(); w.Run(ctx) }()
 	go func() {

@@ -99,6 +99,23 @@ func testPayPal(t *testing.T, verification string) {
 			}
 		}
 	})
+	t.Run("partial and full refund through the host", func(t *testing.T) {
+		s, loc := approve(t, "approve")
+		back(t, loc, "paid")
+		if op := h.operate(s.ID, "refund", map[string]any{"amount": 599}, http.StatusCreated); op.Operation.Status != "succeeded" || op.Session.Status != "partially_refunded" {
+			t.Fatalf("partial refund %+v", op)
+		}
+		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 2001}), http.StatusUnprocessableEntity)
+		if op := h.operate(s.ID, "refund", nil, http.StatusCreated); op.Operation.Amount != 2000 || op.Session.Status != "refunded" {
+			t.Fatalf("refund of the rest %+v", op)
+		}
+		// PayPal's PAYMENT.CAPTURE.REFUNDED webhooks arrive afterwards and
+		// change nothing.
+		time.Sleep(300 * time.Millisecond)
+		if got := h.get(s.ID).Status; got != "refunded" {
+			t.Errorf("after the refund webhooks: %s", got)
+		}
+	})
 	t.Run("cancel", func(t *testing.T) {
 		s, loc := approve(t, "cancel")
 		back(t, loc, "cancelled")

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -335,5 +336,36 @@ func TestAbandonedSessionExpires(t *testing.T) {
 	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms["paid"].fields), http.StatusOK)
 	if got := h.get(s.ID).Status; got != "expired" {
 		t.Errorf("after a late notification: %s", got)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	h := startHost(t, hostOptions{})
+	s := h.create("test", 1000)
+	forms := h.payForms(s.ID)
+	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms["paid"].fields), http.StatusOK)
+	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms["paid"].fields), http.StatusOK)
+	bad := url.Values{}
+	for k, v := range forms["paid"].fields {
+		bad[k] = v
+	}
+	bad.Set("sig", strings.Repeat("0", 64))
+	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", bad), http.StatusBadRequest)
+	body := string(h.expect(h.do("GET", "/metrics", "", nil), http.StatusOK).body)
+	for _, want := range []string{
+		`payhost_sessions_created_total{mode="test"} 1`,
+		`payhost_notifications_total{mode="test",reason="",result="applied"} 1`,
+		`payhost_notifications_total{mode="test",reason="",result="duplicate"} 1`,
+		`payhost_notifications_total{mode="test",reason="invalid_signature",result="rejected"} 1`,
+		`payhost_plugin_calls_total{method="Begin",outcome="ok",plugin="offline"} 1`,
+		`payhost_plugin_calls_total{method="HandleNotification",outcome="invalid_signature",plugin="offline"} 1`,
+		`payhost_plugin_call_duration_seconds_bucket{method="Begin",plugin="offline"`,
+		`payhost_plugin_restarts_total{plugin="offline"} 0`,
+		`payhost_webhook_oldest_undelivered_seconds`,
+		`payhost_webhook_deliveries_total{outcome="failed",site="shop"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

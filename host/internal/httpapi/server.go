@@ -38,8 +38,10 @@ type Options struct {
 	PublicURL string
 	// MaxBodyBytes bounds every request body (default 1 MiB).
 	MaxBodyBytes int64
-	Logger       hclog.Logger
-	Now          func() time.Time
+	// Metrics serves /metrics; nil answers 404.
+	Metrics http.Handler
+	Logger  hclog.Logger
+	Now     func() time.Time
 }
 
 // Server is the HTTP handler of the host.
@@ -50,6 +52,7 @@ type Server struct {
 	ready     func(ctx context.Context) error
 	publicURL string
 	maxBody   int64
+	metrics   http.Handler
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
@@ -61,7 +64,7 @@ var _ http.Handler = (*Server)(nil)
 func New(o Options) *Server {
 	s := &Server{
 		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
-		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, log: o.Logger, now: o.Now,
+		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
 		mux: http.NewServeMux(),
 	}
 	if s.maxBody <= 0 {
@@ -105,6 +108,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)
 	m.HandleFunc("GET /openapi.yaml", s.handleOpenAPI)
+	if s.metrics != nil {
+		m.Handle("GET /metrics", s.metrics)
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
 	})

@@ -31,6 +31,14 @@ type Options struct {
 	// Backoff bounds the delay between restarts of a crashed plugin;
 	// defaults 200ms doubling up to 30s.
 	MinBackoff, MaxBackoff time.Duration
+	// Observer, when set, sees every call's outcome and latency.
+	Observer Observer
+}
+
+// Observer receives plugin call outcomes (metrics). outcome is "ok" or the
+// SDK error code.
+type Observer interface {
+	PluginCall(plugin, method, outcome string, d time.Duration)
 }
 
 // ModeInfo is one mode offered by a plugin that described itself.

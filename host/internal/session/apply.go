@@ -31,6 +31,7 @@ func outcomeInfo(o *payment.Outcome, secrets []string) eventInfo {
 }
 
 func (s *Service) event(cur *Session, src Source, res Result, to Status, info eventInfo) Event {
+	s.metrics.Transition(cur.Mode, to, src, res, info.reason)
 	return Event{
 		SessionID:             cur.ID,
 		Time:                  s.clock(),

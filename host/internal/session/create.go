@@ -225,6 +225,7 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	if err := s.insert(ctx, sess, mode.Reference); err != nil {
 		return nil, err
 	}
+	s.metrics.SessionCreated(sess.Mode)
 
 	prov, err := s.provider(sess.Plugin)
 	if err != nil {

@@ -1,0 +1,124 @@
+// Package metrics exposes the host's Prometheus metrics on a registry of
+// its own (no global state): plugin calls, sessions and transitions,
+// notifications, webhook deliveries and plugin restarts.
+package metrics
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/payhost/payhost/host/internal/session"
+)
+
+// Metrics holds the collectors; it implements the observer interfaces of
+// the session service, the plugin manager and the webhook worker.
+type Metrics struct {
+	reg           *prometheus.Registry
+	pluginCalls   *prometheus.CounterVec
+	pluginLatency *prometheus.HistogramVec
+	created       *prometheus.CounterVec
+	transitions   *prometheus.CounterVec
+	notifications *prometheus.CounterVec
+	deliveries    *prometheus.CounterVec
+	deliveryTime  *prometheus.HistogramVec
+}
+
+// Sources read at scrape time.
+type Sources struct {
+	// OldestUndelivered reports the oldest webhook still waiting.
+	OldestUndelivered func(ctx context.Context) (time.Time, bool, error)
+	// Restarts reports each plugin's restart count.
+	Restarts func() map[string]int
+}
+
+// New registers every metric.
+func New(src Sources) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		pluginCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_plugin_calls_total",
+			Help: "Calls to plugins by plugin, method and outcome (ok or the SDK error code)."}, []string{"plugin", "method", "outcome"}),
+		pluginLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_plugin_call_duration_seconds",
+			Help: "Latency of plugin calls.", Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10)}, []string{"plugin", "method"}),
+		created: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_sessions_created_total",
+			Help: "Sessions created by mode."}, []string{"mode"}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_session_events_total",
+			Help: "Attempted session transitions by mode, target status, source and result (applied, duplicate, rejected, recorded)."},
+			[]string{"mode", "status", "source", "result"}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_notifications_total",
+			Help: "Provider notifications by mode, result and reason (accepted = applied)."}, []string{"mode", "result", "reason"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_webhook_deliveries_total",
+			Help: "Webhook delivery attempts by site and outcome (delivered or failed)."}, []string{"site", "outcome"}),
+		deliveryTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_webhook_delivery_duration_seconds",
+			Help: "Latency of webhook attempts.", Buckets: prometheus.ExponentialBuckets(0.005, 3, 9)}, []string{"site"}),
+	}
+	m.reg.MustRegister(m.pluginCalls, m.pluginLatency, m.created, m.transitions, m.notifications, m.deliveries, m.deliveryTime,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if src.OldestUndelivered != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "payhost_webhook_oldest_undelivered_seconds",
+			Help: "Age of the oldest webhook not delivered yet (0 when none waits)."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			t, ok, err := src.OldestUndelivered(ctx)
+			if err != nil || !ok {
+				return 0
+			}
+			return time.Since(t).Seconds()
+		}))
+	}
+	if src.Restarts != nil {
+		m.reg.MustRegister(&restarts{desc: prometheus.NewDesc("payhost_plugin_restarts_total",
+			"Restarts of each plugin process after a crash.", []string{"plugin"}, nil), read: src.Restarts})
+	}
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// PluginCall implements the plugin manager's observer.
+func (m *Metrics) PluginCall(plugin, method, outcome string, d time.Duration) {
+	m.pluginCalls.WithLabelValues(plugin, method, outcome).Inc()
+	m.pluginLatency.WithLabelValues(plugin, method).Observe(d.Seconds())
+}
+
+// SessionCreated implements session.Metrics.
+func (m *Metrics) SessionCreated(mode string) { m.created.WithLabelValues(mode).Inc() }
+
+// Transition implements session.Metrics.
+func (m *Metrics) Transition(mode string, to session.Status, src session.Source, result session.Result, reason string) {
+	m.transitions.WithLabelValues(mode, string(to), string(src), string(result)).Inc()
+	if src == session.SourceNotification {
+		m.notifications.WithLabelValues(mode, string(result), reason).Inc()
+	}
+}
+
+// Delivered implements the webhook worker's observer.
+func (m *Metrics) Delivered(site string, ok bool, latency time.Duration) {
+	outcome := "failed"
+	if ok {
+		outcome = "delivered"
+	}
+	m.deliveries.WithLabelValues(site, outcome).Inc()
+	m.deliveryTime.WithLabelValues(site).Observe(latency.Seconds())
+}
+
+// restarts reads restart counts at scrape time.
+type restarts struct {
+	desc *prometheus.Desc
+	read func() map[string]int
+}
+
+func (r *restarts) Describe(ch chan<- *prometheus.Desc) { ch <- r.desc }
+
+func (r *restarts) Collect(ch chan<- prometheus.Metric) {
+	for plugin, n := range r.read() {
+		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.CounterValue, float64(n), plugin)
+	}
+}
