@@ -351,7 +351,11 @@ func TestMetrics(t *testing.T) {
 	}
 	bad.Set("sig", strings.Repeat("0", 64))
 	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", bad), http.StatusBadRequest)
-	body := string(h.expect(h.do("GET", "/metrics", "", nil), http.StatusOK).body)
+	var body string
+	eventually(t, 5*time.Second, "a webhook attempt", func() bool {
+		body = string(h.expect(h.do("GET", "/metrics", "", nil), http.StatusOK).body)
+		return strings.Contains(body, "payhost_webhook_deliveries_total{")
+	})
 	for _, want := range []string{
 		`payhost_sessions_created_total{mode="test"} 1`,
 		`payhost_notifications_total{mode="test",reason="",result="applied"} 1`,
