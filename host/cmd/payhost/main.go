@@ -14,8 +14,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -122,7 +124,7 @@ func migrate(configPath string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "database %s (%s) is up to date\n", cfg.Database.DSN, cfg.Database.Driver)
+	fmt.Fprintf(stdout, "database %s (%s) is up to date\n", redactDSN(cfg.Database.DSN), cfg.Database.Driver)
 	return st.Close()
 }
 
@@ -165,4 +167,19 @@ func plugins(sub, configPath string, stdout io.Writer) error {
 		return nil
 	}
 	return errors.New("unknown plugins command " + sub + " (list, pin, verify)")
+}
+
+// redactDSN hides a password in a connection URL before it is printed.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		if strings.Contains(dsn, "password") {
+			return "(connection string with a password)"
+		}
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }

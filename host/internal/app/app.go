@@ -25,6 +25,7 @@ import (
 	"github.com/payhost/payhost/host/internal/metrics"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/postgres"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
 	"github.com/payhost/payhost/host/internal/webhook"
 )
@@ -258,7 +259,11 @@ func OpenStore(ctx context.Context, db config.Database) (session.Store, error) {
 		}
 		return s, nil
 	case "postgres":
-		return nil, errors.New("database.driver: postgres is not available in this version (SQLite only)")
+		s, err := postgres.Open(ctx, db.DSN, postgres.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("opening the PostgreSQL database: %w", err)
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("database.driver: unknown driver %q", db.Driver)
 }

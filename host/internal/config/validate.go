@@ -23,6 +23,11 @@ func resolve(cfg *Config, getenv func(string) (string, bool)) error {
 		s.value = v
 	}
 	sec("admin.api_key", &cfg.Admin.APIKey)
+	if dsn, err := resolveValue("database.dsn", cfg.Database.DSN, getenv); err != nil {
+		problems = append(problems, err.Error())
+	} else {
+		cfg.Database.DSN = dsn
+	}
 	for i := range cfg.Sites {
 		s := &cfg.Sites[i]
 		sec(fmt.Sprintf("sites[%d].api_key", i), &s.APIKey)

@@ -2,34 +2,47 @@
 // the pure-Go modernc.org/sqlite driver. Writes go through a single
 // connection (SQLite has one writer anyway) with BEGIN IMMEDIATE, so
 // read-modify-write transactions serialise instead of failing with
-// SQLITE_BUSY; reads use a separate pool and run concurrently.
+// SQLITE_BUSY; reads use a separate pool and run concurrently. The queries
+// themselves are shared with PostgreSQL in package sqlstore.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
-// DB is a session.Store on one SQLite file.
-type DB struct {
-	write *sql.DB
-	read  *sql.DB
-}
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
 
-var _ session.Store = (*DB)(nil)
+// Dialect is SQLite's.
+func Dialect() sqlstore.Dialect {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sqlstore.Dialect{
+		Name: "sqlite",
+		IsUnique: func(err error) bool {
+			return strings.Contains(err.Error(), "UNIQUE constraint failed")
+		},
+		Migrations: sub,
+		VersionTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+	}
+}
 
 // Open opens (creating if needed) the database file at path and applies
 // pending migrations. The directory must exist.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	if path == "" {
 		return nil, errors.New("empty database path")
 	}
@@ -51,46 +64,17 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	write.SetMaxOpenConns(1)
-	write.SetConnMaxIdleTime(0)
 	read, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
 	if err != nil {
 		write.Close()
 		return nil, err
 	}
 	read.SetMaxOpenConns(4)
-	db := &DB{write: write, read: read}
-	if err := migrate(ctx, write); err != nil {
-		db.Close()
+	db, err := sqlstore.New(ctx, Dialect(), write, read)
+	if err != nil {
+		write.Close()
+		read.Close()
 		return nil, err
 	}
 	return db, nil
-}
-
-// Ping checks that both pools answer.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.write.PingContext(ctx); err != nil {
-		return err
-	}
-	return db.read.PingContext(ctx)
-}
-
-// Close closes both pools.
-func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
-}
-
-// inTx runs fn in a write transaction (BEGIN IMMEDIATE).
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,10 +10,11 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 	"github.com/payhost/payhost/host/internal/store/storetest"
 )
 
-func openTemp(t testing.TB) (*DB, string) {
+func openTemp(t testing.TB) (*sqlstore.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "payhost.db")
 	db, err := Open(context.Background(), path)
@@ -36,12 +38,13 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err := db.CreateSession(ctx, s, nil, nil); err != nil {
 		t.Fatal(err)
 	}
+	db.Close()
+	raw := rawDB(t, path)
 	var mode string
-	db.write.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+	raw.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
 	if mode != "wal" {
 		t.Errorf("journal_mode = %s", mode)
 	}
-	db.Close()
 
 	db, err := Open(ctx, path)
 	if err != nil {
@@ -52,8 +55,8 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 		t.Fatalf("after reopen: %+v, %v", got, err)
 	}
 	var n int
-	db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n)
-	if all, _ := migrations(); n != len(all) {
+	raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n)
+	if all, _ := sqlstore.Migrations(Dialect().Migrations); n != len(all) || n < 2 {
 		t.Errorf("%d migrations recorded, want %d", n, len(all))
 	}
 }
@@ -61,13 +64,24 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 func TestRefusesNewerSchema(t *testing.T) {
 	ctx := context.Background()
 	db, path := openTemp(t)
-	if _, err := db.write.ExecContext(ctx, "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)"); err != nil {
+	db.Close()
+	if _, err := rawDB(t, path).ExecContext(ctx, "INSERT INTO schema_migrations VALUES (9999, '9999_future.sql', 0)"); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
 	if _, err := Open(ctx, path); err == nil || !strings.Contains(err.Error(), "upgrade payhost") {
 		t.Fatalf("newer schema: %v", err)
 	}
+}
+
+// rawDB opens the file directly, to look at what the store wrote.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func TestMissingDirectory(t *testing.T) {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -47,13 +47,13 @@ func (db *DB) Outbox(ctx context.Context, sessionID string) ([]session.OutboxMes
 // ClaimOutbox implements session.Store.
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]session.OutboxMessage, error) {
 	var out []session.OutboxMessage
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx conn) error {
 		n := now.UnixNano()
 		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox o
 			WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
 			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.session_id = o.session_id AND p.id < o.id
 			                  AND p.delivered_at IS NULL AND p.given_up_at IS NULL)
-			ORDER BY next_attempt_at, id LIMIT ?`, n, n, limit)
+			ORDER BY next_attempt_at, id LIMIT ?`+db.d.SkipLocked, n, n, limit)
 		if err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 
 // RecordDelivery implements session.Store.
 func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered bool, next time.Time) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
 			VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, d.SessionID, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
 			return fmt.Errorf("recording delivery: %w", err)
@@ -122,7 +122,7 @@ func (db *DB) Deliveries(ctx context.Context, sessionID string) ([]session.Deliv
 
 // Redeliver implements session.Store.
 func (db *DB) Redeliver(ctx context.Context, sessionID string, outboxID int64, now time.Time) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = NULL, given_up_at = NULL, next_attempt_at = ?, lease_until = NULL
 			WHERE id = ? AND session_id = ?`, now.UnixNano(), outboxID, sessionID)
 		if err != nil {

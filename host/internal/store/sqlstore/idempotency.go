@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // ClaimIdempotencyKey implements session.Store.
 func (db *DB) ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey) (*session.IdempotencyKey, error) {
 	var existing *session.IdempotencyKey
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (site_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (site_id, key) DO NOTHING`, k.SiteID, k.Key, k.RequestHash, k.CreatedAt.UnixNano())
 		if err != nil {
@@ -44,7 +44,7 @@ func (db *DB) ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey)
 
 // CompleteIdempotencyKey implements session.Store.
 func (db *DB) CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp session.IdempotentResponse) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status_code = ?, body = ?, session_id = ? WHERE site_id = ? AND key = ?`,
 			resp.StatusCode, resp.Body, resp.SessionID, siteID, key)
 		if err != nil {
@@ -60,7 +60,7 @@ func (db *DB) CompleteIdempotencyKey(ctx context.Context, siteID, key string, re
 // ReleaseIdempotencyKey implements session.Store. A completed key is kept:
 // its stored answer must keep being replayed.
 func (db *DB) ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE site_id = ? AND key = ? AND status_code IS NULL`, siteID, key)
 		return err
 	})

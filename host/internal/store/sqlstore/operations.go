@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -20,14 +20,14 @@ func nullString(s string) any {
 	return s
 }
 
-func upsertOperation(ctx context.Context, tx *sql.Tx, sessionID string, op session.Operation) error {
+func (db *DB) upsertOperation(ctx context.Context, tx conn, sessionID string, op session.Operation) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO operations (`+operationColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status, provider_operation_id = excluded.provider_operation_id,
 			response_code = excluded.response_code, response_message = excluded.response_message, updated_at = excluded.updated_at,
 			next_check_at = excluded.next_check_at, check_attempts = excluded.check_attempts`,
 		op.ID, sessionID, op.SiteID, string(op.Kind), op.Amount, string(op.Status), op.ProviderOperationID, op.ResponseCode,
 		op.ResponseMessage, nullString(op.IdempotencyKey), op.CreatedAt.UnixNano(), op.UpdatedAt.UnixNano(), nanos(op.NextCheckAt), op.CheckAttempts)
-	if isUnique(err) {
+	if isUnique(db, err) {
 		return fmt.Errorf("operation idempotency key %q: %w", op.IdempotencyKey, session.ErrConflict)
 	}
 	if err != nil {

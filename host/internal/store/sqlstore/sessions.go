@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -39,10 +39,6 @@ func fromNanos(n sql.NullInt64) time.Time {
 func marshal(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
-}
-
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 func sessionArgs(s *session.Session) ([]any, error) {
@@ -118,21 +114,21 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session, events []se
 	if err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.inTx(ctx, func(tx conn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders+`)`, args...)
-		if isUnique(err) {
+		if isUnique(db, err) {
 			return fmt.Errorf("session %s or its reference %q: %w", s.ID, s.Reference, session.ErrConflict)
 		}
 		if err != nil {
 			return fmt.Errorf("inserting session: %w", err)
 		}
-		return writeChange(ctx, tx, s.ID, events, outbox, nil)
+		return db.writeChange(ctx, tx, s.ID, events, outbox, nil)
 	})
 }
 
-func writeChange(ctx context.Context, tx *sql.Tx, id string, events []session.Event, outbox []session.OutboxMessage, ops []session.Operation) error {
+func (db *DB) writeChange(ctx context.Context, tx conn, id string, events []session.Event, outbox []session.OutboxMessage, ops []session.Operation) error {
 	for _, op := range ops {
-		if err := upsertOperation(ctx, tx, id, op); err != nil {
+		if err := db.upsertOperation(ctx, tx, id, op); err != nil {
 			return err
 		}
 	}
@@ -236,8 +232,8 @@ func (db *DB) Events(ctx context.Context, sessionID string) ([]session.Event, er
 // updates of a session run one after the other on fresh data.
 func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFunc) (*session.Session, error) {
 	var out *session.Session
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	err := db.inTx(ctx, func(tx conn) error {
+		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`+db.d.LockRow, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("session %s: %w", id, session.ErrNotFound)
 		}
@@ -260,14 +256,14 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 			// id stays the key; every other column is rewritten.
 			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET (`+sessionColumns+`) = (`+placeholders+`) WHERE id = ?`,
 				append(args, id)...); err != nil {
-				if isUnique(err) {
+				if isUnique(db, err) {
 					return fmt.Errorf("session %s reference %q: %w", id, next.Reference, session.ErrConflict)
 				}
 				return fmt.Errorf("updating session: %w", err)
 			}
 			out = &next
 		}
-		return writeChange(ctx, tx, id, change.Events, change.Outbox, change.Operations)
+		return db.writeChange(ctx, tx, id, change.Events, change.Outbox, change.Operations)
 	})
 	if err != nil {
 		return nil, err
@@ -278,9 +274,9 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 // NextSequence implements session.Store.
 func (db *DB) NextSequence(ctx context.Context, siteID, mode, scope string, min, max int64) (int64, error) {
 	var v int64
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(tx conn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO reference_sequences (site_id, mode, scope, last_value) VALUES (?, ?, ?, ?)
-			ON CONFLICT (site_id, mode, scope) DO UPDATE SET last_value = last_value + 1
+			ON CONFLICT (site_id, mode, scope) DO UPDATE SET last_value = reference_sequences.last_value + 1
 			RETURNING last_value`, siteID, mode, scope, min).Scan(&v)
 		if err != nil {
 			return fmt.Errorf("sequence: %w", err)

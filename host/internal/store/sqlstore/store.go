@@ -1,0 +1,153 @@
+// Package sqlstore implements session.Store once, over database/sql, for
+// both engines: the sqlite and postgres packages open their driver and
+// pass a Dialect with what differs (placeholders, locking, error codes,
+// migrations). One implementation keeps the two engines' behaviour the
+// same; the storetest conformance suite checks it on both.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
+)
+
+// Dialect is what differs between engines.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered placeholders ($1, $2...) instead of '?'.
+	Numbered bool
+	// LockRow is appended to the SELECT that reads a session before an
+	// update (" FOR UPDATE" on PostgreSQL; SQLite locks the database with
+	// BEGIN IMMEDIATE instead).
+	LockRow string
+	// SkipLocked is appended to queue claims (" FOR UPDATE SKIP LOCKED").
+	SkipLocked string
+	// IsUnique recognises a unique-constraint violation.
+	IsUnique func(error) bool
+	// Retryable recognises a transaction the engine asks to retry
+	// (serialization failure, deadlock).
+	Retryable func(error) bool
+	// Migrations holds NNNN_verb_noun.sql files at its root.
+	Migrations fs.FS
+	// VersionTable creates the schema_migrations table if needed.
+	VersionTable string
+	// MigrationLock, when set, runs first in the migration transaction so
+	// that instances starting together migrate one after the other.
+	MigrationLock string
+}
+
+// conn runs statements written with '?' placeholders on a *sql.DB or
+// *sql.Tx, rewriting them for the dialect.
+type conn struct {
+	c interface {
+		ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+		QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+	}
+	numbered bool
+}
+
+func (c conn) rebind(q string) string {
+	if !c.numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (c conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return c.c.ExecContext(ctx, c.rebind(q), args...)
+}
+
+func (c conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return c.c.QueryContext(ctx, c.rebind(q), args...)
+}
+
+func (c conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.c.QueryRowContext(ctx, c.rebind(q), args...)
+}
+
+// DB is a session.Store over database/sql.
+type DB struct {
+	d        Dialect
+	writeDB  *sql.DB
+	readDB   *sql.DB
+	read     conn
+	isUnique func(error) bool
+}
+
+var _ session.Store = (*DB)(nil)
+
+// New returns the store on write (transactions) and read (plain reads;
+// may be the same pool) and applies pending migrations.
+func New(ctx context.Context, d Dialect, write, read *sql.DB) (*DB, error) {
+	db := &DB{d: d, writeDB: write, readDB: read, read: conn{c: read, numbered: d.Numbered}, isUnique: d.IsUnique}
+	if err := db.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// isUnique is used by the statements that may hit a unique index.
+func isUnique(db *DB, err error) bool { return err != nil && db.isUnique(err) }
+
+// Ping checks that the pools answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writeDB.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.readDB.PingContext(ctx)
+}
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	if db.readDB == db.writeDB {
+		return db.writeDB.Close()
+	}
+	return errors.Join(db.readDB.Close(), db.writeDB.Close())
+}
+
+// inTx runs fn in a write transaction, again when the engine asks for a
+// retry (a serialization failure or a deadlock); fn must not have effects
+// outside the transaction.
+func (db *DB) inTx(ctx context.Context, fn func(conn) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.tryTx(ctx, fn)
+		if err == nil || db.d.Retryable == nil || !db.d.Retryable(err) || attempt >= 5 {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+func (db *DB) tryTx(ctx context.Context, fn func(conn) error) error {
+	tx, err := db.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(conn{c: tx, numbered: db.d.Numbered}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
