@@ -28,7 +28,7 @@ import (
 // The real binaries, built once for the package: pluginDir holds the
 // offline plugin alone, providerDir every plugin, sandboxBin the provider
 // simulators.
-var pluginDir, providerDir, sandboxBin string
+var pluginDir, providerDir, sandboxBin, hostBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -56,6 +56,7 @@ func runMain(m *testing.M) int {
 		{filepath.Join(providers, "payhost-plugin-paypal"), "./plugins/paypal/cmd/payhost-plugin-paypal"},
 		{filepath.Join(providers, "payhost-plugin-systempay"), "./plugins/systempay/cmd/payhost-plugin-systempay"},
 		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
+		{filepath.Join(dir, "sandbox", "payhost"), "./host/cmd/payhost"},
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
@@ -74,7 +75,8 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	pluginDir, providerDir, sandboxBin = dir, providers, filepath.Join(dir, "sandbox", "payhost-sandbox")
+	pluginDir, providerDir = dir, providers
+	sandboxBin, hostBin = filepath.Join(dir, "sandbox", "payhost-sandbox"), filepath.Join(dir, "sandbox", "payhost")
 	return m.Run()
 }
 
