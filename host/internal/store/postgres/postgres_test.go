@@ -44,3 +44,42 @@ func TestBadDSN(t *testing.T) {
 		t.Errorf("unreachable database: %v", err)
 	}
 }
+
+// TestSequencesAcrossInstances allocates from two stores (two pools, as
+// two host instances would) at once: every value once.
+func TestSequencesAcrossInstances(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	var stores []session.Store
+	for range 2 {
+		db, err := Open(context.Background(), dsn, Options{MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		stores = append(stores, db)
+	}
+	const n = 60
+	got := make(chan int64, n)
+	for i := range n {
+		go func() {
+			v, err := stores[i%2].NextSequence(context.Background(), "shop", "systempay", "2026-11-22", 1, 899999)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- v
+		}()
+	}
+	seen := map[int64]bool{}
+	for range n {
+		v := <-got
+		if seen[v] {
+			t.Errorf("value %d issued twice", v)
+		}
+		seen[v] = true
+	}
+	for v := int64(1); v <= n; v++ {
+		if !seen[v] {
+			t.Errorf("value %d never issued", v)
+		}
+	}
+}
