@@ -3,45 +3,16 @@ package mercanet
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/providertest"
 )
 
-type vector struct {
-	Provider, Name, Key, Expected, Algorithm string
-	Inputs                                   [][2]string
-}
-
-// vectors loads the published vectors kept beside the repository.
-func vectors(t *testing.T) []vector {
-	t.Helper()
-	b, err := os.ReadFile("../../../shared/providers/vectors.json")
-	if err != nil {
-		t.Skipf("published vectors not available: %v", err)
-	}
-	var all []vector
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
-	var out []vector
-	for _, v := range all {
-		if v.Provider == "mercanet" {
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no mercanet vector")
-	}
-	return out
-}
-
 func TestPublishedVectors(t *testing.T) {
-	for _, v := range vectors(t) {
+	for _, v := range providertest.Load(t, "mercanet") {
 		t.Run(v.Name, func(t *testing.T) {
 			if strings.Contains(v.Name, "json") {
 				fields := map[string]string{}

@@ -2,44 +2,17 @@ package ogone
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/payhost/payhost/sdk/payment"
 	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/providertest"
 )
 
-type vector struct {
-	Provider, Name, Key, Expected, Algorithm string
-	Inputs                                   [][2]string
-}
-
-func vectors(t *testing.T) []vector {
-	t.Helper()
-	b, err := os.ReadFile("../../../shared/providers/vectors.json")
-	if err != nil {
-		t.Skipf("published vectors not available: %v", err)
-	}
-	var all, out []vector
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range all {
-		if v.Provider == "ogone" {
-			out = append(out, v)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no ogone vector")
-	}
-	return out
-}
-
 func TestPublishedVectors(t *testing.T) {
-	for _, v := range vectors(t) {
+	for _, v := range providertest.Load(t, "ogone") {
 		t.Run(v.Name, func(t *testing.T) {
 			algo := SHA1
 			switch {

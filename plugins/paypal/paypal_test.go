@@ -4,43 +4,24 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/providertest"
 )
 
-type vector struct {
-	Provider, Name, Key, Expected string
-	Inputs                        [][2]string
-}
-
-func paypalVector(t *testing.T) (vector, map[string]string) {
+func paypalVector(t *testing.T) (providertest.Vector, map[string]string) {
 	t.Helper()
-	b, err := os.ReadFile("../../../shared/providers/vectors.json")
-	if err != nil {
-		t.Skipf("published vectors not available: %v", err)
+	v := providertest.Load(t, "paypal")[0]
+	in := map[string]string{}
+	for _, kv := range v.Inputs {
+		in[kv[0]] = kv[1]
 	}
-	var all []vector
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range all {
-		if v.Provider == "paypal" {
-			in := map[string]string{}
-			for _, kv := range v.Inputs {
-				in[kv[0]] = kv[1]
-			}
-			return v, in
-		}
-	}
-	t.Fatal("no paypal vector")
-	return vector{}, nil
+	return v, in
 }
 
 func TestPublishedVector(t *testing.T) {

@@ -2,36 +2,17 @@ package systempay
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/providertest"
 )
 
-type vector struct {
-	Provider, Name, Key, Expected, Algorithm string
-	Inputs                                   [][2]string
-}
-
 func TestPublishedVectors(t *testing.T) {
-	b, err := os.ReadFile("../../../shared/providers/vectors.json")
-	if err != nil {
-		t.Skipf("published vectors not available: %v", err)
-	}
-	var all []vector
-	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, v := range all {
-		if v.Provider != "systempay" {
-			continue
-		}
-		n++
+	for _, v := range providertest.Load(t, "systempay") {
 		t.Run(v.Name, func(t *testing.T) {
 			algo := HMACSHA256
 			if strings.Contains(v.Name, "sha1") {
@@ -50,9 +31,6 @@ func TestPublishedVectors(t *testing.T) {
 				t.Error("Verify refused the vector")
 			}
 		})
-	}
-	if n == 0 {
-		t.Fatal("no systempay vector")
 	}
 }
 
