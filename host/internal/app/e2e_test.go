@@ -259,7 +259,7 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 		status int
 		reason string
 	}{
-		{"bad signature", with("sig", "00"+paid.Get("sig")[2:]), 400, "invalid_signature"},
+		{"bad signature", with("sig", flipFirst(paid.Get("sig"))), 400, "invalid_signature"},
 		{"tampered amount", with("amount", "1"), 400, "invalid_signature"},
 		{"other amount, validly signed", resign(with("amount", "4999"), signingKey), 400, "amount_mismatch"},
 		{"other currency, validly signed", resign(with("currency", "USD"), signingKey), 400, "currency_mismatch"},
@@ -415,4 +415,12 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// flipFirst changes the first hex digit, so the value always differs.
+func flipFirst(hex string) string {
+	if hex[0] == '0' {
+		return "1" + hex[1:]
+	}
+	return "0" + hex[1:]
 }
