@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/storetest"
@@ -80,6 +82,43 @@ func TestSequencesAcrossInstances(t *testing.T) {
 	for v := int64(1); v <= n; v++ {
 		if !seen[v] {
 			t.Errorf("value %d never issued", v)
+		}
+	}
+}
+
+func BenchmarkCreateSession(b *testing.B) {
+	db, err := Open(context.Background(), storetest.PostgresDSN(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	i := 0
+	for b.Loop() {
+		i++
+		s := storetest.NewSession(fmt.Sprintf("ps_%d", i), now)
+		if err := db.CreateSession(context.Background(), s, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdateSession(b *testing.B) {
+	db, err := Open(context.Background(), storetest.PostgresDSN(b), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	s := storetest.NewSession("ps_bench", time.Now().UTC())
+	if err := db.CreateSession(context.Background(), s, nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := db.UpdateSession(context.Background(), s.ID, func(cur *session.Session) (session.Change, error) {
+			cur.Amount++
+			return session.Change{Session: cur}, nil
+		}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
