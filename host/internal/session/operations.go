@@ -61,11 +61,7 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	// Reserve in one transaction: the amount is checked against what other
 	// open operations already hold.
 	_, err = s.store.UpdateSession(ctx, sess.ID, func(cur *Session) (Change, error) {
-		ops, err := s.store.Operations(ctx, cur.ID)
-		if err != nil {
-			return Change{}, err
-		}
-		if err := checkAmounts(cur, &op, ops); err != nil {
+		if err := checkAmounts(cur, &op, cur.Operations); err != nil {
 			return Change{}, err
 		}
 		ev := s.event(cur, SourceAPI, ResultRecorded, cur.Status, eventInfo{reason: string(req.Kind) + "_requested",
@@ -278,11 +274,7 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Time) bool {
 	var claimed bool
 	_, err := s.store.UpdateSession(ctx, op.SessionID, func(cur *Session) (Change, error) {
-		ops, err := s.store.Operations(ctx, cur.ID)
-		if err != nil {
-			return Change{}, err
-		}
-		for _, o := range ops {
+		for _, o := range cur.Operations {
 			if o.ID == op.ID && o.Open() && !o.NextCheckAt.After(now) {
 				o.NextCheckAt = now.Add(lease)
 				op = o

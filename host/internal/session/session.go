@@ -67,6 +67,10 @@ type Session struct {
 	// or a Query); CheckAttempts counts its queries.
 	NextCheckAt   time.Time
 	CheckAttempts int
+	// Operations are loaded by Store.UpdateSession, inside its transaction,
+	// for the update function to decide on; they are not stored through
+	// this field (see Change.Operations). Nil elsewhere.
+	Operations []Operation
 }
 
 // Refundable is what may still be refunded.

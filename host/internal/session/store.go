@@ -31,8 +31,9 @@ type Store interface {
 	Sessions(ctx context.Context, f Filter) ([]*Session, error)
 	// Events returns a session's events in the order they were written.
 	Events(ctx context.Context, sessionID string) ([]Event, error)
-	// UpdateSession reads the session, locked against concurrent updates,
-	// calls fn with a copy, and writes what fn decides (the new session,
+	// UpdateSession reads the session (with its operations, in
+	// Session.Operations), locked against concurrent updates, calls fn
+	// with a copy, and writes what fn decides (the new session,
 	// events, outbox messages) in the same transaction. If fn returns an
 	// error nothing is written and the error is returned. The session
 	// returned is the stored one after the change.

@@ -55,7 +55,11 @@ func scanOperation(row scanner) (session.Operation, error) {
 }
 
 func (db *DB) queryOperations(ctx context.Context, q string, args ...any) ([]session.Operation, error) {
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	return queryOperations(ctx, db.read, q, args...)
+}
+
+func queryOperations(ctx context.Context, c conn, q string, args ...any) ([]session.Operation, error) {
+	rows, err := c.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

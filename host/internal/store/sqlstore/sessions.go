@@ -240,15 +240,19 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 		if err != nil {
 			return err
 		}
+		if cur.Operations, err = queryOperations(ctx, tx, `SELECT `+operationColumns+` FROM operations WHERE session_id = ? ORDER BY created_at, id`, id); err != nil {
+			return err
+		}
 		version := cur.Version
 		change, err := fn(cur)
 		if err != nil {
 			return err
 		}
 		out = cur
+		out.Operations = nil
 		if change.Session != nil {
 			next := *change.Session
-			next.ID, next.Version = id, version+1
+			next.ID, next.Version, next.Operations = id, version+1, nil
 			args, err := sessionArgs(&next)
 			if err != nil {
 				return err

@@ -47,6 +47,15 @@ func testOperations(t *testing.T, st session.Store) {
 	if err := addOps(t, st, s.ID, operation("op_3", s.ID, session.OperationRequested, "key-1", time.Time{})); !errors.Is(err, session.ErrConflict) {
 		t.Errorf("reused key: %v", err)
 	}
+	// The update function sees the session's operations.
+	if _, err := st.UpdateSession(ctx, s.ID, func(cur *session.Session) (session.Change, error) {
+		if len(cur.Operations) != 2 || cur.Operations[0].ID != "op_1" {
+			return session.Change{}, fmt.Errorf("update function saw operations %+v", cur.Operations)
+		}
+		return session.Change{}, nil
+	}); err != nil {
+		t.Error(err)
+	}
 	// Due: open operations whose check time passed.
 	if due, _ := st.DueOperations(ctx, base, 10); len(due) != 0 {
 		t.Errorf("due too early: %+v", due)
