@@ -218,3 +218,18 @@ func TestMercanetThroughSandbox(t *testing.T) {
 		}
 	})
 }
+
+// TestJanitorQueriesPendingSessions: a payment whose responses never came
+// is settled by the janitor's scheduled Query, recorded as its event.
+func TestJanitorQueriesPendingSessions(t *testing.T) {
+	sandbox := startSandbox(t)
+	h := startHost(t, hostOptions{dir: providerDir, modes: strings.ReplaceAll(mercanetMode, "%s", sandbox),
+		janitor: "{interval: 200ms, query_schedule: [300ms, 300ms, 300ms]}"})
+	s, _ := mercanetPay(t, h, "accept-silent")
+	eventually(t, 10*time.Second, "janitor query", func() bool { return h.get(s.ID).Status == "paid" })
+	got := h.get(s.ID)
+	last := got.Events[len(got.Events)-1]
+	if last.Source != "janitor" || last.Result != "applied" {
+		t.Errorf("settled by %+v", last)
+	}
+}

@@ -95,10 +95,15 @@ func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (e
 		return false, false
 	}
 	avail, known := s.mode(claimed.Mode)
-	if known && avail.Mode.Capabilities.Query {
+	canQuery := known && avail.Mode.Capabilities.Query
+	if canQuery {
 		queried = true
-		if after, err := s.Reconcile(ctx, id, SourceJanitor); err == nil && !after.Status.open() {
+		after, err := s.Reconcile(ctx, id, SourceJanitor)
+		if err == nil && !after.Status.open() {
 			return false, true
+		}
+		if ErrorCode(err) == CodeUnsupported {
+			canQuery = false // this configuration cannot query (e.g. Mercanet simu): wait for expiry
 		}
 	}
 	pastExpiry := !claimed.ExpiresAt.IsZero() && !claimed.ExpiresAt.After(now)
@@ -109,7 +114,7 @@ func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (e
 		if pastExpiry {
 			return s.transition(cur, SourceJanitor, StatusExpired, eventInfo{reason: "lifetime_exceeded"})
 		}
-		if d, more := s.nextDelay(cur.CheckAttempts); more && known && avail.Mode.Capabilities.Query {
+		if d, more := s.nextDelay(cur.CheckAttempts); more && canQuery {
 			cur.NextCheckAt = now.Add(d)
 		} else {
 			cur.NextCheckAt = time.Time{} // expiry remains
