@@ -314,3 +314,19 @@ func TestValidateConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestLatestSHAOutParameters: PAYIDSUB and TICKET are signed (the list's
+// last revision); changing them breaks the signature.
+func TestLatestSHAOutParameters(t *testing.T) {
+	for _, name := range []string{"PAYIDSUB", "TICKET"} {
+		params := append(baseFeedback("9", "19.08", "EUR"), Param{name, "1"})
+		body := feedback(params, passOut, SHA512, CharsetUTF8)
+		if _, err := post(config(CharsetUTF8), session(), body); err != nil {
+			t.Fatalf("%s signed: %v", name, err)
+		}
+		body.Set(name, "2")
+		if _, err := post(config(CharsetUTF8), session(), body); payment.ErrorCode(err) != payment.CodeInvalidSignature {
+			t.Errorf("%s changed: %v", name, err)
+		}
+	}
+}

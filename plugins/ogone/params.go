@@ -2,7 +2,8 @@ package ogone
 
 // The parameter lists of Ogone's SHA-IN and SHA-OUT computations, as
 // published by Ingenico ("SHA-IN_params.txt", "SHA-OUT_params.txt" of the
-// e-Commerce documentation). Only listed parameters are signed; a name
+// e-Commerce documentation, as of its last revision: PAYIDSUB, TICKET and
+// XDL included). Only listed parameters are signed; a name
 // ending in *XX* stands for that prefix followed by a number (ITEMNAME1...).
 
 var shaInParams = []string{
@@ -65,7 +66,7 @@ var shaInParams = []string{
 	"TXSHIPPINGLOCATIONPROFILE", "TXURL", "TXVERIFIER", "TYPE_COUNTRY", "UCAF_AUTHENTICATION_DATA",
 	"UCAF_PAYMENT_CARD_CVC2", "UCAF_PAYMENT_CARD_EXPDATE_MONTH", "UCAF_PAYMENT_CARD_EXPDATE_YEAR",
 	"UCAF_PAYMENT_CARD_NUMBER", "USERID", "USERTYPE", "VERSION", "WBTU_MSISDN", "WBTU_ORDERID",
-	"WEIGHTUNIT", "WIN3DS", "WITHROOT",
+	"WEIGHTUNIT", "WIN3DS", "WITHROOT", "XDL",
 }
 
 var shaOutParams = []string{
@@ -75,7 +76,7 @@ var shaOutParams = []string{
 	"DCC_CONVAMOUNT", "DCC_CONVCCY", "DCC_EXCHRATE", "DCC_EXCHRATESOURCE", "DCC_EXCHRATETS",
 	"DCC_INDICATOR", "DCC_MARGINPERCENTAGE", "DCC_VALIDHOURS", "DEVICEID", "DIGESTCARDNO", "ECI",
 	"ED", "EMAIL", "ENCCARDNO", "FXAMOUNT", "FXCURRENCY", "IP", "IPCTY", "MANDATEID", "MOBILEMODE",
-	"NBREMAILUSAGE", "NBRIPUSAGE", "NBRIPUSAGE_ALLTX", "NBRUSAGE", "NCERROR", "ORDERID", "PAYID",
+	"NBREMAILUSAGE", "NBRIPUSAGE", "NBRIPUSAGE_ALLTX", "NBRUSAGE", "NCERROR", "ORDERID", "PAYID", "PAYIDSUB",
 	"PAYMENT_REFERENCE", "PM", "SCO_CATEGORY", "SCORING", "SEQUENCETYPE", "SIGNDATE", "STATUS",
-	"SUBBRAND", "SUBSCRIPTION_ID", "TRXDATE", "VC",
+	"SUBBRAND", "SUBSCRIPTION_ID", "TICKET", "TRXDATE", "VC",
 }
