@@ -52,6 +52,7 @@ func TestEligibility(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h := h.with(t)
 			var r result
 			h.expect(h.do("POST", "/v1/eligibility", siteKey, map[string]any{"cart": tt.cart, "explain": true}), http.StatusOK).json(t, &r)
 			if got := ids(r); !slices.Equal(got, tt.wantModes) {
@@ -66,6 +67,7 @@ func TestEligibility(t *testing.T) {
 		})
 	}
 	t.Run("without explain no refused list", func(t *testing.T) {
+		h := h.with(t)
 		var r result
 		h.expect(h.do("POST", "/v1/eligibility", siteKey, map[string]any{"cart": cart(5000, "EUR", "FR")}), http.StatusOK).json(t, &r)
 		if len(r.Refused) != 0 {
@@ -73,6 +75,7 @@ func TestEligibility(t *testing.T) {
 		}
 	})
 	t.Run("test mode refused on a live site", func(t *testing.T) {
+		h := h.with(t)
 		var r result
 		h.expect(h.do("POST", "/v1/eligibility", otherSiteKey, map[string]any{"cart": cart(5000, "EUR", "FR"), "explain": true}), http.StatusOK).json(t, &r)
 		if got := ids(r); !slices.Equal(got, []string{"cheque"}) {
@@ -113,6 +116,7 @@ func TestAPIErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h := h.with(t)
 			r := h.expect(h.do(tt.method, tt.path, tt.key, tt.body), tt.status)
 			if got := r.errorCode(t); got != tt.code {
 				t.Errorf("code = %q, want %q", got, tt.code)
@@ -120,6 +124,7 @@ func TestAPIErrors(t *testing.T) {
 		})
 	}
 	t.Run("body too large", func(t *testing.T) {
+		h := h.with(t)
 		big := make([]byte, 2<<20)
 		for i := range big {
 			big[i] = ' '
@@ -130,6 +135,7 @@ func TestAPIErrors(t *testing.T) {
 		}
 	})
 	t.Run("another site's key sees nothing", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("test", 5000)
 		r := h.expect(h.do("GET", "/v1/sessions/"+s.ID, otherSiteKey, nil), http.StatusNotFound)
 		if got := r.errorCode(t); got != "not_found" {
@@ -212,6 +218,7 @@ func TestNotificationSettlesWithoutReturn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.choice, func(t *testing.T) {
+			h := h.with(t)
 			s := h.create("test", 1200)
 			forms := h.payForms(s.ID)
 			h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms[tt.choice].fields), http.StatusOK)
@@ -268,6 +275,7 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			h := h.with(t)
 			before := len(h.get(victim.ID).Events)
 			h.expect(h.do("POST", "/notify/offline/"+victim.ID, "", tt.fields), tt.status)
 			s := h.get(victim.ID)
@@ -284,12 +292,14 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 		})
 	}
 	t.Run("another session's notification on this session's URL", func(t *testing.T) {
+		h := h.with(t)
 		h.expect(h.do("POST", "/notify/offline/"+victim.ID, "", otherPaid), http.StatusBadRequest)
 		if got := h.get(victim.ID).Status; got != "pending" {
 			t.Fatalf("status changed to %s", got)
 		}
 	})
 	t.Run("forged browser return does not settle", func(t *testing.T) {
+		h := h.with(t)
 		r := h.expect(h.do("POST", "/return/"+victim.ID, "", with("sig", "deadbeef")), http.StatusSeeOther)
 		if u, _ := url.Parse(r.header.Get("Location")); u.Query().Get("status") != "pending" {
 			t.Errorf("forged return sent the shop %s", r.header.Get("Location"))
@@ -300,6 +310,7 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 		}
 	})
 	t.Run("bare return is recorded and stays pending", func(t *testing.T) {
+		h := h.with(t)
 		r := h.expect(h.do("GET", "/return/"+victim.ID, "", nil), http.StatusSeeOther)
 		if u, _ := url.Parse(r.header.Get("Location")); u.Query().Get("status") != "pending" {
 			t.Errorf("bare return sent the shop %s", r.header.Get("Location"))
@@ -310,11 +321,13 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 		}
 	})
 	t.Run("unknown session", func(t *testing.T) {
+		h := h.with(t)
 		h.expect(h.do("POST", "/notify/offline/ps_nope", "", paid), http.StatusNotFound)
 		h.expect(h.do("GET", "/return/ps_nope", "", nil), http.StatusNotFound)
 		h.expect(h.do("GET", "/pay/ps_nope", "", nil), http.StatusNotFound)
 	})
 	t.Run("the victim still pays normally", func(t *testing.T) {
+		h := h.with(t)
 		h.expect(h.do("POST", "/notify/offline/"+victim.ID, "", paid), http.StatusOK)
 		if got := h.get(victim.ID).Status; got != "paid" {
 			t.Errorf("status = %s", got)
@@ -325,12 +338,14 @@ func TestForgedAndMismatchedMessages(t *testing.T) {
 func TestFreeAndDeferredModes(t *testing.T) {
 	h := startHost(t, hostOptions{})
 	t.Run("free settles at once", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("free", 0)
 		if s.Status != "paid" || s.Amount != 0 {
 			t.Errorf("free session = %+v", s)
 		}
 	})
 	t.Run("cheque confirmed by the operator", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("cheque", 2500)
 		if s.Status != "pending" || s.Instructions == nil || s.Instructions.Text == "" {
 			t.Fatalf("cheque session = %+v", s)
@@ -352,6 +367,7 @@ func TestFreeAndDeferredModes(t *testing.T) {
 		}
 	})
 	t.Run("a test session cannot be confirmed", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("test", 2500)
 		r := h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/confirm", adminKey, nil), http.StatusConflict)
 		if got := r.errorCode(t); got != "invalid_state" {
@@ -359,6 +375,7 @@ func TestFreeAndDeferredModes(t *testing.T) {
 		}
 	})
 	t.Run("operator lists by status and site", func(t *testing.T) {
+		h := h.with(t)
 		var list struct {
 			Sessions []sessionJSON `json:"sessions"`
 		}

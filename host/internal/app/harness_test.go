@@ -168,6 +168,14 @@ type hostOptions struct {
 	publicURL string
 }
 
+// with returns the host bound to t, so that a failure inside a subtest
+// fails that subtest.
+func (h *host) with(t testing.TB) *host {
+	c := *h
+	c.t = t
+	return &c
+}
+
 func startHost(t testing.TB, o hostOptions) *host {
 	t.Helper()
 	h, err := openHost(t, o)

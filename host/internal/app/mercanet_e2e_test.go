@@ -131,6 +131,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.choice, func(t *testing.T) {
+			h := h.with(t)
 			s, back := mercanetPay(t, h, tc.choice)
 			// The automatic response arrived before the browser comes back.
 			if got := h.get(s.ID).Status; got != tc.want {
@@ -149,6 +150,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	}
 
 	t.Run("duplicate automatic response", func(t *testing.T) {
+		h := h.with(t)
 		s, back := mercanetPay(t, h, "accept")
 		for range 2 {
 			h.expect(h.do("POST", "/notify/mercanet/"+s.ID, "", back.fields), http.StatusOK)
@@ -161,6 +163,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("no automatic response, no return: settled by query", func(t *testing.T) {
+		h := h.with(t)
 		s, _ := mercanetPay(t, h, "accept-silent")
 		if got := h.get(s.ID).Status; got != "pending" {
 			t.Fatalf("status %s before reconciliation", got)
@@ -174,6 +177,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("browser return without automatic response", func(t *testing.T) {
+		h := h.with(t)
 		s, back := mercanetPay(t, h, "accept-silent")
 		h.expect(h.do("POST", pathOf(t, back.action), "", back.fields), http.StatusSeeOther)
 		if got := h.get(s.ID); got.Status != "paid" || got.Events[len(got.Events)-1].Source != "return" {
@@ -182,6 +186,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("query before the customer chose records nothing new", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("mercanet", 1999)
 		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/reconcile", adminKey, nil), http.StatusOK)
 		got := h.get(s.ID)
@@ -192,6 +197,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("tampered responses change nothing", func(t *testing.T) {
+		h := h.with(t)
 		s, back := mercanetPay(t, h, "accept-silent")
 		forged := url.Values{}
 		for k, v := range back.fields {
@@ -210,6 +216,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("the sandbox refuses a bad seal", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("mercanet", 1999)
 		init := onlyForm(t, h.expect(h.do("GET", "/pay/"+s.ID, "", nil), http.StatusOK).body)
 		status, body, _ := newBrowser(t).submit(h.base, init, url.Values{"Seal": {strings.Repeat("0", 64)}})

@@ -97,6 +97,7 @@ func TestOgoneThroughSandbox(t *testing.T) {
 		}
 	}
 	t.Run("duplicate post-sale", func(t *testing.T) {
+		h := h.with(t)
 		s, _ := pay(t, "accept")
 		backoffice(t, "resend", s.Reference)
 		got := h.get(s.ID)
@@ -105,6 +106,7 @@ func TestOgoneThroughSandbox(t *testing.T) {
 		}
 	})
 	t.Run("authorised then captured", func(t *testing.T) {
+		h := h.with(t)
 		hr := startHost(t, hostOptions{dir: providerDir, modes: strings.ReplaceAll(mode, "OPERATION", "RES")})
 		proxy.mu.Lock()
 		proxy.target = hr.base
@@ -132,6 +134,7 @@ func TestOgoneThroughSandbox(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.choice, func(t *testing.T) {
+			h := h.with(t)
 			s, back := pay(t, tc.choice)
 			if got := h.get(s.ID).Status; got != tc.want {
 				t.Fatalf("after the post-sale request: %s, want %s", got, tc.want)
@@ -148,6 +151,7 @@ func TestOgoneThroughSandbox(t *testing.T) {
 	}
 
 	t.Run("post-sale retried until the shop answers 200", func(t *testing.T) {
+		h := h.with(t)
 		proxy.mu.Lock()
 		proxy.failFirst, proxy.seen = 1, nil
 		proxy.mu.Unlock()
@@ -164,6 +168,7 @@ func TestOgoneThroughSandbox(t *testing.T) {
 	})
 
 	t.Run("tampered or bare redirections change nothing", func(t *testing.T) {
+		h := h.with(t)
 		proxy.mu.Lock()
 		proxy.failFirst = 100 // the post-sale never gets through
 		proxy.mu.Unlock()

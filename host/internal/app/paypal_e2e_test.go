@@ -82,6 +82,7 @@ func testPayPal(t *testing.T, verification string) {
 	}
 
 	t.Run("approve, webhook before return, capture", func(t *testing.T) {
+		h := h.with(t)
 		s, loc := approve(t, "approve")
 		// CHECKOUT.ORDER.APPROVED came before the browser: already captured.
 		if got := h.get(s.ID).Status; got != "paid" {
@@ -100,6 +101,7 @@ func testPayPal(t *testing.T, verification string) {
 		}
 	})
 	t.Run("partial and full refund through the host", func(t *testing.T) {
+		h := h.with(t)
 		s, loc := approve(t, "approve")
 		back(t, loc, "paid")
 		if op := h.operate(s.ID, "refund", map[string]any{"amount": 599}, http.StatusCreated); op.Operation.Status != "succeeded" || op.Session.Status != "partially_refunded" {
@@ -117,6 +119,7 @@ func testPayPal(t *testing.T, verification string) {
 		}
 	})
 	t.Run("cancel", func(t *testing.T) {
+		h := h.with(t)
 		s, loc := approve(t, "cancel")
 		back(t, loc, "cancelled")
 		if got := h.get(s.ID).Status; got != "cancelled" {
@@ -124,6 +127,7 @@ func testPayPal(t *testing.T, verification string) {
 		}
 	})
 	t.Run("capture declined", func(t *testing.T) {
+		h := h.with(t)
 		s, loc := approve(t, "approve-declined")
 		back(t, loc, "refused")
 		if got := h.get(s.ID).Status; got != "refused" {
@@ -131,6 +135,7 @@ func testPayPal(t *testing.T, verification string) {
 		}
 	})
 	t.Run("capture pending, then completed by webhook", func(t *testing.T) {
+		h := h.with(t)
 		s, loc := approve(t, "approve-pending")
 		back(t, loc, "pending")
 		if got := h.get(s.ID).Status; got != "pending" {
@@ -146,12 +151,14 @@ func testPayPal(t *testing.T, verification string) {
 		eventually(t, 5*time.Second, "PAYMENT.CAPTURE.COMPLETED", func() bool { return h.get(s.ID).Status == "paid" })
 	})
 	t.Run("the return never comes", func(t *testing.T) {
+		h := h.with(t)
 		s, _ := approve(t, "approve-no-return")
 		if got := h.get(s.ID).Status; got != "paid" {
 			t.Errorf("settled by CHECKOUT.ORDER.APPROVED: %s", got)
 		}
 	})
 	t.Run("token expiry mid-run", func(t *testing.T) {
+		h := h.with(t)
 		sandboxPost(t, sandbox+"/paypal/backoffice/tokens/expire", nil)
 		s, loc := approve(t, "approve")
 		back(t, loc, "paid")
@@ -160,6 +167,7 @@ func testPayPal(t *testing.T, verification string) {
 		}
 	})
 	t.Run("forged webhook", func(t *testing.T) {
+		h := h.with(t)
 		s, _ := approve(t, "approve-pending")
 		ev := `{"id":"WH-FORGED","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"X","status":"COMPLETED","custom_id":"` + s.Reference + `","amount":{"currency_code":"EUR","value":"25.99"}}}`
 		r, _ := http.NewRequest("POST", h.base+"/notify/paypal", strings.NewReader(ev))

@@ -122,6 +122,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 	h := startHost(t, hostOptions{hook: rcv.url()})
 
 	t.Run("signed, in order, once", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("test", 1500)
 		h.expect(h.do("POST", "/notify/offline/"+s.ID, "", h.payForms(s.ID)["paid"].fields), http.StatusOK)
 		want := []string{s.ID + ":pending", s.ID + ":paid"}
@@ -132,6 +133,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 	})
 
 	t.Run("receiver down, then back: every event once, attempts recorded", func(t *testing.T) {
+		h := h.with(t)
 		before := len(rcv.events())
 		rcv.set("503")
 		s := h.create("test", 1600)
@@ -169,6 +171,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 	})
 
 	t.Run("redelivery", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("test", 1700)
 		eventually(t, 5*time.Second, "first delivery", func() bool {
 			d := h.deliveries(s.ID)
@@ -185,6 +188,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 	})
 
 	t.Run("a hanging receiver is cut by the timeout", func(t *testing.T) {
+		h := h.with(t)
 		rcv.set("hang")
 		s := h.create("test", 1800)
 		eventually(t, 5*time.Second, "a timed-out attempt", func() bool {
@@ -239,6 +243,7 @@ func TestRefundCaptureCancel(t *testing.T) {
 	}
 
 	t.Run("partial, partial, over-refund, rest", func(t *testing.T) {
+		h := h.with(t)
 		s := paid(t, 10000)
 		if op := h.operate(s.ID, "refund", map[string]any{"amount": 3000}, http.StatusCreated); op.Operation.Status != "succeeded" || op.Session.Status != "partially_refunded" || op.Session.RefundedAmount != 3000 {
 			t.Fatalf("first refund %+v", op)
@@ -256,6 +261,7 @@ func TestRefundCaptureCancel(t *testing.T) {
 		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 1}), http.StatusUnprocessableEntity)
 	})
 	t.Run("idempotent refund", func(t *testing.T) {
+		h := h.with(t)
 		s := paid(t, 5000)
 		var first, again operationJSON
 		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 100}, "Idempotency-Key", "rf-1"), http.StatusCreated).json(t, &first)
@@ -266,6 +272,7 @@ func TestRefundCaptureCancel(t *testing.T) {
 		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 200}, "Idempotency-Key", "rf-1"), http.StatusUnprocessableEntity)
 	})
 	t.Run("capture and cancel", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("test", 4000)
 		h.expect(h.do("POST", "/notify/offline/"+s.ID, "", h.payForms(s.ID)["authorized"].fields), http.StatusOK)
 		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, nil), http.StatusConflict) // authorized: capture or cancel
@@ -279,6 +286,7 @@ func TestRefundCaptureCancel(t *testing.T) {
 		h.expect(h.do("POST", "/v1/sessions/"+c.ID+"/cancel", siteKey, nil), http.StatusConflict)
 	})
 	t.Run("a mode without the capability", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("cheque", 2500)
 		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/confirm", adminKey, nil), http.StatusOK)
 		r := h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 100}), http.StatusConflict)
@@ -288,6 +296,7 @@ func TestRefundCaptureCancel(t *testing.T) {
 		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", otherSiteKey, nil), http.StatusNotFound)
 	})
 	t.Run("plugin killed mid-call: unknown, then settled by the janitor", func(t *testing.T) {
+		h := h.with(t)
 		s := paid(t, 10000)
 		exe := dir + "/payhost-plugin-offline"
 		done := make(chan operationJSON)

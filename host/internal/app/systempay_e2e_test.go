@@ -62,6 +62,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 	}
 
 	t.Run("two sessions the same day get distinct trans ids", func(t *testing.T) {
+		h := h.with(t)
 		a, c := h.create("systempay", 1000), h.create("systempay", 1000)
 		if a.Reference == c.Reference || len(a.Reference) != 6 || len(c.Reference) != 6 {
 			t.Errorf("trans ids %q and %q", a.Reference, c.Reference)
@@ -70,6 +71,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 	tests := []struct{ choice, want string }{{"accept", "paid"}, {"refuse", "refused"}, {"cancel", "cancelled"}}
 	for _, tc := range tests {
 		t.Run(tc.choice+": IPN first, then the return", func(t *testing.T) {
+			h := h.with(t)
 			s, loc := pay(t, tc.choice)
 			if got := h.get(s.ID).Status; got != tc.want {
 				t.Fatalf("after the IPN: %s", got)
@@ -82,12 +84,14 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 		})
 	}
 	t.Run("abandoned", func(t *testing.T) {
+		h := h.with(t)
 		s, _ := pay(t, "abandon")
 		if got := h.get(s.ID).Status; got != "cancelled" {
 			t.Errorf("status %s", got)
 		}
 	})
 	t.Run("return without IPN stays pending", func(t *testing.T) {
+		h := h.with(t)
 		proxy.mu.Lock()
 		proxy.failFirst = 1000
 		proxy.mu.Unlock()
@@ -99,6 +103,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 		}
 	})
 	t.Run("IPN failing once is retried and applied once", func(t *testing.T) {
+		h := h.with(t)
 		proxy.mu.Lock()
 		proxy.failFirst, proxy.seen = 1, nil
 		proxy.mu.Unlock()
@@ -128,6 +133,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 		}
 	})
 	t.Run("the platform refuses a reused trans id and a bad signature", func(t *testing.T) {
+		h := h.with(t)
 		s := h.create("systempay", 1524)
 		init := onlyForm(t, h.expect(h.do("GET", "/pay/"+s.ID, "", nil), http.StatusOK).body)
 		if status, _, _ := b.submit(h.base, init, nil); status != http.StatusOK {
