@@ -100,6 +100,26 @@ func testPayPal(t *testing.T, verification string) {
 			}
 		}
 	})
+	t.Run("a shop retry after a Begin timeout makes one order", func(t *testing.T) {
+		h := h.with(t)
+		if verification != "offline" {
+			t.Skip("once is enough")
+		}
+		sandboxPost(t, sandbox+"/paypal/backoffice/settings", map[string]int64{"create_delay_ms": 6000}) // beyond the 5 s call timeout
+		r := h.do("POST", "/v1/sessions", siteKey, createReq("paypal", 2599), "Idempotency-Key", "pp-retry-1")
+		sandboxPost(t, sandbox+"/paypal/backoffice/settings", map[string]int64{"create_delay_ms": 0})
+		if r.status != http.StatusServiceUnavailable {
+			t.Fatalf("first attempt: %d %s", r.status, r.body)
+		}
+		var s sessionJSON
+		h.expect(h.do("POST", "/v1/sessions", siteKey, createReq("paypal", 2599), "Idempotency-Key", "pp-retry-1"), http.StatusCreated).json(t, &s)
+		var orders []map[string]string
+		resp, _ := http.Get(sandbox + "/paypal/backoffice/orders?reference=" + s.Reference)
+		json.NewDecoder(resp.Body).Decode(&orders)
+		if s.Status != "pending" || len(orders) != 1 {
+			t.Errorf("after the retry: session %s, %d orders at PayPal", s.Status, len(orders))
+		}
+	})
 	t.Run("partial and full refund through the host", func(t *testing.T) {
 		h := h.with(t)
 		s, loc := approve(t, "approve")

@@ -226,7 +226,26 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 		return nil, err
 	}
 	s.metrics.SessionCreated(sess.Mode)
+	if s.afterInsert != nil {
+		s.afterInsert(ctx, sess)
+	}
+	return s.begin(ctx, sess)
+}
 
+// begin asks the plugin to start the payment of a created session and
+// stores the answer. A transient failure (plugin down, timeout, provider
+// unreachable) leaves the session created, so that a retry of the same
+// request (same Idempotency-Key) can begin it again: plugins derive their
+// providers' idempotency keys from the session, so no second order is made.
+func (s *Service) begin(ctx context.Context, sess *Session) (*Session, error) {
+	site, ok := s.sites[sess.SiteID]
+	if !ok {
+		return nil, errorf(CodeInternal, "session %s belongs to unknown site %s", sess.ID, sess.SiteID)
+	}
+	avail, known := s.mode(sess.Mode)
+	if !known {
+		return nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
+	}
 	prov, err := s.provider(sess.Plugin)
 	if err != nil {
 		return sess, err
@@ -243,7 +262,7 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 		}
 		return nil, perr
 	}
-	return s.applyBegin(ctx, sess, site, mode, resp)
+	return s.applyBegin(ctx, sess, site, avail.Mode, resp)
 }
 
 // insert allocates a reference and stores the session, retrying on a

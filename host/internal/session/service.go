@@ -56,6 +56,9 @@ type Service struct {
 	random    io.Reader
 	schedule  []time.Duration
 	metrics   Metrics
+	// afterInsert, when set, runs once a session is stored and before its
+	// Begin (the idempotent path binds the shop's key to the session).
+	afterInsert func(ctx context.Context, sess *Session)
 }
 
 // NewService returns a service; it does no I/O.

@@ -45,10 +45,12 @@ type Store interface {
 	// ClaimIdempotencyKey records k if (SiteID, Key) is new and returns nil;
 	// otherwise it returns the existing record and writes nothing.
 	ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey) (*IdempotencyKey, error)
-	// CompleteIdempotencyKey stores the response of a claimed key.
+	// CompleteIdempotencyKey stores the response of a claimed key; status
+	// 0 binds the key to a session whose creation is still under way.
 	CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp IdempotentResponse) error
-	// ReleaseIdempotencyKey deletes a claimed key whose request failed
-	// before anything was created, so the shop can retry it.
+	// ReleaseIdempotencyKey deletes a claimed key whose request failed, so
+	// the shop can retry it; a key completed with a real status (not 0) is
+	// kept.
 	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
 	// Outbox returns a session's queued webhooks in order.
 	Outbox(ctx context.Context, sessionID string) ([]OutboxMessage, error)

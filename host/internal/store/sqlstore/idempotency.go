@@ -57,11 +57,12 @@ func (db *DB) CompleteIdempotencyKey(ctx context.Context, siteID, key string, re
 	})
 }
 
-// ReleaseIdempotencyKey implements session.Store. A completed key is kept:
+// ReleaseIdempotencyKey implements session.Store. A completed key (a real
+// status, not the 0 that binds a key to a session being begun) is kept:
 // its stored answer must keep being replayed.
 func (db *DB) ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error {
 	return db.inTx(ctx, func(tx conn) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE site_id = ? AND key = ? AND status_code IS NULL`, siteID, key)
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE site_id = ? AND key = ? AND (status_code IS NULL OR status_code = 0)`, siteID, key)
 		return err
 	})
 }

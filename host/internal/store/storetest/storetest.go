@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"OutboxDedupe", testOutboxDedupe},
 		{"Sequences", testSequences},
 		{"IdempotencyKeys", testIdempotency},
+		{"BoundIdempotencyKey", testBoundIdempotencyKey},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},
@@ -452,5 +453,25 @@ func testConcurrentClaims(t *testing.T, st session.Store) {
 	wg.Wait()
 	if claimed != 1 {
 		t.Errorf("%d goroutines claimed the key, want 1", claimed)
+	}
+}
+
+// bound keys: status 0 binds a key to a session; it can still be released.
+func testBoundIdempotencyKey(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	k := session.IdempotencyKey{SiteID: "shop", Key: "bound", RequestHash: "h", CreatedAt: base}
+	st.ClaimIdempotencyKey(ctx, k)
+	if err := st.CompleteIdempotencyKey(ctx, "shop", "bound", session.IdempotentResponse{StatusCode: 0, SessionID: "ps_x"}); err != nil {
+		t.Fatal(err)
+	}
+	existing, _ := st.ClaimIdempotencyKey(ctx, k)
+	if existing == nil || existing.Response == nil || existing.Response.StatusCode != 0 || existing.Response.SessionID != "ps_x" {
+		t.Fatalf("bound key = %+v", existing)
+	}
+	if err := st.ReleaseIdempotencyKey(ctx, "shop", "bound"); err != nil {
+		t.Fatal(err)
+	}
+	if existing, _ := st.ClaimIdempotencyKey(ctx, k); existing != nil {
+		t.Errorf("a bound key was not released: %+v", existing)
 	}
 }
