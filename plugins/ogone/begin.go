@@ -74,17 +74,17 @@ func (p *Provider) Begin(_ context.Context, req payment.BeginRequest) (payment.B
 	encoded := make([]Param, 0, len(params))
 	for _, prm := range params {
 		if prm.Value != "" {
-			encoded = append(encoded, Param{prm.Name, toCharset(prm.Value, charset)})
+			encoded = append(encoded, Param{prm.Name, EncodeCharset(prm.Value, charset)})
 		}
 	}
-	sign := Sign(encoded, toCharset(cfg[keySHAIn], charset), cfg[keyAlgorithm], shaIn)
+	sign := Sign(encoded, EncodeCharset(cfg[keySHAIn], charset), cfg[keyAlgorithm], shaIn)
 	page, _ := pageURL(cfg)
 	form := &payment.Form{Label: "Pay by card", URL: page, Method: "POST"}
 	if charset == CharsetLatin1 {
 		form.AcceptCharset = CharsetLatin1
 	}
 	for _, prm := range encoded {
-		form.Fields = append(form.Fields, payment.Field{Name: prm.Name, Value: fromCharset(prm.Value, charset)})
+		form.Fields = append(form.Fields, payment.Field{Name: prm.Name, Value: DecodeCharset(prm.Value, charset)})
 	}
 	form.Fields = append(form.Fields, payment.Field{Name: "SHASIGN", Value: sign})
 	return payment.BeginResponse{Form: form}, nil

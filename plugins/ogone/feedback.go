@@ -79,7 +79,7 @@ func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	}
 	cfg := req.Config
 	charset := cfg[keyCharset]
-	if !verify(params, f["SHASIGN"], toCharset(cfg[keySHAOut], charset), cfg[keyAlgorithm]) {
+	if !verify(params, f["SHASIGN"], EncodeCharset(cfg[keySHAOut], charset), cfg[keyAlgorithm]) {
 		return nil, payment.Errorf(payment.CodeInvalidSignature, "SHASIGN does not match the SHA-OUT parameters")
 	}
 	if f["ORDERID"] != req.Session.Reference {
@@ -99,7 +99,7 @@ func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	}
 	for _, prm := range params {
 		if !strings.EqualFold(prm.Name, "SHASIGN") {
-			o.Payload[strings.ToUpper(prm.Name)] = fromCharset(prm.Value, charset)
+			o.Payload[strings.ToUpper(prm.Name)] = DecodeCharset(prm.Value, charset)
 		}
 	}
 	if code := strings.ToUpper(f["CURRENCY"]); code != "" {

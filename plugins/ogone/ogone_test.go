@@ -59,10 +59,10 @@ func feedback(params []Param, pass, algo, charset string) url.Values {
 	v := url.Values{}
 	enc := make([]Param, len(params))
 	for i, p := range params {
-		enc[i] = Param{p.Name, toCharset(p.Value, charset)}
+		enc[i] = Param{p.Name, EncodeCharset(p.Value, charset)}
 		v.Set(p.Name, enc[i].Value)
 	}
-	v.Set("SHASIGN", Sign(enc, toCharset(pass, charset), algo, shaOut))
+	v.Set("SHASIGN", Sign(enc, EncodeCharset(pass, charset), algo, shaOut))
 	return v
 }
 
@@ -241,9 +241,9 @@ func TestCharsets(t *testing.T) {
 				shasign = f.Value
 				continue
 			}
-			sent = append(sent, Param{f.Name, toCharset(f.Value, charset)})
+			sent = append(sent, Param{f.Name, EncodeCharset(f.Value, charset)})
 		}
-		if Sign(sent, toCharset(passIn, charset), SHA512, shaIn) != shasign {
+		if Sign(sent, EncodeCharset(passIn, charset), SHA512, shaIn) != shasign {
 			t.Errorf("%s: SHASIGN does not cover the posted fields", charset)
 		}
 		cn, _ := b.Form.Value("CN")

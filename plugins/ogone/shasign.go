@@ -103,10 +103,10 @@ func verify(params []Param, shasign, passphrase, algorithm string) bool {
 	return shasign != "" && payment.ConstantTimeEqualHex(Sign(params, passphrase, algorithm, shaOut), shasign)
 }
 
-// toCharset encodes a UTF-8 string in the page's character set; characters
+// EncodeCharset encodes a UTF-8 string in the page's character set; characters
 // ISO-8859-1 lacks become '?', as a browser posting to that page would
 // send them.
-func toCharset(s, charset string) string {
+func EncodeCharset(s, charset string) string {
 	if charset != CharsetLatin1 {
 		return s
 	}
@@ -120,8 +120,8 @@ func toCharset(s, charset string) string {
 	return string(b)
 }
 
-// fromCharset decodes received bytes to UTF-8 for display and storage.
-func fromCharset(s, charset string) string {
+// DecodeCharset decodes received bytes to UTF-8 for display and storage.
+func DecodeCharset(s, charset string) string {
 	if charset != CharsetLatin1 {
 		if utf8.ValidString(s) {
 			return s

@@ -111,25 +111,6 @@ func fail(w http.ResponseWriter, msg string) {
 	pages.ExecuteTemplate(w, "error", msg)
 }
 
-func fromLatin1(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		b.WriteRune(rune(s[i]))
-	}
-	return b.String()
-}
-
-func toLatin1(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r > 0xFF {
-			r = '?'
-		}
-		b = append(b, byte(r))
-	}
-	return string(b)
-}
-
 // orderStandard checks SHA-IN over the received bytes and shows the page.
 func (s *Server) orderStandard(charset string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +124,7 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 			params = append(params, ogone.Param{Name: name, Value: vs[0]})
 			v := vs[0]
 			if charset == ogone.CharsetLatin1 {
-				v = fromLatin1(v)
+				v = ogone.DecodeCharset(v, ogone.CharsetLatin1)
 			}
 			upper[strings.ToUpper(name)] = v
 		}
@@ -152,7 +133,7 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 		s.mu.Unlock()
 		pass := m.SHAIn
 		if charset == ogone.CharsetLatin1 {
-			pass = toLatin1(pass)
+			pass = latin1(pass)
 		}
 		if !known || upper["SHASIGN"] == "" || !strings.EqualFold(ogone.SignIn(params, pass, m.Algorithm), upper["SHASIGN"]) {
 			fail(w, "unknown order/1/s")
@@ -229,13 +210,13 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		}
 		v := f.Value
 		if o.charset == ogone.CharsetLatin1 {
-			v = toLatin1(v)
+			v = latin1(v)
 		}
 		encoded = append(encoded, ogone.Param{Name: f.Name, Value: v})
 		values.Set(f.Name, v)
 	}
 	if o.charset == ogone.CharsetLatin1 {
-		pass = toLatin1(pass)
+		pass = latin1(pass)
 	}
 	values.Set("SHASIGN", ogone.SignOut(encoded, pass, o.m.Algorithm))
 	s.mu.Lock()
@@ -365,7 +346,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 	}
 	pass := st.m.SHAOut
 	if st.charset == ogone.CharsetLatin1 {
-		pass = toLatin1(pass)
+		pass = latin1(pass)
 	}
 	values.Set("SHASIGN", ogone.SignOut(params, pass, st.m.Algorithm))
 	s.mu.Lock()
@@ -395,3 +376,5 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *settled {
 	}
 	return st
 }
+
+func latin1(s string) string { return ogone.EncodeCharset(s, ogone.CharsetLatin1) }
