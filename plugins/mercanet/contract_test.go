@@ -1,0 +1,11 @@
+package mercanet_test
+
+import (
+	"testing"
+
+	"github.com/payhost/payhost/plugins/mercanet"
+	"github.com/payhost/payhost/sdk/paymenttest"
+)
+
+// TestContract runs the SDK's contract checks on the plugin.
+func TestContract(t *testing.T) { paymenttest.Check(t, mercanet.New(nil)) }

@@ -1,0 +1,11 @@
+package systempay_test
+
+import (
+	"testing"
+
+	"github.com/payhost/payhost/plugins/systempay"
+	"github.com/payhost/payhost/sdk/paymenttest"
+)
+
+// TestContract runs the SDK's contract checks on the plugin.
+func TestContract(t *testing.T) { paymenttest.Check(t, systempay.New()) }
