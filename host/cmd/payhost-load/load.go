@@ -24,11 +24,11 @@ type work func(ctx context.Context, client int, rec func(op, time.Duration)) err
 
 // result is one phase's figures.
 type result struct {
-	name    string
-	loops   int
-	elapsed time.Duration
-	lat     map[op][]time.Duration // sorted
-	errors  int
+	name     string
+	loops    int
+	elapsed  time.Duration
+	lat      map[op][]time.Duration // sorted
+	errors   int
 	firstErr error
 	// webhooks is the number delivered to the receiver during the phase
 	// (-1 when the phase has no receiver).
