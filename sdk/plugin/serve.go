@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -36,7 +37,9 @@ func ServeWithLogger(p payment.Provider, logger hclog.Logger) {
 		VersionedPlugins: map[int]goplugin.PluginSet{
 			payment.ProtocolVersion: {Name: &GRPCPlugin{Impl: p, Logger: logger}},
 		},
-		GRPCServer: goplugin.DefaultGRPCServer,
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			return goplugin.DefaultGRPCServer(append(opts, localServerOptions()...))
+		},
 		Logger:     logger,
 	})
 }
