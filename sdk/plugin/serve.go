@@ -40,6 +40,6 @@ func ServeWithLogger(p payment.Provider, logger hclog.Logger) {
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return goplugin.DefaultGRPCServer(append(opts, localServerOptions()...))
 		},
-		Logger:     logger,
+		Logger: logger,
 	})
 }
