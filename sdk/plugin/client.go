@@ -45,6 +45,7 @@ func ClientConfig(o ClientOptions) *goplugin.ClientConfig {
 		SkipHostEnv:      true,
 		StartTimeout:     o.StartTimeout,
 		Logger:           o.Logger,
+		GRPCDialOptions:  localDialOptions(),
 	}
 	if o.SHA256 != nil {
 		cfg.SecureConfig = &goplugin.SecureConfig{Checksum: o.SHA256, Hash: sha256.New()}
