@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/payhost/payhost/host/internal/session"
@@ -62,22 +63,32 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decodeJSON reads a JSON body strictly: one object, no unknown fields.
-func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+// readJSON reads a JSON request body strictly (unmarshalStrict) into v and
+// returns its bytes; on failure it has answered the client.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
-			return false
+			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, "invalid_json", "the request body is not valid JSON for this endpoint: "+err.Error())
-		return false
+		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return nil, false
 	}
-	if dec.More() {
-		writeError(w, http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
-		return false
+	if err := unmarshalStrict(raw, v); err != nil {
+		var bad *inputError
+		if !errors.As(err, &bad) {
+			bad = invalidJSON("%v", err)
+		}
+		writeError(w, http.StatusBadRequest, bad.code, bad.msg)
+		return nil, false
 	}
-	return true
+	return raw, true
+}
+
+// decodeJSON is readJSON for handlers that do not need the bytes.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	_, ok := s.readJSON(w, r, v)
+	return ok
 }

@@ -132,6 +132,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
+	if bad := checkURL(r); bad != nil {
+		writeError(rec, http.StatusBadRequest, bad.code, bad.msg)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

@@ -1,0 +1,108 @@
+package app_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestBadBytesRefused sends NUL bytes and invalid UTF-8 in every place a
+// request can carry them to the store (path segments, query, forms, JSON
+// strings and keys), on both engines: each is refused with 400
+// invalid_input and writes nothing. PostgreSQL cannot store either in a
+// text column, so before this check they came back as 500.
+func TestBadBytesRefused(t *testing.T) {
+	engines(t, func(t *testing.T, o hostOptions) {
+		h := startHost(t, o)
+		s := h.create("test", 5000)
+		paid := h.payForms(s.ID)["paid"].fields
+		withField := func(k, v string) url.Values {
+			f := url.Values{}
+			for name, vs := range paid {
+				f[name] = append([]string(nil), vs...)
+			}
+			f.Set(k, v)
+			return f
+		}
+		// createRaw is a creation body with old replaced by new in its JSON
+		// text, so the bytes reach the host exactly as written.
+		createRaw := func(old, new string) string {
+			b, err := json.Marshal(createReq("test", 5000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := strings.Replace(string(b), old, new, 1)
+			if out == string(b) {
+				t.Fatalf("%q not in %s", old, b)
+			}
+			return out
+		}
+		eligibility := func(old, new string) string {
+			b, _ := json.Marshal(map[string]any{"cart": cart(5000, "EUR", "FR")})
+			return strings.Replace(string(b), old, new, 1)
+		}
+		tests := []struct {
+			name, method, path, key string
+			body                    any
+		}{
+			{"pay id NUL", "GET", "/pay/%00", "", nil},
+			{"pay id invalid UTF-8", "GET", "/pay/ps_%FF", "", nil},
+			{"pay query NUL", "GET", "/pay/" + s.ID + "?x=%00", "", nil},
+			{"return id NUL", "POST", "/return/ps_a%00", "", paid},
+			{"return query NUL", "GET", "/return/" + s.ID + "?status=paid%00", "", nil},
+			{"return form NUL", "POST", "/return/" + s.ID, "", withField("status", "paid\x00")},
+			{"notify id NUL", "POST", "/notify/offline/ps_a%00", "", paid},
+			{"notify plugin NUL", "POST", "/notify/off%00line", "", paid},
+			{"notify plugin invalid UTF-8", "POST", "/notify/%C3%28/" + s.ID, "", paid},
+			{"notify form NUL", "POST", "/notify/offline/" + s.ID, "", withField("session", s.ID+"\x00")},
+			{"notify form name NUL", "POST", "/notify/offline/" + s.ID, "", withField("x\x00", "1")},
+			{"notify raw NUL in body", "POST", "/notify/offline/" + s.ID, "", "status=paid&\x00"},
+			{"shop get id NUL", "GET", "/v1/sessions/ps_a%00", siteKey, nil},
+			{"shop refund id NUL", "POST", "/v1/sessions/ps_a%00/refund", siteKey, nil},
+			{"order_ref NUL", "POST", "/v1/sessions", siteKey, createRaw(`"order-42"`, `"order\u000042"`)},
+			{"order_ref invalid UTF-8", "POST", "/v1/sessions", siteKey, createRaw(`"order-42"`, "\"order\xff42\"")},
+			{"customer name NUL", "POST", "/v1/sessions", siteKey, createRaw(`"Ada"`, `"A\u0000da"`)},
+			{"customer email invalid UTF-8", "POST", "/v1/sessions", siteKey, createRaw(`"ada@example.com"`, "\"ada\xc3@example.com\"")},
+			{"return_url NUL", "POST", "/v1/sessions", siteKey, createRaw(`"https://shop.example/cancel"`, `"https://shop.example/c\u0000"`)},
+			{"line label NUL", "POST", "/v1/sessions", siteKey, createRaw(`"Thing"`, `"Th\u0000ing"`)},
+			{"line sku invalid UTF-8", "POST", "/v1/sessions", siteKey, createRaw(`"SKU-1"`, "\"SKU-\xed\xa0\x80\"")},
+			{"mode NUL", "POST", "/v1/sessions", siteKey, createRaw(`"test"`, `"test\u0000"`)},
+			{"key NUL", "POST", "/v1/sessions", siteKey, createRaw(`"order_ref"`, `"order_ref\u0000"`)},
+			{"eligibility currency NUL", "POST", "/v1/eligibility", siteKey, eligibility(`"EUR"`, `"EU\u0000"`)},
+			{"eligibility country invalid UTF-8", "POST", "/v1/eligibility", siteKey, eligibility(`"FR"`, "\"F\x80\"")},
+			{"admin list site NUL", "GET", "/admin/v1/sessions?site=%00", adminKey, nil},
+			{"admin list status invalid UTF-8", "GET", "/admin/v1/sessions?status=%FF", adminKey, nil},
+			{"admin get id NUL", "GET", "/admin/v1/sessions/%00", adminKey, nil},
+			{"admin confirm id invalid UTF-8", "POST", "/admin/v1/sessions/ps_%FE/confirm", adminKey, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				h := h.with(t)
+				r := h.expect(h.do(tt.method, tt.path, tt.key, tt.body), http.StatusBadRequest)
+				if got := r.errorCode(t); got != "invalid_input" {
+					t.Errorf("code = %q, want invalid_input", got)
+				}
+			})
+		}
+		// Nothing was written: one session, still pending, with only its
+		// creation events.
+		var list struct {
+			Sessions []sessionJSON `json:"sessions"`
+		}
+		h.expect(h.do("GET", "/admin/v1/sessions?site=shop", adminKey, nil), http.StatusOK).json(t, &list)
+		if len(list.Sessions) != 1 {
+			t.Errorf("%d sessions after the bad requests, want 1", len(list.Sessions))
+		}
+		if got := h.get(s.ID); got.Status != "pending" || len(got.Events) != 2 {
+			t.Errorf("session after the bad requests: %s with %d events", got.Status, len(got.Events))
+		}
+		// Latin-1 bytes in a provider's query stay acceptable (Ogone's
+		// ISO-8859-1 pages send them): only the plugin can judge them.
+		r := h.do("GET", "/return/"+s.ID+"?NCERROR=%E9", "", nil)
+		if r.status != http.StatusSeeOther {
+			t.Errorf("a return with a Latin-1 byte answered %d: %s", r.status, r.body)
+		}
+	})
+}
