@@ -159,8 +159,8 @@ type hostOptions struct {
 	// postgres, when set, is the DSN of a PostgreSQL database the host
 	// uses instead of SQLite (see engines).
 	postgres string
-	modes  string            // YAML of extra modes for the site "shop", indented six spaces
-	hook   string            // the shop's webhook URL (default: a closed port)
+	modes    string // YAML of extra modes for the site "shop", indented six spaces
+	hook     string // the shop's webhook URL (default: a closed port)
 	// janitor is the janitor's YAML (default: runs rarely, never queries
 	// during a test); lifetime the shop's session lifetime (default 24h).
 	janitor, lifetime string
