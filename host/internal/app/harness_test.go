@@ -170,6 +170,8 @@ type hostOptions struct {
 	// publicURL replaces the host's own address in the URLs it gives out
 	// (a proxy in front of it).
 	publicURL string
+	// logs receives the host's log (default: discarded).
+	logs io.Writer
 }
 
 // with returns the host bound to t, so that a failure inside a subtest
@@ -246,7 +248,10 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		ConfigPath: cfgPath,
 		Getenv:     func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Listener:   ln,
-		LogOutput:  io.Discard,
+		LogOutput:  o.logs,
+	}
+	if m.LogOutput == nil {
+		m.LogOutput = io.Discard
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

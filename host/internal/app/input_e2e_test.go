@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -105,4 +107,56 @@ func TestBadBytesRefused(t *testing.T) {
 			t.Errorf("a return with a Latin-1 byte answered %d: %s", r.status, r.body)
 		}
 	})
+}
+
+// syncBuffer is a log sink safe for the host's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestUnknownPluginNotification: a notification for a plugin the host does
+// not have is 404 with a JSON error, not 503 (which asks the sender to
+// retry), and a flood of them is logged as one rate-limited warning, never
+// as errors.
+func TestUnknownPluginNotification(t *testing.T) {
+	logs := &syncBuffer{}
+	h := startHost(t, hostOptions{logs: logs})
+	for i := 0; i < 40; i++ {
+		path := "/notify/nope"
+		if i%2 == 1 {
+			path = "/notify/mercanet/ps_aaaaaaaaaaaaaaaaaaaaaaaaaa" // not in this host's plugin directory
+		}
+		r := h.expect(h.do("POST", path, "", url.Values{"status": {"paid"}}), http.StatusNotFound)
+		if got := r.errorCode(t); got != "unknown_plugin" {
+			t.Fatalf("code = %q, want unknown_plugin", got)
+		}
+		if r.header.Get("Retry-After") != "" {
+			t.Fatalf("Retry-After %q on a 404", r.header.Get("Retry-After"))
+		}
+	}
+	h.expect(h.do("GET", "/notify/nope", "", nil), http.StatusNotFound)
+	// A known plugin still answers as before.
+	s := h.create("test", 1000)
+	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", h.payForms(s.ID)["paid"].fields), http.StatusOK)
+
+	out := logs.String()
+	if n := strings.Count(out, "[ERROR]"); n != 0 {
+		t.Errorf("%d error lines:\n%s", n, out)
+	}
+	if n := strings.Count(out, "unknown plugin"); n < 1 || n > 3 {
+		t.Errorf("%d warnings for 41 unknown-plugin notifications in about a second, want 1 to 3:\n%s", n, out)
+	}
 }

@@ -20,10 +20,13 @@ type Authenticator interface {
 	IsAdminKey(apiKey string) bool
 }
 
-// PluginLister reports the loaded plugins for operators.
+// PluginLister reports the plugins.
 type PluginLister interface {
 	// PluginsJSON returns a JSON-encodable description of every plugin.
 	PluginsJSON() any
+	// HasPlugin reports whether a plugin of that name was discovered
+	// (loaded or not).
+	HasPlugin(name string) bool
 }
 
 // Options configures the handler.
@@ -56,6 +59,9 @@ type Server struct {
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// Provider endpoints are open to anyone: what they refuse is logged
+	// at most once a second per kind.
+	unknownPluginLog, refusedNotifyLog logLimiter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -65,7 +71,9 @@ func New(o Options) *Server {
 	s := &Server{
 		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		mux: http.NewServeMux(),
+		mux:              http.NewServeMux(),
+		unknownPluginLog: logLimiter{interval: time.Second},
+		refusedNotifyLog: logLimiter{interval: time.Second},
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
