@@ -160,3 +160,101 @@ func TestUnknownPluginNotification(t *testing.T) {
 		t.Errorf("%d warnings for 41 unknown-plugin notifications in about a second, want 1 to 3:\n%s", n, out)
 	}
 }
+
+// TestStrictJSON: the shop API takes exactly one JSON value, declared as
+// such, with each key once and spelled exactly as documented; a wrong
+// method on a known path is 405 with Allow.
+func TestStrictJSON(t *testing.T) {
+	h := startHost(t, hostOptions{})
+	good, err := json.Marshal(createReq("test", 3490))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(good)
+	replace := func(old, new string) string {
+		out := strings.Replace(body, old, new, 1)
+		if out == body {
+			t.Fatalf("%q not in %s", old, body)
+		}
+		return out
+	}
+	json415 := []string{"Content-Type", "text/plain"}
+	tests := []struct {
+		name    string
+		path    string
+		body    string
+		headers []string
+		status  int
+		code    string
+	}{
+		{"trailing value", "/v1/sessions", body + ` {}`, nil, 400, "invalid_json"},
+		{"trailing brace", "/v1/sessions", body + `}`, nil, 400, "invalid_json"},
+		{"trailing garbage", "/v1/sessions", body + `x`, nil, 400, "invalid_json"},
+		{"duplicate total_amount", "/v1/sessions", replace(`"total_amount":3490`, `"total_amount":1,"total_amount":3490`), nil, 400, "invalid_json"},
+		{"duplicate mode", "/v1/sessions", replace(`"mode":"test"`, `"mode":"cheque","mode":"test"`), nil, 400, "invalid_json"},
+		{"key in capitals", "/v1/sessions", replace(`"mode"`, `"MODE"`), nil, 400, "invalid_json"},
+		{"nested key in another case", "/v1/sessions", replace(`"email"`, `"Email"`), nil, 400, "invalid_json"},
+		{"line key in another case", "/v1/sessions", replace(`"unit_amount"`, `"Unit_Amount"`), nil, 400, "invalid_json"},
+		{"unknown line key", "/v1/sessions", replace(`"tax_rate"`, `"vat_rate"`), nil, 400, "invalid_json"},
+		{"text/plain", "/v1/sessions", body, json415, 415, "unsupported_media_type"},
+		{"form content type", "/v1/sessions", body, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"},
+		{"no content type", "/v1/sessions", body, []string{"Content-Type", ""}, 415, "unsupported_media_type"},
+		{"another charset", "/v1/sessions", body, []string{"Content-Type", "application/json; charset=iso-8859-1"}, 415, "unsupported_media_type"},
+		{"eligibility as text/plain", "/v1/eligibility", `{"cart":` + mustJSON(t, cart(100, "EUR", "FR")) + `}`, json415, 415, "unsupported_media_type"},
+		{"eligibility duplicate explain", "/v1/eligibility", `{"explain":false,"cart":` + mustJSON(t, cart(100, "EUR", "FR")) + `,"explain":true}`, nil, 400, "invalid_json"},
+		{"utf-8 charset accepted", "/v1/sessions", body, []string{"Content-Type", "application/json; charset=UTF-8"}, 201, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := h.with(t)
+			r := h.expect(h.do("POST", tt.path, siteKey, tt.body, tt.headers...), tt.status)
+			if tt.code != "" {
+				if got := r.errorCode(t); got != tt.code {
+					t.Errorf("code = %q, want %q", got, tt.code)
+				}
+			}
+		})
+	}
+	t.Run("refund body as text/plain", func(t *testing.T) {
+		h := h.with(t)
+		s := h.create("test", 1000)
+		r := h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, `{"amount":100}`, json415...), http.StatusUnsupportedMediaType)
+		if got := r.errorCode(t); got != "unsupported_media_type" {
+			t.Errorf("code = %q", got)
+		}
+	})
+
+	methods := []struct {
+		method, path, allow string
+	}{
+		{"PUT", "/v1/sessions", "POST"},
+		{"GET", "/v1/sessions", "POST"},
+		{"DELETE", "/v1/sessions/ps_aaaaaaaaaaaaaaaaaaaaaaaaaa", "GET, HEAD"},
+		{"GET", "/v1/sessions/ps_aaaaaaaaaaaaaaaaaaaaaaaaaa/refund", "POST"},
+		{"POST", "/healthz", "GET, HEAD"},
+		{"PATCH", "/notify/offline", "GET, HEAD, POST"},
+		{"GET", "/admin/v1/sessions/ps_aaaaaaaaaaaaaaaaaaaaaaaaaa/confirm", "POST"},
+	}
+	for _, tt := range methods {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			h := h.with(t)
+			r := h.expect(h.do(tt.method, tt.path, siteKey, nil), http.StatusMethodNotAllowed)
+			if got := r.header.Get("Allow"); got != tt.allow {
+				t.Errorf("Allow = %q, want %q", got, tt.allow)
+			}
+			if got := r.errorCode(t); got != "method_not_allowed" {
+				t.Errorf("code = %q", got)
+			}
+		})
+	}
+	h.expect(h.do("PUT", "/v2/nothing", siteKey, nil), http.StatusNotFound)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

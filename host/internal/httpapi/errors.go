@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/payhost/payhost/host/internal/session"
 )
@@ -66,6 +68,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // readJSON reads a JSON request body strictly (unmarshalStrict) into v and
 // returns its bytes; on failure it has answered the client.
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be sent with Content-Type: application/json")
+		return nil, false
+	}
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -85,6 +91,17 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte
 		return nil, false
 	}
 	return raw, true
+}
+
+// isJSON reports whether a Content-Type declares JSON in UTF-8 (the only
+// charset JSON has).
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
 }
 
 // decodeJSON is readJSON for handlers that do not need the bytes.

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -119,9 +120,31 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		m.Handle("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-	})
+	m.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers what no route takes: 405 with Allow when the path
+// exists for other methods, 404 otherwise. (ServeMux would answer 405 by
+// itself, but in plain text, and not with a catch-all route.)
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
+// allowed lists the methods a route takes for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP adds panic recovery and access logging around the routes.
