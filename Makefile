@@ -24,11 +24,11 @@ build:
 
 ## run: build, then start the provider sandbox and the host on var/payhost.db with the demo site
 run: build
-	@mkdir -p var
+	@mkdir -p -m 0700 var && chmod 0700 var
 	@echo
 	@echo "  payhost (development) on http://localhost:8080, provider sandbox on http://127.0.0.1:8090"
 	@echo "  demo site API key: $(DEV_KEY)   admin key: demo_admin_key_0123456789abcdef"
-	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -d @dev/cart.json http://localhost:8080/v1/eligibility"
+	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -H 'Content-Type: application/json' -d @dev/cart.json http://localhost:8080/v1/eligibility"
 	@echo "  README.md, section 'Pay a test session', walks a whole payment."
 	@echo
 	@$(BIN)/payhost-sandbox --listen 127.0.0.1:8090 & sandbox=$$!; \

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,10 +21,13 @@ type Authenticator interface {
 	IsAdminKey(apiKey string) bool
 }
 
-// PluginLister reports the loaded plugins for operators.
+// PluginLister reports the plugins.
 type PluginLister interface {
 	// PluginsJSON returns a JSON-encodable description of every plugin.
 	PluginsJSON() any
+	// HasPlugin reports whether a plugin of that name was discovered
+	// (loaded or not).
+	HasPlugin(name string) bool
 }
 
 // Options configures the handler.
@@ -56,6 +60,9 @@ type Server struct {
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// Provider endpoints are open to anyone: what they refuse is logged
+	// at most once a second per kind.
+	unknownPluginLog, refusedNotifyLog logLimiter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -65,7 +72,9 @@ func New(o Options) *Server {
 	s := &Server{
 		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		mux: http.NewServeMux(),
+		mux:              http.NewServeMux(),
+		unknownPluginLog: logLimiter{interval: time.Second},
+		refusedNotifyLog: logLimiter{interval: time.Second},
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -111,9 +120,31 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		m.Handle("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-	})
+	m.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers what no route takes: 405 with Allow when the path
+// exists for other methods, 404 otherwise. (ServeMux would answer 405 by
+// itself, but in plain text, and not with a catch-all route.)
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
+// allowed lists the methods a route takes for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP adds panic recovery and access logging around the routes.
@@ -132,6 +163,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
+	if bad := checkURL(r); bad != nil {
+		writeError(rec, http.StatusBadRequest, bad.code, bad.msg)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 
