@@ -11,7 +11,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 )
 
 // Authenticator maps a site API key to its site id, in constant time.
@@ -28,7 +30,10 @@ type PluginLister interface {
 
 // Options configures the handler.
 type Options struct {
-	Service *session.Service
+	Service   *session.Service
+	Checkouts *checkout.Service
+	// Pages renders the buyer pages.
+	Pages   *web.Pages
 	Auth    Authenticator
 	Plugins PluginLister
 	// Ready reports whether the host can serve (storage answers).
@@ -47,6 +52,8 @@ type Options struct {
 // Server is the HTTP handler of the host.
 type Server struct {
 	svc       *session.Service
+	checkouts *checkout.Service
+	pages     *web.Pages
 	auth      Authenticator
 	plugins   PluginLister
 	ready     func(ctx context.Context) error
@@ -63,7 +70,7 @@ var _ http.Handler = (*Server)(nil)
 // New builds the handler; it does no I/O.
 func New(o Options) *Server {
 	s := &Server{
-		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
 		mux: http.NewServeMux(),
 	}
@@ -88,6 +95,12 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/sessions/{id}/refund", s.shop(s.handleOperation(session.OperationRefund)))
 	m.HandleFunc("POST /v1/sessions/{id}/capture", s.shop(s.handleOperation(session.OperationCapture)))
 	m.HandleFunc("POST /v1/sessions/{id}/cancel", s.shop(s.handleOperation(session.OperationCancel)))
+
+	m.HandleFunc("POST /v1/checkouts", s.shop(s.handleCreateCheckout))
+	m.HandleFunc("GET /v1/checkouts/{id}", s.shop(s.handleGetCheckout))
+	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
+	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
+	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)
