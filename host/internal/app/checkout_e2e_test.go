@@ -228,3 +228,130 @@ func TestCheckoutPages(t *testing.T) {
 		h.expect(h.do("POST", "/v1/sessions", siteKey, createReq("test", 1500), "Idempotency-Key", "co-1"), http.StatusCreated)
 	})
 }
+
+// widgetSite adds allowed_origins to the site "shop": the modes YAML is
+// spliced into the site's modes, and a line indented four spaces is back
+// at the site's level.
+const widgetSite = "    allowed_origins: [\"https://shop.example\"]\n"
+
+func TestWidgetEndpoints(t *testing.T) {
+	h := startHost(t, hostOptions{modes: widgetSite})
+	c := h.createCheckout(checkoutReq(2590, "en-GB"))
+	path := "/v1/public/checkouts/" + c.ID
+	auth := "Bearer " + c.ClientSecret
+	origin := "https://shop.example"
+
+	var pub struct {
+		Status, Lang, Total string
+		ShopName            string `json:"shop_name"`
+		Modes               []struct {
+			ID      string `json:"id"`
+			LogoURL string `json:"logo_url"`
+		} `json:"modes"`
+	}
+	r := h.expect(h.do("GET", path, "", nil, "Authorization", auth, "Origin", origin), http.StatusOK)
+	r.json(t, &pub)
+	if pub.Status != "open" || pub.Lang != "en" || pub.Total != "€25.90" || len(pub.Modes) == 0 || pub.Modes[0].ID != "test" {
+		t.Errorf("widget data: %+v", pub)
+	}
+	if got := r.header.Get("Access-Control-Allow-Origin"); got != origin {
+		t.Errorf("Access-Control-Allow-Origin %q", got)
+	}
+	if !strings.HasPrefix(pub.Modes[0].LogoURL, h.base+"/static/") {
+		t.Errorf("logo %q is not an absolute URL on the host", pub.Modes[0].LogoURL)
+	}
+	// The logo is served.
+	if lr := h.do("GET", pathOf(t, pub.Modes[0].LogoURL), "", nil); lr.status != http.StatusOK {
+		t.Errorf("logo: %d", lr.status)
+	}
+
+	t.Run("refusals reveal nothing", func(t *testing.T) {
+		h := h.with(t)
+		if code := h.expect(h.do("GET", path, "", nil, "Origin", origin), http.StatusUnauthorized).errorCode(t); code != "unauthorized" {
+			t.Errorf("no secret: %s", code)
+		}
+		other := h.createCheckout(checkoutReq(100, "en-GB"))
+		for _, secret := range []string{"wrong", other.ClientSecret, siteKey} {
+			if code := h.expect(h.do("GET", path, "", nil, "Authorization", "Bearer "+secret), http.StatusNotFound).errorCode(t); code != "not_found" {
+				t.Errorf("secret %q: %s", secret, code)
+			}
+		}
+		if code := h.expect(h.do("GET", path, "", nil, "Authorization", auth, "Origin", "https://evil.example"), http.StatusForbidden).errorCode(t); code != "origin_not_allowed" {
+			t.Errorf("foreign origin: %s", code)
+		}
+		// The site key is not a client secret, and a client secret is not a site key.
+		h.expect(h.do("GET", "/v1/checkouts/"+c.ID, c.ClientSecret, nil), http.StatusUnauthorized)
+	})
+
+	t.Run("preflight", func(t *testing.T) {
+		h := h.with(t)
+		pf := h.do("OPTIONS", path+"/sessions", "", nil, "Origin", origin, "Access-Control-Request-Method", "POST",
+			"Access-Control-Request-Headers", "authorization,content-type")
+		if pf.status != http.StatusNoContent || pf.header.Get("Access-Control-Allow-Origin") != origin ||
+			!strings.Contains(pf.header.Get("Access-Control-Allow-Headers"), "Authorization") {
+			t.Errorf("preflight: %d %v", pf.status, pf.header)
+		}
+		if bad := h.do("OPTIONS", path, "", nil, "Origin", "https://evil.example"); bad.status != http.StatusForbidden {
+			t.Errorf("foreign preflight: %d", bad.status)
+		}
+	})
+
+	t.Run("pick", func(t *testing.T) {
+		h := h.with(t)
+		if code := h.expect(h.do("POST", path+"/sessions", "", map[string]string{"mode": "nope"}, "Authorization", auth, "Origin", origin),
+			http.StatusUnprocessableEntity).errorCode(t); code != "unknown_mode" {
+			t.Errorf("unknown mode: %s", code)
+		}
+		var picked struct {
+			SessionID   string `json:"session_id"`
+			RedirectURL string `json:"redirect_url"`
+		}
+		h.expect(h.do("POST", path+"/sessions", "", map[string]string{"mode": "test"}, "Authorization", auth, "Origin", origin),
+			http.StatusCreated).json(t, &picked)
+		if picked.RedirectURL != h.base+"/pay/"+picked.SessionID {
+			t.Errorf("pick: %+v", picked)
+		}
+		busy := h.expect(h.do("POST", path+"/sessions", "", map[string]string{"mode": "cheque"}, "Authorization", auth, "Origin", origin), http.StatusConflict)
+		if code := busy.errorCode(t); code != "attempt_active" {
+			t.Errorf("second pick: %s", code)
+		}
+		r := h.expect(h.do("GET", path, "", nil, "Authorization", auth), http.StatusOK)
+		var st struct {
+			Status  string
+			Modes   []any
+			Message struct {
+				LinkURL string `json:"link_url"`
+			} `json:"message"`
+		}
+		r.json(t, &st)
+		if st.Status != "processing" || len(st.Modes) != 0 || st.Message.LinkURL != h.base+"/pay/"+picked.SessionID {
+			t.Errorf("under way: %+v", st)
+		}
+	})
+
+	t.Run("widget script", func(t *testing.T) {
+		h := h.with(t)
+		for _, p := range []string{"/widget.js", "/widget/v1.js"} {
+			r := h.expect(h.do("GET", p, "", nil), http.StatusOK)
+			if !strings.Contains(r.header.Get("Content-Type"), "javascript") || r.header.Get("X-Payhost-Widget-Version") != "1" ||
+				!strings.Contains(string(r.body), "/v1/public/checkouts/") {
+				t.Errorf("%s: %v", p, r.header)
+			}
+		}
+	})
+
+	t.Run("rate limited", func(t *testing.T) {
+		h := h.with(t)
+		limited := false
+		for range 40 {
+			r := h.do("GET", path, "", nil, "Authorization", "Bearer wrong")
+			if r.status == http.StatusTooManyRequests {
+				limited = r.header.Get("Retry-After") != "" && r.errorCode(t) == "rate_limited"
+				break
+			}
+		}
+		if !limited {
+			t.Error("40 requests at once were not limited")
+		}
+	})
+}

@@ -41,6 +41,10 @@ type Options struct {
 	// PublicURL is the host's external base URL; plugins see request URLs
 	// under it, as the provider called them.
 	PublicURL string
+	// PublicRate and PublicBurst bound the widget's endpoints per client
+	// address: requests per second refilled, and at once (default 2 and
+	// 30).
+	PublicRate, PublicBurst float64
 	// MaxBodyBytes bounds every request body (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics serves /metrics; nil answers 404.
@@ -54,6 +58,8 @@ type Server struct {
 	svc       *session.Service
 	checkouts *checkout.Service
 	pages     *web.Pages
+	// public limits the widget's endpoints per client address.
+	public    *limiter
 	auth      Authenticator
 	plugins   PluginLister
 	ready     func(ctx context.Context) error
@@ -74,6 +80,12 @@ func New(o Options) *Server {
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
 		mux: http.NewServeMux(),
 	}
+	if o.PublicRate <= 0 {
+		o.PublicRate = 2
+	}
+	if o.PublicBurst < 1 {
+		o.PublicBurst = 30
+	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
@@ -83,6 +95,7 @@ func New(o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.public = newLimiter(o.PublicRate, o.PublicBurst, s.now)
 	s.routes()
 	return s
 }
@@ -101,6 +114,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
 	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
 	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
+	m.HandleFunc("GET /widget.js", s.handleWidget(false))
+	m.HandleFunc("GET /widget/v"+web.WidgetVersion+".js", s.handleWidget(true))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("GET /v1/public/checkouts/{id}", s.public.limit(s.handlePublicCheckout))
+	m.HandleFunc("POST /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPick))
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)

@@ -154,3 +154,7 @@ func (p *Pages) Static() http.Handler {
 // Asset returns an embedded asset's bytes (the widget script is served
 // outside StaticPrefix).
 func Asset(name string) ([]byte, error) { return files.ReadFile(path.Join("static", name)) }
+
+// WidgetVersion is the version of static/widget.js; bump it with any
+// change a cached copy must not miss (/widget/v<N>.js is immutable).
+const WidgetVersion = "1"
