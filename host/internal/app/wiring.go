@@ -85,6 +85,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 	for _, sc := range cfg.Sites {
 		site := session.Site{
 			ID:               sc.ID,
+			Name:             sc.Name,
+			AllowedOrigins:   sc.AllowedOrigins,
 			TestMode:         sc.TestMode,
 			CartTypes:        sc.CartTypes,
 			SessionLifetime:  sc.SessionLifetime,
