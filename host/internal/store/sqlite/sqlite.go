@@ -18,8 +18,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
-
 	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
@@ -51,6 +49,20 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 			return nil, fmt.Errorf("directory %s of the database does not exist", dir)
 		}
 	}
+	write, read := pools(path)
+	db, err := sqlstore.New(ctx, Dialect(), write, read)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// pools returns the write pool (one connection, BEGIN IMMEDIATE) and the
+// read pool of the database file at path. Both keep their statements
+// prepared (stmtcache.go).
+func pools(path string) (write, read *sql.DB) {
 	dsn := func(extra string) string {
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
@@ -59,22 +71,9 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
 	}
-	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
-	if err != nil {
-		return nil, err
-	}
+	write = sql.OpenDB(newConnector(dsn("&_txlock=immediate")))
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
+	read = sql.OpenDB(newConnector(dsn("&_pragma=query_only(1)")))
 	read.SetMaxOpenConns(4)
-	db, err := sqlstore.New(ctx, Dialect(), write, read)
-	if err != nil {
-		write.Close()
-		read.Close()
-		return nil, err
-	}
-	return db, nil
+	return write, read
 }
