@@ -28,10 +28,13 @@ func call[Req, Resp any](ctx context.Context, m *managed, method string, req Req
 	if prov == nil {
 		return resp, payment.Errorf(payment.CodePluginUnavailable, "plugin %s is not running (restarting)", m.p.name)
 	}
-	ctx, cancel := context.WithTimeout(ctx, m.p.m.opts.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, m.p.m.opts.CallTimeout)
 	defer cancel()
-	resp, err = f(prov, ctx, req)
-	if payment.ErrorCode(err) == payment.CodePluginUnavailable {
+	resp, err = f(prov, cctx, req)
+	// A call the caller gave up on (a client that disconnected) says
+	// nothing about the plugin: marking it down would fail everyone's
+	// calls until the supervisor's check.
+	if payment.ErrorCode(err) == payment.CodePluginUnavailable && ctx.Err() == nil {
 		m.p.markDown()
 	}
 	return resp, err

@@ -32,7 +32,8 @@ func Dialect() sqlstore.Dialect {
 		IsUnique: func(err error) bool {
 			return strings.Contains(err.Error(), "UNIQUE constraint failed")
 		},
-		Migrations: sub,
+		Migrations:  sub,
+		GroupCommit: true,
 		VersionTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
 	}
@@ -75,5 +76,8 @@ func pools(path string) (write, read *sql.DB) {
 	write.SetMaxOpenConns(1)
 	read = sql.OpenDB(newConnector(dsn("&_pragma=query_only(1)")))
 	read.SetMaxOpenConns(4)
+	// Every connection stays open: one closed drops its prepared
+	// statements (database/sql keeps only two idle by default).
+	read.SetMaxIdleConns(4)
 	return write, read
 }
