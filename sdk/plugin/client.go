@@ -29,17 +29,23 @@ type ClientOptions struct {
 
 // ClientConfig returns the go-plugin configuration the host uses to launch a
 // plugin: gRPC only, AutoMTLS, the SHA-256 check, and an empty environment
-// (SkipHostEnv) so the host's secrets never reach a plugin.
+// (SkipHostEnv) so the host's secrets never reach a plugin. On Unix the
+// plugin runs in a process group of its own (its pid is the group id: the
+// host kills the group to stop whatever the plugin started) and, on Linux,
+// dies with the host (parent-death signal).
 func ClientConfig(o ClientOptions) *goplugin.ClientConfig {
+	cmd := exec.Command(o.Path)
+	cmd.SysProcAttr = sysProcAttr()
 	cfg := &goplugin.ClientConfig{
 		HandshakeConfig:  Handshake(),
 		VersionedPlugins: VersionedPlugins(nil),
-		Cmd:              exec.Command(o.Path),
+		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
 		StartTimeout:     o.StartTimeout,
 		Logger:           o.Logger,
+		GRPCDialOptions:  localDialOptions(),
 	}
 	if o.SHA256 != nil {
 		cfg.SecureConfig = &goplugin.SecureConfig{Checksum: o.SHA256, Hash: sha256.New()}
