@@ -141,6 +141,49 @@ type ValidateConfigRequest struct {
 // ValidateConfigResponse lists the problems found; none means valid.
 type ValidateConfigResponse struct {
 	Problems []ConfigProblem
+	// Unsupported lists the mode's capabilities that this (valid)
+	// configuration cannot offer, each with the reason (e.g. API credentials
+	// not configured). The host refuses those operations for the site and
+	// shows the reasons to operators.
+	Unsupported []UnsupportedCapability
+}
+
+// Capability names, as in [UnsupportedCapability].
+const (
+	CapabilityRefund         = "refund"
+	CapabilityPartialRefund  = "partial_refund"
+	CapabilityCapture        = "capture"
+	CapabilityPartialCapture = "partial_capture"
+	CapabilityCancel         = "cancel"
+	CapabilityQuery          = "query"
+)
+
+// UnsupportedCapability is one capability a configuration lacks.
+type UnsupportedCapability struct {
+	// Capability is one of the Capability* names.
+	Capability string
+	Reason     string
+}
+
+// Without returns c with the listed capabilities turned off.
+func (c Capabilities) Without(u []UnsupportedCapability) Capabilities {
+	for _, x := range u {
+		switch x.Capability {
+		case CapabilityRefund:
+			c.Refund, c.PartialRefund = false, false
+		case CapabilityPartialRefund:
+			c.PartialRefund = false
+		case CapabilityCapture:
+			c.Capture, c.PartialCapture = false, false
+		case CapabilityPartialCapture:
+			c.PartialCapture = false
+		case CapabilityCancel:
+			c.Cancel = false
+		case CapabilityQuery:
+			c.Query = false
+		}
+	}
+	return c
 }
 
 // ConfigProblem is one problem with one configuration key.

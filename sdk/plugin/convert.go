@@ -89,6 +89,9 @@ func sessionToPB(s payment.Session) *pluginpb.Session {
 	for _, l := range s.Lines {
 		out.Lines = append(out.Lines, &pluginpb.Line{Sku: l.SKU, Label: l.Label, Quantity: l.Quantity, UnitAmount: l.UnitAmount, TaxRate: l.TaxRate})
 	}
+	for _, o := range s.Operations {
+		out.Operations = append(out.Operations, &pluginpb.SessionOperation{Id: o.ID, Kind: o.Kind, Amount: o.Amount, Status: string(o.Status), ProviderOperationId: o.ProviderOperationID})
+	}
 	return out
 }
 
@@ -107,6 +110,10 @@ func sessionFromPB(s *pluginpb.Session) payment.Session {
 	}
 	for _, l := range s.GetLines() {
 		out.Lines = append(out.Lines, payment.Line{SKU: l.GetSku(), Label: l.GetLabel(), Quantity: l.GetQuantity(), UnitAmount: l.GetUnitAmount(), TaxRate: l.GetTaxRate()})
+	}
+	for _, o := range s.GetOperations() {
+		out.Operations = append(out.Operations, payment.SessionOperation{ID: o.GetId(), Kind: o.GetKind(), Amount: o.GetAmount(),
+			Status: payment.OperationStatus(o.GetStatus()), ProviderOperationID: o.GetProviderOperationId()})
 	}
 	return out
 }

@@ -55,7 +55,8 @@ func fixtureSession() payment.Session {
 		Status:    payment.StatusPending,
 		CreatedAt: time.Date(2026, 11, 22, 10, 0, 0, 123, time.UTC),
 		TestMode:  true, ProviderTransactionID: "tx", ProviderData: map[string]string{"k": "v"},
-		URLs: payment.URLs{Pay: "p", Return: "r", Cancel: "c", Notify: "n", NotifyStatic: "s"},
+		URLs:       payment.URLs{Pay: "p", Return: "r", Cancel: "c", Notify: "n", NotifyStatic: "s"},
+		Operations: []payment.SessionOperation{{ID: "op_1", Kind: "refund", Amount: 500, Status: payment.OperationPending, ProviderOperationID: "3014644340/2"}},
 	}
 }
 

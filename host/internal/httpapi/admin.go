@@ -12,6 +12,12 @@ func (s *Server) handlePlugins(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON()})
 }
 
+// handleSites shows each site's modes with the operations their
+// configuration allows, and the plugin's reason for those it does not.
+func (s *Server) handleSites(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"sites": s.svc.Sites()})
+}
+
 func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := session.Filter{SiteID: q.Get("site"), Status: session.Status(q.Get("status"))}

@@ -48,7 +48,12 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	if !known {
 		return nil, nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if err := checkCapability(avail.Mode.Capabilities, req, sess); err != nil {
+	if err := checkCapability(site.capabilities(avail.Mode), req, sess); err != nil {
+		if e, ok := err.(*Error); ok && e.Code == CodeUnsupported {
+			if why := site.unsupportedReason(sess.Mode, capabilityOf(req, sess)); why != "" {
+				e.Message += ": " + why
+			}
+		}
 		return nil, nil, err
 	}
 	opID, err := s.newID("op_")
@@ -78,7 +83,24 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 		}
 		return nil, nil, wrapErr(CodeInternal, err, "recording the operation")
 	}
-	return s.callOperation(ctx, op, site)
+	return s.callOperation(ctx, op, site, false)
+}
+
+// capabilityOf names the capability an operation request needs.
+func capabilityOf(req OperationRequest, sess *Session) string {
+	switch req.Kind {
+	case OperationRefund:
+		if req.Amount != 0 && req.Amount != sess.Refundable() {
+			return payment.CapabilityPartialRefund
+		}
+		return payment.CapabilityRefund
+	case OperationCapture:
+		if req.Amount != 0 && req.Amount != sess.Amount {
+			return payment.CapabilityPartialCapture
+		}
+		return payment.CapabilityCapture
+	}
+	return payment.CapabilityCancel
 }
 
 func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
@@ -159,8 +181,10 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	return nil
 }
 
-// callOperation asks the plugin and applies the answer.
-func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (*Operation, *Session, error) {
+// callOperation asks the plugin and applies the answer. retry is true when
+// the plugin may already have been asked (the janitor): the plugin must then
+// check at the provider before sending anything again.
+func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, retry bool) (*Operation, *Session, error) {
 	sess, err := s.store.Session(ctx, op.SessionID)
 	if err != nil {
 		return nil, nil, err
@@ -168,17 +192,32 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (
 	prov, err := s.provider(sess.Plugin)
 	var resp payment.OperationResponse
 	if err == nil {
+		var ops []Operation
+		if ops, err = s.store.Operations(ctx, sess.ID); err != nil {
+			return nil, nil, wrapErr(CodeInternal, err, "reading the session's operations")
+		}
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
+		ps.Operations = sessionOperations(ops)
 		switch op.Kind {
 		case OperationRefund:
-			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
+			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
 		case OperationCapture:
-			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
+			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
 		case OperationCancel:
-			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID})
+			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, Retry: retry})
 		}
 	}
 	return s.applyOperation(ctx, op, resp, err)
+}
+
+// sessionOperations is the plugin's view of a session's operations.
+func sessionOperations(ops []Operation) []payment.SessionOperation {
+	out := make([]payment.SessionOperation, 0, len(ops))
+	for _, o := range ops {
+		out = append(out, payment.SessionOperation{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
+			Status: payment.OperationStatus(o.Status), ProviderOperationID: o.ProviderOperationID})
+	}
+	return out
 }
 
 // applyOperation stores the plugin's answer to an operation and, when it
@@ -205,7 +244,12 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 			// the provider acted. The janitor asks again with the same id.
 			o.Status = OperationUnknown
 		}
-		o.ProviderOperationID, o.ResponseCode, o.ResponseMessage = resp.ProviderOperationID, resp.ResponseCode, resp.ResponseMessage
+		if resp.ProviderOperationID != "" {
+			// Kept across a retry that got no answer: the plugin needs it
+			// to find the operation at the provider.
+			o.ProviderOperationID = resp.ProviderOperationID
+		}
+		o.ResponseCode, o.ResponseMessage = resp.ResponseCode, resp.ResponseMessage
 		if callErr != nil {
 			o.ResponseCode, o.ResponseMessage = string(payment.ErrorCode(callErr)), callErr.Error()
 		}
@@ -291,7 +335,7 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 	if !ok {
 		return false
 	}
-	if _, _, err := s.callOperation(ctx, op, site); err != nil {
+	if _, _, err := s.callOperation(ctx, op, site, true); err != nil {
 		s.log.Warn("janitor: operation still unsettled", "operation_id", op.ID, "error", err)
 	}
 	return true

@@ -23,8 +23,12 @@ func (s *Service) Reconcile(ctx context.Context, id string, src Source) (*Sessio
 	if !known {
 		return nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if !avail.Mode.Capabilities.Query {
-		return nil, errorf(CodeUnsupported, "mode %s cannot query its provider", sess.Mode)
+	if !site.capabilities(avail.Mode).Query {
+		e := errorf(CodeUnsupported, "mode %s cannot query its provider", sess.Mode)
+		if why := site.unsupportedReason(sess.Mode, payment.CapabilityQuery); why != "" {
+			e.Message += ": " + why
+		}
+		return nil, e
 	}
 	prov, err := s.provider(sess.Plugin)
 	if err != nil {
