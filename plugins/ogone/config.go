@@ -154,7 +154,7 @@ func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
 		return nil
 	}
 	var out []payment.UnsupportedCapability
-	for _, c := range []string{payment.CapabilityRefund, payment.CapabilityCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+	for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
 		out = append(out, payment.UnsupportedCapability{Capability: c, Reason: noDirectLink})
 	}
 	return out

@@ -9,6 +9,10 @@ import (
 	"github.com/payhost/payhost/shared/currency"
 )
 
+// opUnknown: Ogone answered, but not whether the operation happened; the
+// host treats any status outside succeeded/pending/failed as unknown.
+const opUnknown payment.OperationStatus = "unknown"
+
 // Operation kinds as the host names them.
 const (
 	kindRefund  = "refund"
@@ -24,22 +28,22 @@ const (
 var maintenanceStatuses = map[string]map[string]payment.OperationStatus{
 	kindCapture: {
 		"9": payment.OperationSucceeded, "95": payment.OperationSucceeded,
-		"91": payment.OperationPending, "92": payment.OperationUnknown,
+		"91": payment.OperationPending, "92": opUnknown,
 		"93": payment.OperationFailed,
 	},
 	kindRefund: {
 		"8": payment.OperationSucceeded, "85": payment.OperationSucceeded,
-		"81": payment.OperationPending, "82": payment.OperationUnknown,
+		"81": payment.OperationPending, "82": opUnknown,
 		"83": payment.OperationFailed, "84": payment.OperationFailed, "94": payment.OperationFailed,
 		// A refund of a capture not yet settled may delete the payment.
 		"7": payment.OperationSucceeded, "74": payment.OperationSucceeded, "75": payment.OperationSucceeded,
-		"71": payment.OperationPending, "72": payment.OperationUnknown, "73": payment.OperationFailed,
+		"71": payment.OperationPending, "72": opUnknown, "73": payment.OperationFailed,
 	},
 	kindCancel: {
 		"6": payment.OperationSucceeded, "64": payment.OperationSucceeded,
-		"61": payment.OperationPending, "62": payment.OperationUnknown, "63": payment.OperationFailed,
+		"61": payment.OperationPending, "62": opUnknown, "63": payment.OperationFailed,
 		"7": payment.OperationSucceeded, "74": payment.OperationSucceeded, "75": payment.OperationSucceeded,
-		"71": payment.OperationPending, "72": payment.OperationUnknown, "73": payment.OperationFailed,
+		"71": payment.OperationPending, "72": opUnknown, "73": payment.OperationFailed,
 	},
 }
 
@@ -54,7 +58,7 @@ func operationStatus(kind, status string) payment.OperationStatus {
 	if beingProcessed[status] {
 		return payment.OperationPending
 	}
-	return payment.OperationUnknown
+	return opUnknown
 }
 
 // operationResponse turns a maintenance answer (or a history item's query
@@ -73,7 +77,7 @@ func operationResponse(kind string, r reply) payment.OperationResponse {
 	case ncRejected, ncNotFound:
 		out.Status, out.ResponseCode, out.ResponseMessage = payment.OperationFailed, r["NCERROR"], msg
 	default:
-		out.Status, out.ResponseCode, out.ResponseMessage = payment.OperationUnknown, r["NCERROR"], msg
+		out.Status, out.ResponseCode, out.ResponseMessage = opUnknown, r["NCERROR"], msg
 	}
 	return out
 }
@@ -92,39 +96,39 @@ func payload(r reply) map[string]string {
 // is left and no other refund is under way.
 func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
 	op := opRefund
-	if req.Amount == refundable(req.Session, req.OperationID) {
+	if req.Amount == refundable(req.Session, req.Operations) {
 		op = opRefundLast
 	}
-	return p.maintain(ctx, req.Session, req.Config, req.OperationID, req.Retry, kindRefund, op, req.Amount)
+	return p.maintain(ctx, req.Session, req.Config, req.OperationHistory, kindRefund, op, req.Amount)
 }
 
 // Capture implements payment.Provider with SAS: the host captures once, so
 // a partial capture is also the last one (the rest of the authorisation is
 // released).
 func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
-	return p.maintain(ctx, req.Session, req.Config, req.OperationID, req.Retry, kindCapture, opCaptureLast, req.Amount)
+	return p.maintain(ctx, req.Session, req.Config, req.OperationHistory, kindCapture, opCaptureLast, req.Amount)
 }
 
 // Cancel implements payment.Provider with DES (delete the authorisation and
 // close the order, so that a repeat is refused rather than applied).
 func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
-	return p.maintain(ctx, req.Session, req.Config, req.OperationID, req.Retry, kindCancel, opDeleteClose, 0)
+	return p.maintain(ctx, req.Session, req.Config, req.OperationHistory, kindCancel, opDeleteClose, 0)
 }
 
-// refundable is what is left to refund once the other refunds (settled or
-// under way) are counted, or -1 when another refund is under way.
-func refundable(s payment.Session, self string) int64 {
+// refundable is what is left to refund once the session's other refunds
+// are counted, or -1 when another refund is under way.
+func refundable(s payment.Session, others []payment.OperationRecord) int64 {
 	base := s.Amount
-	for _, o := range s.Operations {
-		if o.Kind == kindCapture && o.Status == payment.OperationSucceeded {
+	for _, o := range others {
+		if o.Kind == kindCapture && o.Status == string(payment.OperationSucceeded) {
 			base = o.Amount
 		}
 	}
-	for _, o := range s.Operations {
-		if o.Kind != kindRefund || o.ID == self {
+	for _, o := range others {
+		if o.Kind != kindRefund {
 			continue
 		}
-		switch o.Status {
+		switch payment.OperationStatus(o.Status) {
 		case payment.OperationSucceeded:
 			base -= o.Amount
 		case payment.OperationFailed:
@@ -139,7 +143,7 @@ func refundable(s payment.Session, self string) int64 {
 // order's history at Ogone: a partial refund sent twice is refunded twice,
 // so the request is sent again only when the first attempt is provably
 // absent.
-func (p *Provider) maintain(ctx context.Context, s payment.Session, cfg payment.Config, opID string, retry bool, kind, operation string, amount int64) (payment.OperationResponse, error) {
+func (p *Provider) maintain(ctx context.Context, s payment.Session, cfg payment.Config, h payment.OperationHistory, kind, operation string, amount int64) (payment.OperationResponse, error) {
 	d, err := directLinkFrom(cfg)
 	if err != nil {
 		return payment.OperationResponse{}, err
@@ -154,8 +158,9 @@ func (p *Provider) maintain(ctx context.Context, s payment.Session, cfg payment.
 			return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "%d %s cannot be expressed as Ogone's AMOUNT", amount, s.Currency)
 		}
 	}
-	if retry {
-		resp, found, err := p.findAttempt(ctx, d, s, opID, kind, amount)
+	if h.Attempt > 1 || h.ProviderOperationID != "" {
+		// The host asked before: the request may have been applied.
+		resp, found, err := p.findAttempt(ctx, d, s, h, kind, amount)
 		if err != nil || found {
 			return resp, err
 		}
@@ -184,13 +189,11 @@ func orderKey(s payment.Session) Param {
 // session claims are read in order (PAYIDSUB 1, 2, … until Ogone knows no
 // more): one of the operation's kind and amount is the lost first attempt.
 // found is false only when every item was read and none matches.
-func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Session, opID, kind string, amount int64) (payment.OperationResponse, bool, error) {
+func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Session, h payment.OperationHistory, kind string, amount int64) (payment.OperationResponse, bool, error) {
 	claimed := map[string]bool{}
-	var own string
-	for _, o := range s.Operations {
-		if o.ID == opID {
-			own = o.ProviderOperationID
-		} else if o.ProviderOperationID != "" {
+	own := h.ProviderOperationID
+	for _, o := range h.Operations {
+		if o.ProviderOperationID != "" {
 			claimed[o.ProviderOperationID] = true
 		}
 	}
@@ -204,14 +207,14 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 		if class, _ := classify(r); class == ncNotFound {
 			// Ogone answered for this item before: not finding it now
 			// proves nothing.
-			resp.Status = payment.OperationUnknown
+			resp.Status = opUnknown
 		}
 		return resp, true, nil
 	}
 	if s.ProviderTransactionID == "" {
 		// Without PAYID the history cannot be read; ask again later
 		// rather than risk a second operation.
-		return payment.OperationResponse{Status: payment.OperationUnknown,
+		return payment.OperationResponse{Status: opUnknown,
 			ResponseMessage: "the order's PAYID is unknown: its history cannot be checked before a retry"}, true, nil
 	}
 	for sub := 1; sub <= maxHistoryItem; sub++ {
@@ -233,11 +236,11 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 				return resp, true, nil
 			}
 		default:
-			return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: r["NCERROR"],
+			return payment.OperationResponse{Status: opUnknown, ResponseCode: r["NCERROR"],
 				ResponseMessage: "reading history item " + id + ": " + msg}, true, nil
 		}
 	}
-	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseMessage: "history longer than expected: check in the back office"}, true, nil
+	return payment.OperationResponse{Status: opUnknown, ResponseMessage: "history longer than expected: check in the back office"}, true, nil
 }
 
 // matches reports whether a history item is an operation of this kind and

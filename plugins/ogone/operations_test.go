@@ -118,17 +118,17 @@ func TestOperationsAgainstSandbox(t *testing.T) {
 		if err != nil || r1.Status != payment.OperationSucceeded || r1.ProviderOperationID != s.ProviderTransactionID+"/1" {
 			t.Fatalf("first partial refund = %+v, %v", r1, err)
 		}
-		s.Operations = []payment.SessionOperation{{ID: "op_1", Kind: "refund", Amount: 500, Status: payment.OperationSucceeded, ProviderOperationID: r1.ProviderOperationID}}
-		r2, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_2", Amount: 400})
+		done := []payment.OperationRecord{{ID: "op_1", Kind: "refund", Amount: 500, Status: "succeeded", ProviderOperationID: r1.ProviderOperationID}}
+		r2, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_2", Amount: 400, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: done}})
 		if err != nil || r2.Status != payment.OperationSucceeded || r2.ProviderOperationID != s.ProviderTransactionID+"/2" {
 			t.Fatalf("second partial refund = %+v, %v", r2, err)
 		}
-		over, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_3", Amount: 1100})
+		done = append(done, payment.OperationRecord{ID: "op_2", Kind: "refund", Amount: 400, Status: "succeeded", ProviderOperationID: r2.ProviderOperationID})
+		over, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_3", Amount: 1100, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: done}})
 		if err != nil || over.Status != payment.OperationFailed || over.ResponseCode != "50001129" {
 			t.Errorf("over-refund = %+v, %v", over, err)
 		}
-		s.Operations = append(s.Operations, payment.SessionOperation{ID: "op_2", Kind: "refund", Amount: 400, Status: payment.OperationSucceeded, ProviderOperationID: r2.ProviderOperationID})
-		last, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_4", Amount: 1008})
+		last, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_4", Amount: 1008, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: done}})
 		if err != nil || last.Status != payment.OperationSucceeded {
 			t.Fatalf("last refund = %+v, %v", last, err)
 		}
@@ -213,10 +213,8 @@ func TestOperationsAgainstSandbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s.Operations = []payment.SessionOperation{{ID: "op_a", Kind: "refund", Amount: 1000, Status: payment.OperationSucceeded, ProviderOperationID: first.ProviderOperationID}}
-		req := payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_l", Amount: 1000}
-		s.Operations = append(s.Operations, payment.SessionOperation{ID: "op_l", Kind: "refund", Amount: 1000, Status: payment.OperationRequested})
-		req.Session = s
+		req := payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_l", Amount: 1000, OperationHistory: payment.OperationHistory{Attempt: 1,
+			Operations: []payment.OperationRecord{{ID: "op_a", Kind: "refund", Amount: 1000, Status: "succeeded", ProviderOperationID: first.ProviderOperationID}}}}
 		r, err := http.PostForm(e.url+"/backoffice/directlink/drop", url.Values{"pspid": {"opshop"}, "count": {"1"}})
 		if err != nil || r.StatusCode != http.StatusNoContent {
 			t.Fatal(r, err)
@@ -224,8 +222,7 @@ func TestOperationsAgainstSandbox(t *testing.T) {
 		if _, err := p.Refund(ctx, req); payment.ErrorCode(err) != payment.CodeProviderUnavailable {
 			t.Fatalf("refund whose answer is lost: %v", err)
 		}
-		req.Retry = true
-		req.Session.Operations[1].Status = payment.OperationUnknown
+		req.Attempt = 2
 		got, err := p.Refund(ctx, req)
 		if err != nil || got.Status != payment.OperationSucceeded || got.ProviderOperationID != s.ProviderTransactionID+"/2" {
 			t.Fatalf("retry = %+v, %v", got, err)
@@ -237,8 +234,7 @@ func TestOperationsAgainstSandbox(t *testing.T) {
 
 	t.Run("retry of an attempt that never reached Ogone sends it", func(t *testing.T) {
 		s := e.pay("SAL", 3000)
-		s.Operations = []payment.SessionOperation{{ID: "op_n", Kind: "refund", Amount: 700, Status: payment.OperationUnknown}}
-		got, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_n", Amount: 700, Retry: true})
+		got, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_n", Amount: 700, OperationHistory: payment.OperationHistory{Attempt: 2}})
 		if err != nil || got.Status != payment.OperationSucceeded {
 			t.Fatalf("retry = %+v, %v", got, err)
 		}
@@ -259,8 +255,7 @@ func TestOfflineMaintenance(t *testing.T) {
 	if err != nil || r.Status != payment.OperationPending || r.ResponseCode != "81" || r.ProviderOperationID != s.ProviderTransactionID+"/1" {
 		t.Fatalf("offline refund = %+v, %v", r, err)
 	}
-	s.Operations = []payment.SessionOperation{{ID: "op_p", Kind: "refund", Amount: 500, Status: payment.OperationPending, ProviderOperationID: r.ProviderOperationID}}
-	req := payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_p", Amount: 500, Retry: true}
+	req := payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_p", Amount: 500, OperationHistory: payment.OperationHistory{Attempt: 2, ProviderOperationID: r.ProviderOperationID}}
 	if got, err := p.Refund(ctx, req); err != nil || got.Status != payment.OperationPending {
 		t.Errorf("retry before settlement = %+v, %v", got, err)
 	}

@@ -70,6 +70,61 @@ type Capabilities struct {
 	Query          bool
 }
 
+// Capability names one optional operation of [Capabilities].
+type Capability string
+
+// The capabilities, as [ValidateConfigResponse.Unsupported] names them.
+const (
+	CapabilityRefund         Capability = "refund"
+	CapabilityPartialRefund  Capability = "partial_refund"
+	CapabilityCapture        Capability = "capture"
+	CapabilityPartialCapture Capability = "partial_capture"
+	CapabilityCancel         Capability = "cancel"
+	CapabilityQuery          Capability = "query"
+)
+
+// Has reports whether c includes the capability named n (false for an
+// unknown name).
+func (c Capabilities) Has(n Capability) bool {
+	switch n {
+	case CapabilityRefund:
+		return c.Refund
+	case CapabilityPartialRefund:
+		return c.PartialRefund
+	case CapabilityCapture:
+		return c.Capture
+	case CapabilityPartialCapture:
+		return c.PartialCapture
+	case CapabilityCancel:
+		return c.Cancel
+	case CapabilityQuery:
+		return c.Query
+	}
+	return false
+}
+
+// Without returns c minus the capabilities a configuration cannot offer.
+// Losing refund also loses partial refund, and capture partial capture.
+func (c Capabilities) Without(u []UnsupportedCapability) Capabilities {
+	for _, x := range u {
+		switch x.Capability {
+		case CapabilityRefund:
+			c.Refund, c.PartialRefund = false, false
+		case CapabilityPartialRefund:
+			c.PartialRefund = false
+		case CapabilityCapture:
+			c.Capture, c.PartialCapture = false, false
+		case CapabilityPartialCapture:
+			c.PartialCapture = false
+		case CapabilityCancel:
+			c.Cancel = false
+		case CapabilityQuery:
+			c.Query = false
+		}
+	}
+	return c
+}
+
 // ReferenceKind says how the host generates a session's provider reference.
 type ReferenceKind string
 
@@ -141,49 +196,17 @@ type ValidateConfigRequest struct {
 // ValidateConfigResponse lists the problems found; none means valid.
 type ValidateConfigResponse struct {
 	Problems []ConfigProblem
-	// Unsupported lists the mode's capabilities that this (valid)
-	// configuration cannot offer, each with the reason (e.g. API credentials
-	// not configured). The host refuses those operations for the site and
-	// shows the reasons to operators.
+	// Unsupported lists capabilities the mode declares that this valid
+	// configuration cannot offer (an optional API credential is not set),
+	// each with the reason. The host treats them as unsupported for the
+	// site and shows the reasons to operators; payments keep working.
 	Unsupported []UnsupportedCapability
 }
 
-// Capability names, as in [UnsupportedCapability].
-const (
-	CapabilityRefund         = "refund"
-	CapabilityPartialRefund  = "partial_refund"
-	CapabilityCapture        = "capture"
-	CapabilityPartialCapture = "partial_capture"
-	CapabilityCancel         = "cancel"
-	CapabilityQuery          = "query"
-)
-
-// UnsupportedCapability is one capability a configuration lacks.
+// UnsupportedCapability is a capability a configuration withholds, and why.
 type UnsupportedCapability struct {
-	// Capability is one of the Capability* names.
-	Capability string
+	Capability Capability
 	Reason     string
-}
-
-// Without returns c with the listed capabilities turned off.
-func (c Capabilities) Without(u []UnsupportedCapability) Capabilities {
-	for _, x := range u {
-		switch x.Capability {
-		case CapabilityRefund:
-			c.Refund, c.PartialRefund = false, false
-		case CapabilityPartialRefund:
-			c.PartialRefund = false
-		case CapabilityCapture:
-			c.Capture, c.PartialCapture = false, false
-		case CapabilityPartialCapture:
-			c.PartialCapture = false
-		case CapabilityCancel:
-			c.Cancel = false
-		case CapabilityQuery:
-			c.Query = false
-		}
-	}
-	return c
 }
 
 // ConfigProblem is one problem with one configuration key.

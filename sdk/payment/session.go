@@ -51,9 +51,6 @@ type Session struct {
 	// ProviderData is what Begin asked the host to keep.
 	ProviderData map[string]string
 	URLs         URLs
-	// Operations are the session's refunds, captures and cancellations, as
-	// the host knows them; set on Refund, Capture and Cancel calls.
-	Operations []SessionOperation
 }
 
 // Customer is who pays.

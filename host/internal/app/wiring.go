@@ -99,9 +99,9 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 			}
 			var unsupported []payment.UnsupportedCapability
 			if mc.Enabled && len(schemaProblems) == 0 {
-				var ps []string
-				ps, unsupported = validate(ctx, mgr, mi, where, conf, sc.TestMode)
-				problems = append(problems, ps...)
+				var vp []string
+				vp, unsupported = validate(ctx, mgr, mi, where, conf, sc.TestMode)
+				problems = append(problems, vp...)
 			}
 			site.Modes[id] = session.SiteMode{
 				Enabled: mc.Enabled,
@@ -148,8 +148,8 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 	return conf, problems
 }
 
-// validate returns the configuration's problems and the capabilities it
-// cannot offer.
+// validate asks the plugin; besides the problems it returns the
+// capabilities this configuration withholds, with the plugin's reasons.
 func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.UnsupportedCapability) {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {

@@ -48,12 +48,9 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	if !known {
 		return nil, nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if err := checkCapability(site.capabilities(avail.Mode), req, sess); err != nil {
-		if e, ok := err.(*Error); ok && e.Code == CodeUnsupported {
-			if why := site.unsupportedReason(sess.Mode, capabilityOf(req, sess)); why != "" {
-				e.Message += ": " + why
-			}
-		}
+	if err := checkCapability(s.capabilities(sess.SiteID, avail.Mode), req, sess, func(c payment.Capability) string {
+		return s.unsupportedReason(sess.SiteID, sess.Mode, c)
+	}); err != nil {
 		return nil, nil, err
 	}
 	opID, err := s.newID("op_")
@@ -83,54 +80,39 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 		}
 		return nil, nil, wrapErr(CodeInternal, err, "recording the operation")
 	}
-	return s.callOperation(ctx, op, site, false)
+	return s.callOperation(ctx, op, site)
 }
 
-// capabilityOf names the capability an operation request needs.
-func capabilityOf(req OperationRequest, sess *Session) string {
-	switch req.Kind {
-	case OperationRefund:
-		if req.Amount != 0 && req.Amount != sess.Refundable() {
-			return payment.CapabilityPartialRefund
-		}
-		return payment.CapabilityRefund
-	case OperationCapture:
-		if req.Amount != 0 && req.Amount != sess.Amount {
-			return payment.CapabilityPartialCapture
-		}
-		return payment.CapabilityCapture
-	}
-	return payment.CapabilityCancel
-}
-
-func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
+// checkCapability refuses what the mode cannot do for the site; why says
+// why a capability is withheld ("" or ": reason").
+func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, why func(payment.Capability) string) error {
 	switch req.Kind {
 	case OperationRefund:
 		if !c.Refund {
-			return errorf(CodeUnsupported, "mode %s cannot refund", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot refund%s", sess.Mode, why(payment.CapabilityRefund))
 		}
 		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded {
 			return errorf(CodeInvalidState, "session %s is %s: only a paid session can be refunded", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Refundable() && !c.PartialRefund {
-			return errorf(CodeUnsupported, "mode %s refunds only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s refunds only the full amount%s", sess.Mode, why(payment.CapabilityPartialRefund))
 		}
 		if sess.Status == StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is authorized: cancel it instead", sess.ID)
 		}
 	case OperationCapture:
 		if !c.Capture {
-			return errorf(CodeUnsupported, "mode %s cannot capture", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot capture%s", sess.Mode, why(payment.CapabilityCapture))
 		}
 		if sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only an authorized session can be captured", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Amount && !c.PartialCapture {
-			return errorf(CodeUnsupported, "mode %s captures only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s captures only the full amount%s", sess.Mode, why(payment.CapabilityPartialCapture))
 		}
 	case OperationCancel:
 		if !c.Cancel {
-			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider%s", sess.Mode, why(payment.CapabilityCancel))
 		}
 		if sess.Status != StatusPending && sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only a pending or authorized session can be cancelled", sess.ID, sess.Status)
@@ -181,10 +163,8 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	return nil
 }
 
-// callOperation asks the plugin and applies the answer. retry is true when
-// the plugin may already have been asked (the janitor): the plugin must then
-// check at the provider before sending anything again.
-func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, retry bool) (*Operation, *Session, error) {
+// callOperation asks the plugin and applies the answer.
+func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (*Operation, *Session, error) {
 	sess, err := s.store.Session(ctx, op.SessionID)
 	if err != nil {
 		return nil, nil, err
@@ -192,32 +172,40 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, r
 	prov, err := s.provider(sess.Plugin)
 	var resp payment.OperationResponse
 	if err == nil {
-		var ops []Operation
-		if ops, err = s.store.Operations(ctx, sess.ID); err != nil {
-			return nil, nil, wrapErr(CodeInternal, err, "reading the session's operations")
-		}
+		var hist payment.OperationHistory
+		hist, err = s.operationHistory(ctx, op)
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
-		ps.Operations = sessionOperations(ops)
-		switch op.Kind {
-		case OperationRefund:
-			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
-		case OperationCapture:
-			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
-		case OperationCancel:
-			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, Retry: retry})
+		switch {
+		case err != nil:
+			err = wrapErr(CodeInternal, err, "reading the session's operations")
+		case op.Kind == OperationRefund:
+			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCapture:
+			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCancel:
+			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, OperationHistory: hist})
 		}
 	}
 	return s.applyOperation(ctx, op, resp, err)
 }
 
-// sessionOperations is the plugin's view of a session's operations.
-func sessionOperations(ops []Operation) []payment.SessionOperation {
-	out := make([]payment.SessionOperation, 0, len(ops))
-	for _, o := range ops {
-		out = append(out, payment.SessionOperation{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
-			Status: payment.OperationStatus(o.Status), ProviderOperationID: o.ProviderOperationID})
+// operationHistory tells the plugin which attempt this is and what the
+// host knows of the session's other operations, so a plugin whose provider
+// has no idempotency key can find an earlier attempt whose answer was lost
+// before sending again.
+func (s *Service) operationHistory(ctx context.Context, op Operation) (payment.OperationHistory, error) {
+	ops, err := s.store.Operations(ctx, op.SessionID)
+	if err != nil {
+		return payment.OperationHistory{}, err
 	}
-	return out
+	h := payment.OperationHistory{Attempt: op.CheckAttempts + 1, ProviderOperationID: op.ProviderOperationID}
+	for _, o := range ops {
+		if o.ID != op.ID {
+			h.Operations = append(h.Operations, payment.OperationRecord{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
+				Status: string(o.Status), ProviderOperationID: o.ProviderOperationID})
+		}
+	}
+	return h, nil
 }
 
 // applyOperation stores the plugin's answer to an operation and, when it
@@ -244,9 +232,7 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 			// the provider acted. The janitor asks again with the same id.
 			o.Status = OperationUnknown
 		}
-		if resp.ProviderOperationID != "" {
-			// Kept across a retry that got no answer: the plugin needs it
-			// to find the operation at the provider.
+		if resp.ProviderOperationID != "" { // a failed poll keeps the id an earlier answer gave
 			o.ProviderOperationID = resp.ProviderOperationID
 		}
 		o.ResponseCode, o.ResponseMessage = resp.ResponseCode, resp.ResponseMessage
@@ -335,7 +321,7 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 	if !ok {
 		return false
 	}
-	if _, _, err := s.callOperation(ctx, op, site, true); err != nil {
+	if _, _, err := s.callOperation(ctx, op, site); err != nil {
 		s.log.Warn("janitor: operation still unsettled", "operation_id", op.ID, "error", err)
 	}
 	return true

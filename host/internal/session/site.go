@@ -31,25 +31,9 @@ type SiteMode struct {
 	// Config is the plugin configuration with secrets resolved and the
 	// schema's defaults applied.
 	Config payment.Config
-	// Unsupported lists the mode's capabilities this configuration cannot
-	// offer, with the plugin's reason (from ValidateConfig).
+	// Unsupported are the mode's capabilities this configuration cannot
+	// offer, with the plugin's reasons (its ValidateConfig answer).
 	Unsupported []payment.UnsupportedCapability
-}
-
-// capabilities are what the mode offers with this site's configuration.
-func (s *Site) capabilities(m payment.Mode) payment.Capabilities {
-	return m.Capabilities.Without(s.Modes[m.ID].Unsupported)
-}
-
-// unsupportedReason says why the site's configuration of a mode lacks a
-// capability ("" when the plugin gave no reason).
-func (s *Site) unsupportedReason(mode, capability string) string {
-	for _, u := range s.Modes[mode].Unsupported {
-		if u.Capability == capability {
-			return u.Reason
-		}
-	}
-	return ""
 }
 
 func (s *Site) eligibilitySite() eligibility.Site {
@@ -76,60 +60,59 @@ func (s *Site) lifetime(k payment.Kind) time.Duration {
 	return 24 * time.Hour
 }
 
-// SiteView is a site's modes as operators see them: what each mode can do
-// with the site's configuration, and why it cannot do the rest.
-type SiteView struct {
-	ID       string         `json:"id"`
-	TestMode bool           `json:"test_mode"`
-	Modes    []SiteModeView `json:"modes"`
-}
-
-// SiteModeView is one configured mode of a site.
-type SiteModeView struct {
-	ID      string `json:"id"`
-	Enabled bool   `json:"enabled"`
-	Plugin  string `json:"plugin,omitempty"`
-	// Capabilities names the operations available (refund, partial_refund,
-	// capture, partial_capture, cancel, query).
-	Capabilities []string          `json:"capabilities"`
-	Unsupported  []UnsupportedView `json:"unsupported"`
-}
-
-// UnsupportedView is a capability the mode offers but this configuration
-// cannot, with the plugin's reason.
-type UnsupportedView struct {
-	Capability string `json:"capability"`
-	Reason     string `json:"reason"`
-}
-
-// Sites describes every site's modes, sorted by site and mode id.
-func (s *Service) Sites() []SiteView {
-	out := make([]SiteView, 0, len(s.sites))
-	for _, site := range s.sites {
-		v := SiteView{ID: site.ID, TestMode: site.TestMode, Modes: []SiteModeView{}}
-		for id, sm := range site.Modes {
-			mv := SiteModeView{ID: id, Enabled: sm.Enabled, Capabilities: []string{}, Unsupported: []UnsupportedView{}}
-			if avail, ok := s.mode(id); ok {
-				mv.Plugin = avail.Plugin
-				c := site.capabilities(avail.Mode)
-				for _, x := range []struct {
-					on   bool
-					name string
-				}{{c.Refund, payment.CapabilityRefund}, {c.PartialRefund, payment.CapabilityPartialRefund}, {c.Capture, payment.CapabilityCapture},
-					{c.PartialCapture, payment.CapabilityPartialCapture}, {c.Cancel, payment.CapabilityCancel}, {c.Query, payment.CapabilityQuery}} {
-					if x.on {
-						mv.Capabilities = append(mv.Capabilities, x.name)
-					}
-				}
-			}
-			for _, u := range sm.Unsupported {
-				mv.Unsupported = append(mv.Unsupported, UnsupportedView{Capability: u.Capability, Reason: u.Reason})
-			}
-			v.Modes = append(v.Modes, mv)
-		}
-		sort.Slice(v.Modes, func(i, j int) bool { return v.Modes[i].ID < v.Modes[j].ID })
-		out = append(out, v)
+// capabilities is what a mode can do for a site: what the plugin declares,
+// minus what the site's configuration withholds.
+func (s *Service) capabilities(siteID string, m payment.Mode) payment.Capabilities {
+	site, ok := s.sites[siteID]
+	if !ok {
+		return m.Capabilities
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return m.Capabilities.Without(site.Modes[m.ID].Unsupported)
+}
+
+// unsupportedReason explains why a site's mode lacks a capability: the
+// plugin's reason when the configuration withholds it.
+func (s *Service) unsupportedReason(siteID, mode string, c payment.Capability) string {
+	if site, ok := s.sites[siteID]; ok {
+		for _, u := range site.Modes[mode].Unsupported {
+			if u.Capability == c || (c == payment.CapabilityPartialRefund && u.Capability == payment.CapabilityRefund) ||
+				(c == payment.CapabilityPartialCapture && u.Capability == payment.CapabilityCapture) {
+				return ": " + u.Reason
+			}
+		}
+	}
+	return ""
+}
+
+// ModeCapabilities is what one enabled mode of a site can do, for operators.
+type ModeCapabilities struct {
+	Site, Mode, Plugin string
+	Enabled            bool
+	// Capabilities are the effective ones; Unsupported says why the
+	// configuration withholds others the plugin declares.
+	Capabilities payment.Capabilities
+	Unsupported  []payment.UnsupportedCapability
+}
+
+// SiteModeCapabilities lists every configured mode of every site offered
+// by a loaded plugin, sorted by site and mode.
+func (s *Service) SiteModeCapabilities() []ModeCapabilities {
+	var out []ModeCapabilities
+	for _, a := range s.catalog.Available() {
+		for id, site := range s.sites {
+			sm, ok := site.Modes[a.Mode.ID]
+			if !ok {
+				continue
+			}
+			out = append(out, ModeCapabilities{Site: id, Mode: a.Mode.ID, Plugin: a.Plugin, Enabled: sm.Enabled,
+				Capabilities: s.capabilities(id, a.Mode), Unsupported: sm.Unsupported})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Site != out[j].Site {
+			return out[i].Site < out[j].Site
+		}
+		return out[i].Mode < out[j].Mode
+	})
 	return out
 }

@@ -666,7 +666,9 @@ func (x *ValidateConfigRequest) GetTestMode() bool {
 type ValidateConfigResponse struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Problems []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
-	// Capabilities of the mode that this configuration cannot offer.
+	// Capabilities the mode declares that this configuration cannot offer
+	// (an optional credential is missing...), each with the reason shown to
+	// operators. The host treats them as unsupported for the site.
 	Unsupported   []*UnsupportedCapability `protobuf:"bytes,2,rep,name=unsupported,proto3" json:"unsupported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -717,9 +719,10 @@ func (x *ValidateConfigResponse) GetUnsupported() []*UnsupportedCapability {
 }
 
 type UnsupportedCapability struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Capability    string                 `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"` // refund | partial_refund | capture | partial_capture | cancel | query
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// refund | partial_refund | capture | partial_capture | cancel | query
+	Capability    string `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -838,7 +841,6 @@ type Session struct {
 	ProviderTransactionId string                 `protobuf:"bytes,14,opt,name=provider_transaction_id,json=providerTransactionId,proto3" json:"provider_transaction_id,omitempty"`
 	ProviderData          map[string]string      `protobuf:"bytes,15,rep,name=provider_data,json=providerData,proto3" json:"provider_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Urls                  *URLs                  `protobuf:"bytes,16,opt,name=urls,proto3" json:"urls,omitempty"`
-	Operations            []*SessionOperation    `protobuf:"bytes,17,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -985,90 +987,6 @@ func (x *Session) GetUrls() *URLs {
 	return nil
 }
 
-func (x *Session) GetOperations() []*SessionOperation {
-	if x != nil {
-		return x.Operations
-	}
-	return nil
-}
-
-// SessionOperation is one refund, capture or cancellation as the host knows it.
-type SessionOperation struct {
-	state               protoimpl.MessageState `protogen:"open.v1"`
-	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Kind                string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"` // refund | capture | cancel
-	Amount              int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // requested | pending | succeeded | failed | unknown
-	ProviderOperationId string                 `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
-}
-
-func (x *SessionOperation) Reset() {
-	*x = SessionOperation{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *SessionOperation) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*SessionOperation) ProtoMessage() {}
-
-func (x *SessionOperation) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use SessionOperation.ProtoReflect.Descriptor instead.
-func (*SessionOperation) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
-}
-
-func (x *SessionOperation) GetId() string {
-	if x != nil {
-		return x.Id
-	}
-	return ""
-}
-
-func (x *SessionOperation) GetKind() string {
-	if x != nil {
-		return x.Kind
-	}
-	return ""
-}
-
-func (x *SessionOperation) GetAmount() int64 {
-	if x != nil {
-		return x.Amount
-	}
-	return 0
-}
-
-func (x *SessionOperation) GetStatus() string {
-	if x != nil {
-		return x.Status
-	}
-	return ""
-}
-
-func (x *SessionOperation) GetProviderOperationId() string {
-	if x != nil {
-		return x.ProviderOperationId
-	}
-	return ""
-}
-
 type Customer struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Email         string                 `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
@@ -1080,7 +998,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1092,7 +1010,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1105,7 +1023,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Customer) GetEmail() string {
@@ -1142,7 +1060,7 @@ type Line struct {
 
 func (x *Line) Reset() {
 	*x = Line{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1154,7 +1072,7 @@ func (x *Line) String() string {
 func (*Line) ProtoMessage() {}
 
 func (x *Line) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1167,7 +1085,7 @@ func (x *Line) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Line.ProtoReflect.Descriptor instead.
 func (*Line) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Line) GetSku() string {
@@ -1218,7 +1136,7 @@ type URLs struct {
 
 func (x *URLs) Reset() {
 	*x = URLs{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1148,7 @@ func (x *URLs) String() string {
 func (*URLs) ProtoMessage() {}
 
 func (x *URLs) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1161,7 @@ func (x *URLs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLs.ProtoReflect.Descriptor instead.
 func (*URLs) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *URLs) GetPay() string {
@@ -1291,7 +1209,7 @@ type BeginRequest struct {
 
 func (x *BeginRequest) Reset() {
 	*x = BeginRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1303,7 +1221,7 @@ func (x *BeginRequest) String() string {
 func (*BeginRequest) ProtoMessage() {}
 
 func (x *BeginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1316,7 +1234,7 @@ func (x *BeginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRequest.ProtoReflect.Descriptor instead.
 func (*BeginRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeginRequest) GetSession() *Session {
@@ -1348,7 +1266,7 @@ type BeginResponse struct {
 
 func (x *BeginResponse) Reset() {
 	*x = BeginResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1360,7 +1278,7 @@ func (x *BeginResponse) String() string {
 func (*BeginResponse) ProtoMessage() {}
 
 func (x *BeginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1373,7 +1291,7 @@ func (x *BeginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginResponse.ProtoReflect.Descriptor instead.
 func (*BeginResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BeginResponse) GetForm() *Form {
@@ -1438,7 +1356,7 @@ type Form struct {
 
 func (x *Form) Reset() {
 	*x = Form{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1450,7 +1368,7 @@ func (x *Form) String() string {
 func (*Form) ProtoMessage() {}
 
 func (x *Form) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1463,7 +1381,7 @@ func (x *Form) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Form.ProtoReflect.Descriptor instead.
 func (*Form) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Form) GetLabel() string {
@@ -1511,7 +1429,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1523,7 +1441,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1536,7 +1454,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Field) GetName() string {
@@ -1563,7 +1481,7 @@ type Instructions struct {
 
 func (x *Instructions) Reset() {
 	*x = Instructions{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1575,7 +1493,7 @@ func (x *Instructions) String() string {
 func (*Instructions) ProtoMessage() {}
 
 func (x *Instructions) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1588,7 +1506,7 @@ func (x *Instructions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instructions.ProtoReflect.Descriptor instead.
 func (*Instructions) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Instructions) GetText() string {
@@ -1618,7 +1536,7 @@ type HTTPRequest struct {
 
 func (x *HTTPRequest) Reset() {
 	*x = HTTPRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1548,7 @@ func (x *HTTPRequest) String() string {
 func (*HTTPRequest) ProtoMessage() {}
 
 func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1561,7 @@ func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPRequest.ProtoReflect.Descriptor instead.
 func (*HTTPRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HTTPRequest) GetMethod() string {
@@ -1690,7 +1608,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1620,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1633,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1736,7 +1654,7 @@ type HTTPResponse struct {
 
 func (x *HTTPResponse) Reset() {
 	*x = HTTPResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1748,7 +1666,7 @@ func (x *HTTPResponse) String() string {
 func (*HTTPResponse) ProtoMessage() {}
 
 func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1761,7 +1679,7 @@ func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPResponse.ProtoReflect.Descriptor instead.
 func (*HTTPResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HTTPResponse) GetStatusCode() int32 {
@@ -1794,7 +1712,7 @@ type IdentifyCallbackRequest struct {
 
 func (x *IdentifyCallbackRequest) Reset() {
 	*x = IdentifyCallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1806,7 +1724,7 @@ func (x *IdentifyCallbackRequest) String() string {
 func (*IdentifyCallbackRequest) ProtoMessage() {}
 
 func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1819,7 +1737,7 @@ func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackRequest.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *IdentifyCallbackRequest) GetRequest() *HTTPRequest {
@@ -1839,7 +1757,7 @@ type IdentifyCallbackResponse struct {
 
 func (x *IdentifyCallbackResponse) Reset() {
 	*x = IdentifyCallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1769,7 @@ func (x *IdentifyCallbackResponse) String() string {
 func (*IdentifyCallbackResponse) ProtoMessage() {}
 
 func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1782,7 @@ func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackResponse.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IdentifyCallbackResponse) GetSessionId() string {
@@ -1892,7 +1810,7 @@ type CallbackRequest struct {
 
 func (x *CallbackRequest) Reset() {
 	*x = CallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1904,7 +1822,7 @@ func (x *CallbackRequest) String() string {
 func (*CallbackRequest) ProtoMessage() {}
 
 func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1917,7 +1835,7 @@ func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackRequest.ProtoReflect.Descriptor instead.
 func (*CallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CallbackRequest) GetSession() *Session {
@@ -1951,7 +1869,7 @@ type CallbackResponse struct {
 
 func (x *CallbackResponse) Reset() {
 	*x = CallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +1881,7 @@ func (x *CallbackResponse) String() string {
 func (*CallbackResponse) ProtoMessage() {}
 
 func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +1894,7 @@ func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackResponse.ProtoReflect.Descriptor instead.
 func (*CallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CallbackResponse) GetOutcome() *Outcome {
@@ -2012,7 +1930,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2024,7 +1942,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2037,7 +1955,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Outcome) GetStatus() string {
@@ -2127,7 +2045,7 @@ type ThreeDS struct {
 
 func (x *ThreeDS) Reset() {
 	*x = ThreeDS{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2139,7 +2057,7 @@ func (x *ThreeDS) String() string {
 func (*ThreeDS) ProtoMessage() {}
 
 func (x *ThreeDS) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2152,7 +2070,7 @@ func (x *ThreeDS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreeDS.ProtoReflect.Descriptor instead.
 func (*ThreeDS) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ThreeDS) GetStatus() string {
@@ -2170,19 +2088,25 @@ func (x *ThreeDS) GetEci() string {
 }
 
 type RefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2194,7 +2118,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2207,7 +2131,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RefundRequest) GetSession() *Session {
@@ -2238,27 +2162,47 @@ func (x *RefundRequest) GetAmount() int64 {
 	return 0
 }
 
-func (x *RefundRequest) GetRetry() bool {
+func (x *RefundRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *RefundRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *RefundRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
 }
 
 type CaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CaptureRequest) Reset() {
 	*x = CaptureRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2270,7 +2214,7 @@ func (x *CaptureRequest) String() string {
 func (*CaptureRequest) ProtoMessage() {}
 
 func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2283,7 +2227,7 @@ func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
 func (*CaptureRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CaptureRequest) GetSession() *Session {
@@ -2314,26 +2258,46 @@ func (x *CaptureRequest) GetAmount() int64 {
 	return 0
 }
 
-func (x *CaptureRequest) GetRetry() bool {
+func (x *CaptureRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *CaptureRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
 }
 
 type CancelRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Retry         bool                   `protobuf:"varint,4,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,6,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +2309,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2358,7 +2322,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CancelRequest) GetSession() *Session {
@@ -2382,16 +2346,106 @@ func (x *CancelRequest) GetOperationId() string {
 	return ""
 }
 
-func (x *CancelRequest) GetRetry() bool {
+func (x *CancelRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *CancelRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CancelRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+type OperationRecord struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind                string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"` // refund | capture | cancel
+	Amount              int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // requested | pending | succeeded | failed | unknown
+	ProviderOperationId string                 `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *OperationRecord) Reset() {
+	*x = OperationRecord{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationRecord) ProtoMessage() {}
+
+func (x *OperationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationRecord.ProtoReflect.Descriptor instead.
+func (*OperationRecord) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *OperationRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *OperationRecord) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
 }
 
 type OperationResponse struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
-	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed | unknown
+	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed
 	ProviderOperationId string                 `protobuf:"bytes,2,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
 	ResponseCode        string                 `protobuf:"bytes,3,opt,name=response_code,json=responseCode,proto3" json:"response_code,omitempty"`
 	ResponseMessage     string                 `protobuf:"bytes,4,opt,name=response_message,json=responseMessage,proto3" json:"response_message,omitempty"`
@@ -2635,7 +2689,7 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xdb\x05\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\asite_id\x18\x02 \x01(\tR\x06siteId\x12\x12\n" +
@@ -2653,19 +2707,10 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\r \x01(\bR\btestMode\x126\n" +
 	"\x17provider_transaction_id\x18\x0e \x01(\tR\x15providerTransactionId\x12Q\n" +
 	"\rprovider_data\x18\x0f \x03(\v2,.payhost.plugin.v1.Session.ProviderDataEntryR\fproviderData\x12+\n" +
-	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x12C\n" +
-	"\n" +
-	"operations\x18\x11 \x03(\v2#.payhost.plugin.v1.SessionOperationR\n" +
-	"operations\x1a?\n" +
+	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x1a?\n" +
 	"\x11ProviderDataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9a\x01\n" +
-	"\x10SessionOperation\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
-	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
-	"\x06status\x18\x04 \x01(\tR\x06status\x122\n" +
-	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\"L\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
 	"\bCustomer\x12\x14\n" +
 	"\x05email\x18\x01 \x01(\tR\x05email\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x16\n" +
@@ -2766,33 +2811,51 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"3\n" +
 	"\aThreeDS\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x10\n" +
-	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x97\x02\n" +
+	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x93\x03\n" +
 	"\rRefundRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.RefundRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
-	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x03\n" +
 	"\x0eCaptureRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12E\n" +
 	"\x06config\x18\x02 \x03(\v2-.payhost.plugin.v1.CaptureRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
-	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfb\x02\n" +
 	"\rCancelRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.CancelRequest.ConfigEntryR\x06config\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x14\n" +
-	"\x05retry\x18\x04 \x01(\bR\x05retry\x1a9\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x18\n" +
+	"\aattempt\x18\x04 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\x06 \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
+	"\x0fOperationRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\"\xb8\x02\n" +
 	"\x11OperationResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x122\n" +
 	"\x15provider_operation_id\x18\x02 \x01(\tR\x13providerOperationId\x12#\n" +
@@ -2848,27 +2911,27 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*UnsupportedCapability)(nil),    // 9: payhost.plugin.v1.UnsupportedCapability
 	(*ConfigProblem)(nil),            // 10: payhost.plugin.v1.ConfigProblem
 	(*Session)(nil),                  // 11: payhost.plugin.v1.Session
-	(*SessionOperation)(nil),         // 12: payhost.plugin.v1.SessionOperation
-	(*Customer)(nil),                 // 13: payhost.plugin.v1.Customer
-	(*Line)(nil),                     // 14: payhost.plugin.v1.Line
-	(*URLs)(nil),                     // 15: payhost.plugin.v1.URLs
-	(*BeginRequest)(nil),             // 16: payhost.plugin.v1.BeginRequest
-	(*BeginResponse)(nil),            // 17: payhost.plugin.v1.BeginResponse
-	(*Form)(nil),                     // 18: payhost.plugin.v1.Form
-	(*Field)(nil),                    // 19: payhost.plugin.v1.Field
-	(*Instructions)(nil),             // 20: payhost.plugin.v1.Instructions
-	(*HTTPRequest)(nil),              // 21: payhost.plugin.v1.HTTPRequest
-	(*HeaderValues)(nil),             // 22: payhost.plugin.v1.HeaderValues
-	(*HTTPResponse)(nil),             // 23: payhost.plugin.v1.HTTPResponse
-	(*IdentifyCallbackRequest)(nil),  // 24: payhost.plugin.v1.IdentifyCallbackRequest
-	(*IdentifyCallbackResponse)(nil), // 25: payhost.plugin.v1.IdentifyCallbackResponse
-	(*CallbackRequest)(nil),          // 26: payhost.plugin.v1.CallbackRequest
-	(*CallbackResponse)(nil),         // 27: payhost.plugin.v1.CallbackResponse
-	(*Outcome)(nil),                  // 28: payhost.plugin.v1.Outcome
-	(*ThreeDS)(nil),                  // 29: payhost.plugin.v1.ThreeDS
-	(*RefundRequest)(nil),            // 30: payhost.plugin.v1.RefundRequest
-	(*CaptureRequest)(nil),           // 31: payhost.plugin.v1.CaptureRequest
-	(*CancelRequest)(nil),            // 32: payhost.plugin.v1.CancelRequest
+	(*Customer)(nil),                 // 12: payhost.plugin.v1.Customer
+	(*Line)(nil),                     // 13: payhost.plugin.v1.Line
+	(*URLs)(nil),                     // 14: payhost.plugin.v1.URLs
+	(*BeginRequest)(nil),             // 15: payhost.plugin.v1.BeginRequest
+	(*BeginResponse)(nil),            // 16: payhost.plugin.v1.BeginResponse
+	(*Form)(nil),                     // 17: payhost.plugin.v1.Form
+	(*Field)(nil),                    // 18: payhost.plugin.v1.Field
+	(*Instructions)(nil),             // 19: payhost.plugin.v1.Instructions
+	(*HTTPRequest)(nil),              // 20: payhost.plugin.v1.HTTPRequest
+	(*HeaderValues)(nil),             // 21: payhost.plugin.v1.HeaderValues
+	(*HTTPResponse)(nil),             // 22: payhost.plugin.v1.HTTPResponse
+	(*IdentifyCallbackRequest)(nil),  // 23: payhost.plugin.v1.IdentifyCallbackRequest
+	(*IdentifyCallbackResponse)(nil), // 24: payhost.plugin.v1.IdentifyCallbackResponse
+	(*CallbackRequest)(nil),          // 25: payhost.plugin.v1.CallbackRequest
+	(*CallbackResponse)(nil),         // 26: payhost.plugin.v1.CallbackResponse
+	(*Outcome)(nil),                  // 27: payhost.plugin.v1.Outcome
+	(*ThreeDS)(nil),                  // 28: payhost.plugin.v1.ThreeDS
+	(*RefundRequest)(nil),            // 29: payhost.plugin.v1.RefundRequest
+	(*CaptureRequest)(nil),           // 30: payhost.plugin.v1.CaptureRequest
+	(*CancelRequest)(nil),            // 31: payhost.plugin.v1.CancelRequest
+	(*OperationRecord)(nil),          // 32: payhost.plugin.v1.OperationRecord
 	(*OperationResponse)(nil),        // 33: payhost.plugin.v1.OperationResponse
 	(*QueryRequest)(nil),             // 34: payhost.plugin.v1.QueryRequest
 	(*QueryResponse)(nil),            // 35: payhost.plugin.v1.QueryResponse
@@ -2894,67 +2957,69 @@ var file_payhost_plugin_v1_provider_proto_depIdxs = []int32{
 	36, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
 	10, // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
 	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.unsupported:type_name -> payhost.plugin.v1.UnsupportedCapability
-	13, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
-	14, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
+	12, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
+	13, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
 	37, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
-	15, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
-	12, // 11: payhost.plugin.v1.Session.operations:type_name -> payhost.plugin.v1.SessionOperation
-	11, // 12: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
-	38, // 13: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
-	18, // 14: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
-	18, // 15: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
-	20, // 16: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
-	28, // 17: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	39, // 18: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	19, // 19: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
-	19, // 20: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
-	40, // 21: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
-	41, // 22: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
-	21, // 23: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	11, // 24: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
-	42, // 25: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
-	21, // 26: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	28, // 27: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	23, // 28: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
-	29, // 29: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
-	43, // 30: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
-	11, // 31: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
-	44, // 32: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	14, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
+	11, // 11: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
+	38, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
+	17, // 13: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
+	17, // 14: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
+	19, // 15: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
+	27, // 16: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	39, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	18, // 18: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
+	18, // 19: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
+	40, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
+	41, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
+	20, // 22: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	11, // 23: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
+	42, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
+	20, // 25: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	27, // 26: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	22, // 27: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
+	28, // 28: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
+	43, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
+	11, // 30: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
+	44, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	32, // 32: payhost.plugin.v1.RefundRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
 	11, // 33: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
 	45, // 34: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
-	11, // 35: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
-	46, // 36: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
-	47, // 37: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
-	11, // 38: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
-	48, // 39: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
-	28, // 40: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	22, // 41: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	22, // 42: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	1,  // 43: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
-	7,  // 44: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
-	16, // 45: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
-	24, // 46: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
-	26, // 47: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
-	26, // 48: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
-	30, // 49: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
-	31, // 50: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
-	32, // 51: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
-	34, // 52: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
-	2,  // 53: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
-	8,  // 54: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
-	17, // 55: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
-	25, // 56: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
-	27, // 57: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
-	27, // 58: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
-	33, // 59: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
-	33, // 60: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
-	33, // 61: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
-	35, // 62: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
-	53, // [53:63] is the sub-list for method output_type
-	43, // [43:53] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	32, // 35: payhost.plugin.v1.CaptureRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 36: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
+	46, // 37: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
+	32, // 38: payhost.plugin.v1.CancelRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	47, // 39: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
+	11, // 40: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
+	48, // 41: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
+	27, // 42: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	21, // 43: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	21, // 44: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	1,  // 45: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
+	7,  // 46: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
+	15, // 47: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
+	23, // 48: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
+	25, // 49: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
+	25, // 50: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
+	29, // 51: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
+	30, // 52: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
+	31, // 53: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
+	34, // 54: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
+	2,  // 55: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
+	8,  // 56: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
+	16, // 57: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
+	24, // 58: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
+	26, // 59: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
+	26, // 60: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
+	33, // 61: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 62: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 63: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
+	35, // 64: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
+	55, // [55:65] is the sub-list for method output_type
+	45, // [45:55] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_payhost_plugin_v1_provider_proto_init() }

@@ -4,9 +4,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/payhost/payhost/sdk/payment"
 	"github.com/payhost/payhost/sdk/plugin"
@@ -31,19 +29,7 @@ func (echo) ValidateConfig(_ context.Context, req payment.ValidateConfigRequest)
 	if req.Config["exit"] != "" {
 		os.Exit(3)
 	}
-	if r := req.Config["no_refund"]; r != "" {
-		return payment.ValidateConfigResponse{Unsupported: []payment.UnsupportedCapability{{Capability: payment.CapabilityRefund, Reason: r}}}, nil
-	}
 	return payment.ValidateConfigResponse{}, nil
-}
-
-// Capture echoes what the host said about the operation's history.
-func (echo) Capture(_ context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
-	var ops []string
-	for _, o := range req.Session.Operations {
-		ops = append(ops, fmt.Sprintf("%s:%s:%d:%s:%s", o.ID, o.Kind, o.Amount, o.Status, o.ProviderOperationID))
-	}
-	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseMessage: fmt.Sprintf("retry=%v ops=%s", req.Retry, strings.Join(ops, ","))}, nil
 }
 
 func (echo) Begin(_ context.Context, req payment.BeginRequest) (payment.BeginResponse, error) {
