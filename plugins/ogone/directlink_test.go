@@ -122,7 +122,7 @@ func TestClassify(t *testing.T) {
 // TestOperationStatuses maps every STATUS of the sheet's table for each
 // operation kind; anything else is unknown, never a success.
 func TestOperationStatuses(t *testing.T) {
-	S, P, F, U := payment.OperationSucceeded, payment.OperationPending, payment.OperationFailed, opUnknown
+	S, P, F, U := payment.OperationSucceeded, payment.OperationPending, payment.OperationFailed, payment.OperationUnknown
 	tests := []struct {
 		kind   string
 		status map[string]payment.OperationStatus

@@ -9,10 +9,6 @@ import (
 	"github.com/payhost/payhost/shared/currency"
 )
 
-// opUnknown: Ogone answered, but not whether the operation happened; the
-// host treats any status outside succeeded/pending/failed as unknown.
-const opUnknown payment.OperationStatus = "unknown"
-
 // Operation kinds as the host names them.
 const (
 	kindRefund  = "refund"
@@ -28,22 +24,22 @@ const (
 var maintenanceStatuses = map[string]map[string]payment.OperationStatus{
 	kindCapture: {
 		"9": payment.OperationSucceeded, "95": payment.OperationSucceeded,
-		"91": payment.OperationPending, "92": opUnknown,
+		"91": payment.OperationPending, "92": payment.OperationUnknown,
 		"93": payment.OperationFailed,
 	},
 	kindRefund: {
 		"8": payment.OperationSucceeded, "85": payment.OperationSucceeded,
-		"81": payment.OperationPending, "82": opUnknown,
+		"81": payment.OperationPending, "82": payment.OperationUnknown,
 		"83": payment.OperationFailed, "84": payment.OperationFailed, "94": payment.OperationFailed,
 		// A refund of a capture not yet settled may delete the payment.
 		"7": payment.OperationSucceeded, "74": payment.OperationSucceeded, "75": payment.OperationSucceeded,
-		"71": payment.OperationPending, "72": opUnknown, "73": payment.OperationFailed,
+		"71": payment.OperationPending, "72": payment.OperationUnknown, "73": payment.OperationFailed,
 	},
 	kindCancel: {
 		"6": payment.OperationSucceeded, "64": payment.OperationSucceeded,
-		"61": payment.OperationPending, "62": opUnknown, "63": payment.OperationFailed,
+		"61": payment.OperationPending, "62": payment.OperationUnknown, "63": payment.OperationFailed,
 		"7": payment.OperationSucceeded, "74": payment.OperationSucceeded, "75": payment.OperationSucceeded,
-		"71": payment.OperationPending, "72": opUnknown, "73": payment.OperationFailed,
+		"71": payment.OperationPending, "72": payment.OperationUnknown, "73": payment.OperationFailed,
 	},
 }
 
@@ -58,7 +54,7 @@ func operationStatus(kind, status string) payment.OperationStatus {
 	if beingProcessed[status] {
 		return payment.OperationPending
 	}
-	return opUnknown
+	return payment.OperationUnknown
 }
 
 // operationResponse turns a maintenance answer (or a history item's query
@@ -77,7 +73,7 @@ func operationResponse(kind string, r reply) payment.OperationResponse {
 	case ncRejected, ncNotFound:
 		out.Status, out.ResponseCode, out.ResponseMessage = payment.OperationFailed, r["NCERROR"], msg
 	default:
-		out.Status, out.ResponseCode, out.ResponseMessage = opUnknown, r["NCERROR"], msg
+		out.Status, out.ResponseCode, out.ResponseMessage = payment.OperationUnknown, r["NCERROR"], msg
 	}
 	return out
 }
@@ -207,14 +203,14 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 		if class, _ := classify(r); class == ncNotFound {
 			// Ogone answered for this item before: not finding it now
 			// proves nothing.
-			resp.Status = opUnknown
+			resp.Status = payment.OperationUnknown
 		}
 		return resp, true, nil
 	}
 	if s.ProviderTransactionID == "" {
 		// Without PAYID the history cannot be read; ask again later
 		// rather than risk a second operation.
-		return payment.OperationResponse{Status: opUnknown,
+		return payment.OperationResponse{Status: payment.OperationUnknown,
 			ResponseMessage: "the order's PAYID is unknown: its history cannot be checked before a retry"}, true, nil
 	}
 	for sub := 1; sub <= maxHistoryItem; sub++ {
@@ -236,11 +232,11 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 				return resp, true, nil
 			}
 		default:
-			return payment.OperationResponse{Status: opUnknown, ResponseCode: r["NCERROR"],
+			return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: r["NCERROR"],
 				ResponseMessage: "reading history item " + id + ": " + msg}, true, nil
 		}
 	}
-	return payment.OperationResponse{Status: opUnknown, ResponseMessage: "history longer than expected: check in the back office"}, true, nil
+	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseMessage: "history longer than expected: check in the back office"}, true, nil
 }
 
 // matches reports whether a history item is an operation of this kind and

@@ -226,7 +226,7 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 		case callErr == nil && resp.Status == payment.OperationFailed, code == payment.CodeProviderRejected, code == payment.CodeInvalidRequest, code == payment.CodeUnsupported:
 			o.Status, o.NextCheckAt = OperationFailed, time.Time{}
 		case callErr == nil:
-			o.Status = OperationUnknown // an answer outside the contract
+			o.Status = OperationUnknown // payment.OperationUnknown, or an answer outside the contract
 		default:
 			// Timeout, crash, unreachable provider: nobody knows whether
 			// the provider acted. The janitor asks again with the same id.
