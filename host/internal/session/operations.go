@@ -279,6 +279,13 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 				if err != nil {
 					return Change{}, err
 				}
+				if c.Session == nil && cur.Status == to {
+					// Already there through a notification or the
+					// janitor's query (Ogone's capture reaches 9 before
+					// the operation is polled): keep the amounts.
+					cur.UpdatedAt = now
+					c.Session = cur
+				}
 				ch = c
 			}
 		} else {
