@@ -314,6 +314,12 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 		for _, o := range cur.Operations {
 			if o.ID == op.ID && o.Open() && !o.NextCheckAt.After(now) {
 				o.NextCheckAt = now.Add(lease)
+				if o.CheckAttempts == 0 {
+					// Still "requested": the host stopped during the first
+					// call, which the provider may have applied. This call
+					// is attempt 2 for the plugin.
+					o.CheckAttempts = 1
+				}
 				op = o
 				claimed = true
 				return Change{Operations: []Operation{o}}, nil
