@@ -71,8 +71,10 @@ func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment
 	if err != nil {
 		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office answer is not JSON: %v", err)
 	}
-	if seal := fields["seal"]; seal != "" && !payment.ConstantTimeEqualHex(SealJSON(fields, cfg[keySecretKey]), seal) {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidSignature, "the Office answer's seal does not match")
+	// Every Office answer is sealed: one without a seal is as untrusted as
+	// one with a wrong seal (the Sips test platform's unsealed answers too).
+	if seal := fields["seal"]; seal == "" || !payment.ConstantTimeEqualHex(SealJSON(fields, cfg[keySecretKey]), seal) {
+		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidSignature, "the Office answer has no valid seal")
 	}
 	switch rc := fields["responseCode"]; rc {
 	case "00":
