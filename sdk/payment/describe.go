@@ -141,6 +141,52 @@ type ValidateConfigRequest struct {
 // ValidateConfigResponse lists the problems found; none means valid.
 type ValidateConfigResponse struct {
 	Problems []ConfigProblem
+	// Withheld lists the capabilities of the mode that this configuration
+	// cannot offer (say, no API credentials given), each with the reason
+	// the host shows operators. The mode still takes payments; the host
+	// refuses the withheld operations with that reason.
+	Withheld []Withheld
+}
+
+// Capability names one flag of [Capabilities].
+type Capability string
+
+const (
+	CapabilityRefund         Capability = "refund"
+	CapabilityPartialRefund  Capability = "partial_refund"
+	CapabilityCapture        Capability = "capture"
+	CapabilityPartialCapture Capability = "partial_capture"
+	CapabilityCancel         Capability = "cancel"
+	CapabilityQuery          Capability = "query"
+)
+
+// Withheld is a described capability that one configuration cannot offer.
+type Withheld struct {
+	Capability Capability
+	// Reason is shown to operators; it must not contain secrets.
+	Reason string
+}
+
+// Without returns c with the withheld capabilities turned off; withholding
+// refunds or captures also withholds their partial forms.
+func (c Capabilities) Without(withheld []Withheld) Capabilities {
+	for _, w := range withheld {
+		switch w.Capability {
+		case CapabilityRefund:
+			c.Refund, c.PartialRefund = false, false
+		case CapabilityPartialRefund:
+			c.PartialRefund = false
+		case CapabilityCapture:
+			c.Capture, c.PartialCapture = false, false
+		case CapabilityPartialCapture:
+			c.PartialCapture = false
+		case CapabilityCancel:
+			c.Cancel = false
+		case CapabilityQuery:
+			c.Query = false
+		}
+	}
+	return c
 }
 
 // ConfigProblem is one problem with one configuration key.

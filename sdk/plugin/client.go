@@ -91,6 +91,9 @@ func (c *Client) ValidateConfig(ctx context.Context, req payment.ValidateConfigR
 	for _, p := range resp.GetProblems() {
 		out.Problems = append(out.Problems, payment.ConfigProblem{Key: p.GetKey(), Message: p.GetMessage()})
 	}
+	for _, w := range resp.GetWithheld() {
+		out.Withheld = append(out.Withheld, payment.Withheld{Capability: payment.Capability(w.GetCapability()), Reason: w.GetReason()})
+	}
 	return out, nil
 }
 

@@ -54,6 +54,9 @@ func (s *server) ValidateConfig(ctx context.Context, req *pluginpb.ValidateConfi
 		for _, p := range resp.Problems {
 			out.Problems = append(out.Problems, &pluginpb.ConfigProblem{Key: p.Key, Message: p.Message})
 		}
+		for _, w := range resp.Withheld {
+			out.Withheld = append(out.Withheld, &pluginpb.WithheldCapability{Capability: string(w.Capability), Reason: w.Reason})
+		}
 		return out, nil
 	})
 }

@@ -97,8 +97,11 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 			for _, p := range schemaProblems {
 				problems = append(problems, where+": "+p)
 			}
+			var withheld []payment.Withheld
 			if mc.Enabled && len(schemaProblems) == 0 {
-				problems = append(problems, validate(ctx, mgr, mi, where, conf, sc.TestMode)...)
+				var p []string
+				p, withheld = validate(ctx, mgr, mi, where, conf, sc.TestMode)
+				problems = append(problems, p...)
 			}
 			site.Modes[id] = session.SiteMode{
 				Enabled: mc.Enabled,
@@ -110,7 +113,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 					Countries:         mc.Eligibility.Countries,
 					ExcludedCountries: mc.Eligibility.ExcludedCountries,
 				},
-				Config: conf,
+				Config:   conf,
+				Withheld: withheld,
 			}
 		}
 		sites = append(sites, site)
@@ -144,20 +148,22 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 	return conf, problems
 }
 
-func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) []string {
+// validate asks the plugin about a mode's configuration: the problems that
+// refuse it, and the capabilities it cannot offer (kept with their reasons).
+func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.Withheld) {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {
-		return []string{where + ": plugin " + mi.Plugin + " is not running"}
+		return []string{where + ": plugin " + mi.Plugin + " is not running"}, nil
 	}
 	resp, err := p.ValidateConfig(ctx, payment.ValidateConfigRequest{Mode: mi.Mode.ID, Config: conf, TestMode: testMode})
 	if err != nil {
-		return []string{fmt.Sprintf("%s: plugin %s could not validate the configuration: %v", where, mi.Plugin, err)}
+		return []string{fmt.Sprintf("%s: plugin %s could not validate the configuration: %v", where, mi.Plugin, err)}, nil
 	}
 	out := make([]string, 0, len(resp.Problems))
 	for _, pr := range resp.Problems {
 		out = append(out, fmt.Sprintf("%s: config.%s: %s", where, pr.Key, pr.Message))
 	}
-	return out
+	return out, resp.Withheld
 }
 
 // refusedHint explains a missing mode by the plugins that did not load.

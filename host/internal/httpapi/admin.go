@@ -12,6 +12,55 @@ func (s *Server) handlePlugins(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON()})
 }
 
+type capabilitiesView struct {
+	Refund         bool `json:"refund"`
+	PartialRefund  bool `json:"partial_refund"`
+	Capture        bool `json:"capture"`
+	PartialCapture bool `json:"partial_capture"`
+	Cancel         bool `json:"cancel"`
+	Query          bool `json:"query"`
+}
+
+type withheldView struct {
+	Capability string `json:"capability"`
+	Reason     string `json:"reason"`
+}
+
+type siteModeView struct {
+	ID           string           `json:"id"`
+	Plugin       string           `json:"plugin,omitempty"`
+	Enabled      bool             `json:"enabled"`
+	Loaded       bool             `json:"loaded"`
+	Capabilities capabilitiesView `json:"capabilities"`
+	Withheld     []withheldView   `json:"withheld"`
+}
+
+type siteView struct {
+	ID    string         `json:"id"`
+	Modes []siteModeView `json:"modes"`
+}
+
+// handleSites shows, per site and mode, which operations the site's
+// configuration can run and why the others are withheld.
+func (s *Server) handleSites(w http.ResponseWriter, r *http.Request) {
+	sites := []siteView{}
+	for _, mc := range s.svc.ModeCapabilities() {
+		if len(sites) == 0 || sites[len(sites)-1].ID != mc.Site {
+			sites = append(sites, siteView{ID: mc.Site, Modes: []siteModeView{}})
+		}
+		c := mc.Capabilities
+		v := siteModeView{ID: mc.Mode, Plugin: mc.Plugin, Enabled: mc.Enabled, Loaded: mc.Loaded, Withheld: []withheldView{},
+			Capabilities: capabilitiesView{Refund: c.Refund, PartialRefund: c.PartialRefund, Capture: c.Capture,
+				PartialCapture: c.PartialCapture, Cancel: c.Cancel, Query: c.Query}}
+		for _, wh := range mc.Withheld {
+			v.Withheld = append(v.Withheld, withheldView{Capability: string(wh.Capability), Reason: wh.Reason})
+		}
+		last := &sites[len(sites)-1]
+		last.Modes = append(last.Modes, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sites": sites})
+}
+
 func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := session.Filter{SiteID: q.Get("site"), Status: session.Status(q.Get("status"))}

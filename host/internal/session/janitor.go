@@ -14,8 +14,8 @@ func (s Status) open() bool {
 
 // firstCheck is when the janitor first looks at a new session: after the
 // first query delay for modes that can Query, at expiry otherwise.
-func (s *Service) firstCheck(now time.Time, mode payment.Mode) time.Time {
-	if mode.Capabilities.Query {
+func (s *Service) firstCheck(now time.Time, c payment.Capabilities) time.Time {
+	if c.Query {
 		return now.Add(s.schedule[0])
 	}
 	return time.Time{}

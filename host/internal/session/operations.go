@@ -51,6 +51,9 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	if err := checkCapability(avail.Mode.Capabilities, req, sess); err != nil {
 		return nil, nil, err
 	}
+	if err := checkWithheld(site.Modes[sess.Mode], req, sess); err != nil {
+		return nil, nil, err
+	}
 	opID, err := s.newID("op_")
 	if err != nil {
 		return nil, nil, err
@@ -118,6 +121,32 @@ func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session
 	}
 	if req.Amount < 0 {
 		return errorf(CodeInvalidRequest, "amount must be positive")
+	}
+	return nil
+}
+
+// checkWithheld refuses an operation the site's configuration of the mode
+// cannot offer, with the plugin's reason.
+func checkWithheld(m SiteMode, req OperationRequest, sess *Session) error {
+	c := payment.CapabilityRefund
+	switch req.Kind {
+	case OperationCapture:
+		c = payment.CapabilityCapture
+	case OperationCancel:
+		c = payment.CapabilityCancel
+	}
+	if reason := m.withheldReason(c); reason != "" {
+		return errorf(CodeUnsupported, "mode %s cannot %s on this site: %s", sess.Mode, req.Kind, reason)
+	}
+	partial := req.Amount != 0 && (req.Kind == OperationRefund && req.Amount != sess.Refundable() || req.Kind == OperationCapture && req.Amount != sess.Amount)
+	if partial {
+		c = payment.CapabilityPartialRefund
+		if req.Kind == OperationCapture {
+			c = payment.CapabilityPartialCapture
+		}
+		if reason := m.withheldReason(c); reason != "" {
+			return errorf(CodeUnsupported, "mode %s cannot make a partial %s on this site: %s", sess.Mode, req.Kind, reason)
+		}
 	}
 	return nil
 }

@@ -26,6 +26,9 @@ func (s *Service) Reconcile(ctx context.Context, id string, src Source) (*Sessio
 	if !avail.Mode.Capabilities.Query {
 		return nil, errorf(CodeUnsupported, "mode %s cannot query its provider", sess.Mode)
 	}
+	if reason := site.Modes[sess.Mode].withheldReason(payment.CapabilityQuery); reason != "" {
+		return nil, errorf(CodeUnsupported, "mode %s cannot query its provider on this site: %s", sess.Mode, reason)
+	}
 	prov, err := s.provider(sess.Plugin)
 	if err != nil {
 		return nil, err

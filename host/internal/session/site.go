@@ -1,6 +1,7 @@
 package session
 
 import (
+	"sort"
 	"time"
 
 	"github.com/payhost/payhost/host/internal/eligibility"
@@ -30,6 +31,20 @@ type SiteMode struct {
 	// Config is the plugin configuration with secrets resolved and the
 	// schema's defaults applied.
 	Config payment.Config
+	// Withheld lists the capabilities the plugin said this configuration
+	// cannot offer, with its reasons (ValidateConfig).
+	Withheld []payment.Withheld
+}
+
+// withheldReason says why the site's configuration of a mode cannot offer
+// a capability, or "" when it can.
+func (m SiteMode) withheldReason(c payment.Capability) string {
+	for _, w := range m.Withheld {
+		if w.Capability == c {
+			return w.Reason
+		}
+	}
+	return ""
 }
 
 func (s *Site) eligibilitySite() eligibility.Site {
@@ -54,4 +69,39 @@ func (s *Site) lifetime(k payment.Kind) time.Duration {
 		return s.SessionLifetime
 	}
 	return 24 * time.Hour
+}
+
+// ModeCapabilities is what one site's configuration of a mode can do, for
+// operators.
+type ModeCapabilities struct {
+	Site, Mode, Plugin string
+	Enabled            bool
+	// Loaded is false when no loaded plugin offers the mode.
+	Loaded bool
+	// Capabilities are the described ones less the withheld ones.
+	Capabilities payment.Capabilities
+	Withheld     []payment.Withheld
+}
+
+// ModeCapabilities lists every configured mode of every site, by site then
+// mode id.
+func (s *Service) ModeCapabilities() []ModeCapabilities {
+	var out []ModeCapabilities
+	for _, site := range s.sites {
+		for id, m := range site.Modes {
+			mc := ModeCapabilities{Site: site.ID, Mode: id, Enabled: m.Enabled, Withheld: m.Withheld}
+			if avail, ok := s.mode(id); ok {
+				mc.Loaded, mc.Plugin = true, avail.Plugin
+				mc.Capabilities = avail.Mode.Capabilities.Without(m.Withheld)
+			}
+			out = append(out, mc)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Site != out[j].Site {
+			return out[i].Site < out[j].Site
+		}
+		return out[i].Mode < out[j].Mode
+	})
+	return out
 }

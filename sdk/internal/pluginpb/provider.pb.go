@@ -666,6 +666,7 @@ func (x *ValidateConfigRequest) GetTestMode() bool {
 type ValidateConfigResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Problems      []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	Withheld      []*WithheldCapability  `protobuf:"bytes,2,rep,name=withheld,proto3" json:"withheld,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -707,6 +708,66 @@ func (x *ValidateConfigResponse) GetProblems() []*ConfigProblem {
 	return nil
 }
 
+func (x *ValidateConfigResponse) GetWithheld() []*WithheldCapability {
+	if x != nil {
+		return x.Withheld
+	}
+	return nil
+}
+
+// A capability the mode describes that one configuration cannot offer.
+type WithheldCapability struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Capability    string                 `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"` // refund | partial_refund | capture | partial_capture | cancel | query
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WithheldCapability) Reset() {
+	*x = WithheldCapability{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WithheldCapability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WithheldCapability) ProtoMessage() {}
+
+func (x *WithheldCapability) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WithheldCapability.ProtoReflect.Descriptor instead.
+func (*WithheldCapability) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *WithheldCapability) GetCapability() string {
+	if x != nil {
+		return x.Capability
+	}
+	return ""
+}
+
+func (x *WithheldCapability) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type ConfigProblem struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -717,7 +778,7 @@ type ConfigProblem struct {
 
 func (x *ConfigProblem) Reset() {
 	*x = ConfigProblem{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -729,7 +790,7 @@ func (x *ConfigProblem) String() string {
 func (*ConfigProblem) ProtoMessage() {}
 
 func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -742,7 +803,7 @@ func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigProblem.ProtoReflect.Descriptor instead.
 func (*ConfigProblem) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConfigProblem) GetKey() string {
@@ -783,7 +844,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +856,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +869,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Session) GetId() string {
@@ -934,7 +995,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1007,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1020,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Customer) GetEmail() string {
@@ -996,7 +1057,7 @@ type Line struct {
 
 func (x *Line) Reset() {
 	*x = Line{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1069,7 @@ func (x *Line) String() string {
 func (*Line) ProtoMessage() {}
 
 func (x *Line) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1082,7 @@ func (x *Line) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Line.ProtoReflect.Descriptor instead.
 func (*Line) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Line) GetSku() string {
@@ -1072,7 +1133,7 @@ type URLs struct {
 
 func (x *URLs) Reset() {
 	*x = URLs{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1145,7 @@ func (x *URLs) String() string {
 func (*URLs) ProtoMessage() {}
 
 func (x *URLs) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1158,7 @@ func (x *URLs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLs.ProtoReflect.Descriptor instead.
 func (*URLs) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *URLs) GetPay() string {
@@ -1145,7 +1206,7 @@ type BeginRequest struct {
 
 func (x *BeginRequest) Reset() {
 	*x = BeginRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1218,7 @@ func (x *BeginRequest) String() string {
 func (*BeginRequest) ProtoMessage() {}
 
 func (x *BeginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1231,7 @@ func (x *BeginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRequest.ProtoReflect.Descriptor instead.
 func (*BeginRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeginRequest) GetSession() *Session {
@@ -1202,7 +1263,7 @@ type BeginResponse struct {
 
 func (x *BeginResponse) Reset() {
 	*x = BeginResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1214,7 +1275,7 @@ func (x *BeginResponse) String() string {
 func (*BeginResponse) ProtoMessage() {}
 
 func (x *BeginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1227,7 +1288,7 @@ func (x *BeginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginResponse.ProtoReflect.Descriptor instead.
 func (*BeginResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BeginResponse) GetForm() *Form {
@@ -1292,7 +1353,7 @@ type Form struct {
 
 func (x *Form) Reset() {
 	*x = Form{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1365,7 @@ func (x *Form) String() string {
 func (*Form) ProtoMessage() {}
 
 func (x *Form) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1378,7 @@ func (x *Form) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Form.ProtoReflect.Descriptor instead.
 func (*Form) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Form) GetLabel() string {
@@ -1365,7 +1426,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1438,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1451,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Field) GetName() string {
@@ -1417,7 +1478,7 @@ type Instructions struct {
 
 func (x *Instructions) Reset() {
 	*x = Instructions{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1490,7 @@ func (x *Instructions) String() string {
 func (*Instructions) ProtoMessage() {}
 
 func (x *Instructions) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1503,7 @@ func (x *Instructions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instructions.ProtoReflect.Descriptor instead.
 func (*Instructions) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Instructions) GetText() string {
@@ -1472,7 +1533,7 @@ type HTTPRequest struct {
 
 func (x *HTTPRequest) Reset() {
 	*x = HTTPRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1545,7 @@ func (x *HTTPRequest) String() string {
 func (*HTTPRequest) ProtoMessage() {}
 
 func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1558,7 @@ func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPRequest.ProtoReflect.Descriptor instead.
 func (*HTTPRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HTTPRequest) GetMethod() string {
@@ -1544,7 +1605,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1617,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1630,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1590,7 +1651,7 @@ type HTTPResponse struct {
 
 func (x *HTTPResponse) Reset() {
 	*x = HTTPResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1602,7 +1663,7 @@ func (x *HTTPResponse) String() string {
 func (*HTTPResponse) ProtoMessage() {}
 
 func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1615,7 +1676,7 @@ func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPResponse.ProtoReflect.Descriptor instead.
 func (*HTTPResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HTTPResponse) GetStatusCode() int32 {
@@ -1648,7 +1709,7 @@ type IdentifyCallbackRequest struct {
 
 func (x *IdentifyCallbackRequest) Reset() {
 	*x = IdentifyCallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1721,7 @@ func (x *IdentifyCallbackRequest) String() string {
 func (*IdentifyCallbackRequest) ProtoMessage() {}
 
 func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1734,7 @@ func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackRequest.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *IdentifyCallbackRequest) GetRequest() *HTTPRequest {
@@ -1693,7 +1754,7 @@ type IdentifyCallbackResponse struct {
 
 func (x *IdentifyCallbackResponse) Reset() {
 	*x = IdentifyCallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1766,7 @@ func (x *IdentifyCallbackResponse) String() string {
 func (*IdentifyCallbackResponse) ProtoMessage() {}
 
 func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1779,7 @@ func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackResponse.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IdentifyCallbackResponse) GetSessionId() string {
@@ -1746,7 +1807,7 @@ type CallbackRequest struct {
 
 func (x *CallbackRequest) Reset() {
 	*x = CallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +1819,7 @@ func (x *CallbackRequest) String() string {
 func (*CallbackRequest) ProtoMessage() {}
 
 func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +1832,7 @@ func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackRequest.ProtoReflect.Descriptor instead.
 func (*CallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CallbackRequest) GetSession() *Session {
@@ -1805,7 +1866,7 @@ type CallbackResponse struct {
 
 func (x *CallbackResponse) Reset() {
 	*x = CallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +1878,7 @@ func (x *CallbackResponse) String() string {
 func (*CallbackResponse) ProtoMessage() {}
 
 func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +1891,7 @@ func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackResponse.ProtoReflect.Descriptor instead.
 func (*CallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CallbackResponse) GetOutcome() *Outcome {
@@ -1866,7 +1927,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +1939,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +1952,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Outcome) GetStatus() string {
@@ -1981,7 +2042,7 @@ type ThreeDS struct {
 
 func (x *ThreeDS) Reset() {
 	*x = ThreeDS{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1993,7 +2054,7 @@ func (x *ThreeDS) String() string {
 func (*ThreeDS) ProtoMessage() {}
 
 func (x *ThreeDS) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2006,7 +2067,7 @@ func (x *ThreeDS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreeDS.ProtoReflect.Descriptor instead.
 func (*ThreeDS) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ThreeDS) GetStatus() string {
@@ -2035,7 +2096,7 @@ type RefundRequest struct {
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2047,7 +2108,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2060,7 +2121,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RefundRequest) GetSession() *Session {
@@ -2103,7 +2164,7 @@ type CaptureRequest struct {
 
 func (x *CaptureRequest) Reset() {
 	*x = CaptureRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2115,7 +2176,7 @@ func (x *CaptureRequest) String() string {
 func (*CaptureRequest) ProtoMessage() {}
 
 func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2128,7 +2189,7 @@ func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
 func (*CaptureRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CaptureRequest) GetSession() *Session {
@@ -2170,7 +2231,7 @@ type CancelRequest struct {
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2243,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2256,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CancelRequest) GetSession() *Session {
@@ -2232,7 +2293,7 @@ type OperationResponse struct {
 
 func (x *OperationResponse) Reset() {
 	*x = OperationResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2244,7 +2305,7 @@ func (x *OperationResponse) String() string {
 func (*OperationResponse) ProtoMessage() {}
 
 func (x *OperationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2257,7 +2318,7 @@ func (x *OperationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationResponse.ProtoReflect.Descriptor instead.
 func (*OperationResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *OperationResponse) GetStatus() string {
@@ -2305,7 +2366,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2317,7 +2378,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2330,7 +2391,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *QueryRequest) GetSession() *Session {
@@ -2356,7 +2417,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2429,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2442,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *QueryResponse) GetOutcome() *Outcome {
@@ -2454,9 +2515,15 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\x03 \x01(\bR\btestMode\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"V\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
 	"\x16ValidateConfigResponse\x12<\n" +
-	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\";\n" +
+	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\x12A\n" +
+	"\bwithheld\x18\x02 \x03(\v2%.payhost.plugin.v1.WithheldCapabilityR\bwithheld\"L\n" +
+	"\x12WithheldCapability\x12\x1e\n" +
+	"\n" +
+	"capability\x18\x01 \x01(\tR\n" +
+	"capability\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
@@ -2646,7 +2713,7 @@ func file_payhost_plugin_v1_provider_proto_rawDescGZIP() []byte {
 	return file_payhost_plugin_v1_provider_proto_rawDescData
 }
 
-var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*Error)(nil),                    // 0: payhost.plugin.v1.Error
 	(*DescribeRequest)(nil),          // 1: payhost.plugin.v1.DescribeRequest
@@ -2657,112 +2724,114 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*ConfigField)(nil),              // 6: payhost.plugin.v1.ConfigField
 	(*ValidateConfigRequest)(nil),    // 7: payhost.plugin.v1.ValidateConfigRequest
 	(*ValidateConfigResponse)(nil),   // 8: payhost.plugin.v1.ValidateConfigResponse
-	(*ConfigProblem)(nil),            // 9: payhost.plugin.v1.ConfigProblem
-	(*Session)(nil),                  // 10: payhost.plugin.v1.Session
-	(*Customer)(nil),                 // 11: payhost.plugin.v1.Customer
-	(*Line)(nil),                     // 12: payhost.plugin.v1.Line
-	(*URLs)(nil),                     // 13: payhost.plugin.v1.URLs
-	(*BeginRequest)(nil),             // 14: payhost.plugin.v1.BeginRequest
-	(*BeginResponse)(nil),            // 15: payhost.plugin.v1.BeginResponse
-	(*Form)(nil),                     // 16: payhost.plugin.v1.Form
-	(*Field)(nil),                    // 17: payhost.plugin.v1.Field
-	(*Instructions)(nil),             // 18: payhost.plugin.v1.Instructions
-	(*HTTPRequest)(nil),              // 19: payhost.plugin.v1.HTTPRequest
-	(*HeaderValues)(nil),             // 20: payhost.plugin.v1.HeaderValues
-	(*HTTPResponse)(nil),             // 21: payhost.plugin.v1.HTTPResponse
-	(*IdentifyCallbackRequest)(nil),  // 22: payhost.plugin.v1.IdentifyCallbackRequest
-	(*IdentifyCallbackResponse)(nil), // 23: payhost.plugin.v1.IdentifyCallbackResponse
-	(*CallbackRequest)(nil),          // 24: payhost.plugin.v1.CallbackRequest
-	(*CallbackResponse)(nil),         // 25: payhost.plugin.v1.CallbackResponse
-	(*Outcome)(nil),                  // 26: payhost.plugin.v1.Outcome
-	(*ThreeDS)(nil),                  // 27: payhost.plugin.v1.ThreeDS
-	(*RefundRequest)(nil),            // 28: payhost.plugin.v1.RefundRequest
-	(*CaptureRequest)(nil),           // 29: payhost.plugin.v1.CaptureRequest
-	(*CancelRequest)(nil),            // 30: payhost.plugin.v1.CancelRequest
-	(*OperationResponse)(nil),        // 31: payhost.plugin.v1.OperationResponse
-	(*QueryRequest)(nil),             // 32: payhost.plugin.v1.QueryRequest
-	(*QueryResponse)(nil),            // 33: payhost.plugin.v1.QueryResponse
-	nil,                              // 34: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	nil,                              // 35: payhost.plugin.v1.Session.ProviderDataEntry
-	nil,                              // 36: payhost.plugin.v1.BeginRequest.ConfigEntry
-	nil,                              // 37: payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	nil,                              // 38: payhost.plugin.v1.HTTPRequest.HeaderEntry
-	nil,                              // 39: payhost.plugin.v1.HTTPResponse.HeaderEntry
-	nil,                              // 40: payhost.plugin.v1.CallbackRequest.ConfigEntry
-	nil,                              // 41: payhost.plugin.v1.Outcome.PayloadEntry
-	nil,                              // 42: payhost.plugin.v1.RefundRequest.ConfigEntry
-	nil,                              // 43: payhost.plugin.v1.CaptureRequest.ConfigEntry
-	nil,                              // 44: payhost.plugin.v1.CancelRequest.ConfigEntry
-	nil,                              // 45: payhost.plugin.v1.OperationResponse.PayloadEntry
-	nil,                              // 46: payhost.plugin.v1.QueryRequest.ConfigEntry
+	(*WithheldCapability)(nil),       // 9: payhost.plugin.v1.WithheldCapability
+	(*ConfigProblem)(nil),            // 10: payhost.plugin.v1.ConfigProblem
+	(*Session)(nil),                  // 11: payhost.plugin.v1.Session
+	(*Customer)(nil),                 // 12: payhost.plugin.v1.Customer
+	(*Line)(nil),                     // 13: payhost.plugin.v1.Line
+	(*URLs)(nil),                     // 14: payhost.plugin.v1.URLs
+	(*BeginRequest)(nil),             // 15: payhost.plugin.v1.BeginRequest
+	(*BeginResponse)(nil),            // 16: payhost.plugin.v1.BeginResponse
+	(*Form)(nil),                     // 17: payhost.plugin.v1.Form
+	(*Field)(nil),                    // 18: payhost.plugin.v1.Field
+	(*Instructions)(nil),             // 19: payhost.plugin.v1.Instructions
+	(*HTTPRequest)(nil),              // 20: payhost.plugin.v1.HTTPRequest
+	(*HeaderValues)(nil),             // 21: payhost.plugin.v1.HeaderValues
+	(*HTTPResponse)(nil),             // 22: payhost.plugin.v1.HTTPResponse
+	(*IdentifyCallbackRequest)(nil),  // 23: payhost.plugin.v1.IdentifyCallbackRequest
+	(*IdentifyCallbackResponse)(nil), // 24: payhost.plugin.v1.IdentifyCallbackResponse
+	(*CallbackRequest)(nil),          // 25: payhost.plugin.v1.CallbackRequest
+	(*CallbackResponse)(nil),         // 26: payhost.plugin.v1.CallbackResponse
+	(*Outcome)(nil),                  // 27: payhost.plugin.v1.Outcome
+	(*ThreeDS)(nil),                  // 28: payhost.plugin.v1.ThreeDS
+	(*RefundRequest)(nil),            // 29: payhost.plugin.v1.RefundRequest
+	(*CaptureRequest)(nil),           // 30: payhost.plugin.v1.CaptureRequest
+	(*CancelRequest)(nil),            // 31: payhost.plugin.v1.CancelRequest
+	(*OperationResponse)(nil),        // 32: payhost.plugin.v1.OperationResponse
+	(*QueryRequest)(nil),             // 33: payhost.plugin.v1.QueryRequest
+	(*QueryResponse)(nil),            // 34: payhost.plugin.v1.QueryResponse
+	nil,                              // 35: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                              // 36: payhost.plugin.v1.Session.ProviderDataEntry
+	nil,                              // 37: payhost.plugin.v1.BeginRequest.ConfigEntry
+	nil,                              // 38: payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	nil,                              // 39: payhost.plugin.v1.HTTPRequest.HeaderEntry
+	nil,                              // 40: payhost.plugin.v1.HTTPResponse.HeaderEntry
+	nil,                              // 41: payhost.plugin.v1.CallbackRequest.ConfigEntry
+	nil,                              // 42: payhost.plugin.v1.Outcome.PayloadEntry
+	nil,                              // 43: payhost.plugin.v1.RefundRequest.ConfigEntry
+	nil,                              // 44: payhost.plugin.v1.CaptureRequest.ConfigEntry
+	nil,                              // 45: payhost.plugin.v1.CancelRequest.ConfigEntry
+	nil,                              // 46: payhost.plugin.v1.OperationResponse.PayloadEntry
+	nil,                              // 47: payhost.plugin.v1.QueryRequest.ConfigEntry
 }
 var file_payhost_plugin_v1_provider_proto_depIdxs = []int32{
 	3,  // 0: payhost.plugin.v1.DescribeResponse.modes:type_name -> payhost.plugin.v1.Mode
 	4,  // 1: payhost.plugin.v1.Mode.capabilities:type_name -> payhost.plugin.v1.Capabilities
 	5,  // 2: payhost.plugin.v1.Mode.reference:type_name -> payhost.plugin.v1.ReferenceFormat
 	6,  // 3: payhost.plugin.v1.Mode.config_schema:type_name -> payhost.plugin.v1.ConfigField
-	34, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	9,  // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
-	11, // 6: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
-	12, // 7: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
-	35, // 8: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
-	13, // 9: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
-	10, // 10: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
-	36, // 11: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
-	16, // 12: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
-	16, // 13: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
-	18, // 14: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
-	26, // 15: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	37, // 16: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	17, // 17: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
-	17, // 18: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
-	38, // 19: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
-	39, // 20: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
-	19, // 21: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	10, // 22: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
-	40, // 23: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
-	19, // 24: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	26, // 25: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	21, // 26: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
-	27, // 27: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
-	41, // 28: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
-	10, // 29: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
-	42, // 30: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
-	10, // 31: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
-	43, // 32: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
-	10, // 33: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
-	44, // 34: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
-	45, // 35: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
-	10, // 36: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
-	46, // 37: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
-	26, // 38: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	20, // 39: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	20, // 40: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	1,  // 41: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
-	7,  // 42: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
-	14, // 43: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
-	22, // 44: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
-	24, // 45: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
-	24, // 46: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
-	28, // 47: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
-	29, // 48: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
-	30, // 49: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
-	32, // 50: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
-	2,  // 51: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
-	8,  // 52: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
-	15, // 53: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
-	23, // 54: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
-	25, // 55: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
-	25, // 56: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
-	31, // 57: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 58: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 59: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
-	33, // 60: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
-	51, // [51:61] is the sub-list for method output_type
-	41, // [41:51] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	35, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	10, // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
+	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.withheld:type_name -> payhost.plugin.v1.WithheldCapability
+	12, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
+	13, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
+	36, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
+	14, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
+	11, // 11: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
+	37, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
+	17, // 13: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
+	17, // 14: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
+	19, // 15: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
+	27, // 16: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	38, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	18, // 18: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
+	18, // 19: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
+	39, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
+	40, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
+	20, // 22: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	11, // 23: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
+	41, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
+	20, // 25: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	27, // 26: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	22, // 27: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
+	28, // 28: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
+	42, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
+	11, // 30: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
+	43, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	11, // 32: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
+	44, // 33: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
+	11, // 34: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
+	45, // 35: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
+	46, // 36: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
+	11, // 37: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
+	47, // 38: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
+	27, // 39: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	21, // 40: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	21, // 41: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	1,  // 42: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
+	7,  // 43: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
+	15, // 44: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
+	23, // 45: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
+	25, // 46: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
+	25, // 47: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
+	29, // 48: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
+	30, // 49: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
+	31, // 50: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
+	33, // 51: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
+	2,  // 52: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
+	8,  // 53: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
+	16, // 54: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
+	24, // 55: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
+	26, // 56: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
+	26, // 57: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
+	32, // 58: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
+	32, // 59: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
+	32, // 60: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
+	34, // 61: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
+	52, // [52:62] is the sub-list for method output_type
+	42, // [42:52] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_payhost_plugin_v1_provider_proto_init() }
@@ -2776,7 +2845,7 @@ func file_payhost_plugin_v1_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_payhost_plugin_v1_provider_proto_rawDesc), len(file_payhost_plugin_v1_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
