@@ -8,6 +8,11 @@ type RefundRequest struct {
 	// provider's idempotency key so a retry never refunds twice.
 	OperationID string
 	Amount      int64
+	// Retry is true when the host asks again about an operation whose
+	// earlier attempt has an unknown outcome (timeout, lost answer, crash):
+	// the provider may have applied it. A provider without idempotency keys
+	// must look at the payment's operations before sending it again.
+	Retry bool
 }
 
 // CaptureRequest captures Amount of an authorized session.
@@ -16,6 +21,8 @@ type CaptureRequest struct {
 	Config      Config
 	OperationID string
 	Amount      int64
+	// Retry: as in [RefundRequest].
+	Retry bool
 }
 
 // CancelRequest cancels a session at the provider.
@@ -23,6 +30,8 @@ type CancelRequest struct {
 	Session     Session
 	Config      Config
 	OperationID string
+	// Retry: as in [RefundRequest].
+	Retry bool
 }
 
 // OperationStatus is the state of a refund, capture or cancel at the provider.

@@ -135,7 +135,7 @@ func (c *Client) HandleNotification(ctx context.Context, req payment.CallbackReq
 
 // Refund implements [payment.Provider].
 func (c *Client) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Refund(ctx, &pluginpb.RefundRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount})
+	resp, err := c.rpc.Refund(ctx, &pluginpb.RefundRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount, Retry: req.Retry})
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}
@@ -144,7 +144,7 @@ func (c *Client) Refund(ctx context.Context, req payment.RefundRequest) (payment
 
 // Capture implements [payment.Provider].
 func (c *Client) Capture(ctx context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Capture(ctx, &pluginpb.CaptureRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount})
+	resp, err := c.rpc.Capture(ctx, &pluginpb.CaptureRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount, Retry: req.Retry})
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}
@@ -153,7 +153,7 @@ func (c *Client) Capture(ctx context.Context, req payment.CaptureRequest) (payme
 
 // Cancel implements [payment.Provider].
 func (c *Client) Cancel(ctx context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Cancel(ctx, &pluginpb.CancelRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID})
+	resp, err := c.rpc.Cancel(ctx, &pluginpb.CancelRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Retry: req.Retry})
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}

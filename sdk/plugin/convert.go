@@ -81,6 +81,7 @@ func sessionToPB(s payment.Session) *pluginpb.Session {
 		Customer: &pluginpb.Customer{Email: s.Customer.Email, Name: s.Customer.Name, Locale: s.Customer.Locale},
 		Status:   string(s.Status), TestMode: s.TestMode,
 		ProviderTransactionId: s.ProviderTransactionID, ProviderData: s.ProviderData,
+		CapturedAmount: s.CapturedAmount, RefundedAmount: s.RefundedAmount,
 		Urls: &pluginpb.URLs{Pay: s.URLs.Pay, Return: s.URLs.Return, Cancel: s.URLs.Cancel, Notify: s.URLs.Notify, NotifyStatic: s.URLs.NotifyStatic},
 	}
 	if !s.CreatedAt.IsZero() {
@@ -100,6 +101,7 @@ func sessionFromPB(s *pluginpb.Session) payment.Session {
 		Customer: payment.Customer{Email: c.GetEmail(), Name: c.GetName(), Locale: c.GetLocale()},
 		Status:   payment.Status(s.GetStatus()), TestMode: s.GetTestMode(),
 		ProviderTransactionID: s.GetProviderTransactionId(), ProviderData: s.GetProviderData(),
+		CapturedAmount: s.GetCapturedAmount(), RefundedAmount: s.GetRefundedAmount(),
 		URLs: payment.URLs{Pay: u.GetPay(), Return: u.GetReturn(), Cancel: u.GetCancel(), Notify: u.GetNotify(), NotifyStatic: u.GetNotifyStatic()},
 	}
 	if ns := s.GetCreatedAtUnixNano(); ns != 0 {

@@ -55,7 +55,8 @@ func fixtureSession() payment.Session {
 		Status:    payment.StatusPending,
 		CreatedAt: time.Date(2026, 11, 22, 10, 0, 0, 123, time.UTC),
 		TestMode:  true, ProviderTransactionID: "tx", ProviderData: map[string]string{"k": "v"},
-		URLs: payment.URLs{Pay: "p", Return: "r", Cancel: "c", Notify: "n", NotifyStatic: "s"},
+		URLs:           payment.URLs{Pay: "p", Return: "r", Cancel: "c", Notify: "n", NotifyStatic: "s"},
+		CapturedAmount: 1500, RefundedAmount: 500,
 	}
 }
 

@@ -103,7 +103,7 @@ func (s *server) HandleNotification(ctx context.Context, req *pluginpb.CallbackR
 
 func (s *server) Refund(ctx context.Context, req *pluginpb.RefundRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Refund(ctx, payment.RefundRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		resp, err := s.impl.Refund(ctx, payment.RefundRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount(), Retry: req.GetRetry()})
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (s *server) Refund(ctx context.Context, req *pluginpb.RefundRequest) (*plug
 
 func (s *server) Capture(ctx context.Context, req *pluginpb.CaptureRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Capture(ctx, payment.CaptureRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		resp, err := s.impl.Capture(ctx, payment.CaptureRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount(), Retry: req.GetRetry()})
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +123,7 @@ func (s *server) Capture(ctx context.Context, req *pluginpb.CaptureRequest) (*pl
 
 func (s *server) Cancel(ctx context.Context, req *pluginpb.CancelRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Cancel(ctx, payment.CancelRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId()})
+		resp, err := s.impl.Cancel(ctx, payment.CancelRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Retry: req.GetRetry()})
 		if err != nil {
 			return nil, err
 		}

@@ -81,7 +81,7 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 		}
 		return nil, nil, wrapErr(CodeInternal, err, "recording the operation")
 	}
-	return s.callOperation(ctx, op, site)
+	return s.callOperation(ctx, op, site, false)
 }
 
 func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
@@ -188,8 +188,9 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	return nil
 }
 
-// callOperation asks the plugin and applies the answer.
-func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (*Operation, *Session, error) {
+// callOperation asks the plugin and applies the answer. retry says that an
+// earlier attempt may have reached the provider (the janitor's calls).
+func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, retry bool) (*Operation, *Session, error) {
 	sess, err := s.store.Session(ctx, op.SessionID)
 	if err != nil {
 		return nil, nil, err
@@ -200,11 +201,11 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
 		switch op.Kind {
 		case OperationRefund:
-			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
+			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
 		case OperationCapture:
-			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
+			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
 		case OperationCancel:
-			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID})
+			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, Retry: retry})
 		}
 	}
 	return s.applyOperation(ctx, op, resp, err)
@@ -320,7 +321,9 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 	if !ok {
 		return false
 	}
-	if _, _, err := s.callOperation(ctx, op, site); err != nil {
+	// Even a first call from here is a retry: a host that died during
+	// the first attempt left the operation open without its answer.
+	if _, _, err := s.callOperation(ctx, op, site, true); err != nil {
 		s.log.Warn("janitor: operation still unsettled", "operation_id", op.ID, "error", err)
 	}
 	return true

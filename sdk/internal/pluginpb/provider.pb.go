@@ -838,6 +838,8 @@ type Session struct {
 	ProviderTransactionId string                 `protobuf:"bytes,14,opt,name=provider_transaction_id,json=providerTransactionId,proto3" json:"provider_transaction_id,omitempty"`
 	ProviderData          map[string]string      `protobuf:"bytes,15,rep,name=provider_data,json=providerData,proto3" json:"provider_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Urls                  *URLs                  `protobuf:"bytes,16,opt,name=urls,proto3" json:"urls,omitempty"`
+	CapturedAmount        int64                  `protobuf:"varint,17,opt,name=captured_amount,json=capturedAmount,proto3" json:"captured_amount,omitempty"`
+	RefundedAmount        int64                  `protobuf:"varint,18,opt,name=refunded_amount,json=refundedAmount,proto3" json:"refunded_amount,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -982,6 +984,20 @@ func (x *Session) GetUrls() *URLs {
 		return x.Urls
 	}
 	return nil
+}
+
+func (x *Session) GetCapturedAmount() int64 {
+	if x != nil {
+		return x.CapturedAmount
+	}
+	return 0
+}
+
+func (x *Session) GetRefundedAmount() int64 {
+	if x != nil {
+		return x.RefundedAmount
+	}
+	return 0
 }
 
 type Customer struct {
@@ -2090,6 +2106,7 @@ type RefundRequest struct {
 	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2152,12 +2169,20 @@ func (x *RefundRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *RefundRequest) GetRetry() bool {
+	if x != nil {
+		return x.Retry
+	}
+	return false
+}
+
 type CaptureRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
 	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2220,11 +2245,19 @@ func (x *CaptureRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *CaptureRequest) GetRetry() bool {
+	if x != nil {
+		return x.Retry
+	}
+	return false
+}
+
 type CancelRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
 	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Retry         bool                   `protobuf:"varint,4,opt,name=retry,proto3" json:"retry,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2278,6 +2311,13 @@ func (x *CancelRequest) GetOperationId() string {
 		return x.OperationId
 	}
 	return ""
+}
+
+func (x *CancelRequest) GetRetry() bool {
+	if x != nil {
+		return x.Retry
+	}
+	return false
 }
 
 type OperationResponse struct {
@@ -2526,7 +2566,7 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xe8\x05\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\asite_id\x18\x02 \x01(\tR\x06siteId\x12\x12\n" +
@@ -2544,7 +2584,9 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\r \x01(\bR\btestMode\x126\n" +
 	"\x17provider_transaction_id\x18\x0e \x01(\tR\x15providerTransactionId\x12Q\n" +
 	"\rprovider_data\x18\x0f \x03(\v2,.payhost.plugin.v1.Session.ProviderDataEntryR\fproviderData\x12+\n" +
-	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x1a?\n" +
+	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x12'\n" +
+	"\x0fcaptured_amount\x18\x11 \x01(\x03R\x0ecapturedAmount\x12'\n" +
+	"\x0frefunded_amount\x18\x12 \x01(\x03R\x0erefundedAmount\x1a?\n" +
 	"\x11ProviderDataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
@@ -2648,27 +2690,30 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"3\n" +
 	"\aThreeDS\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x10\n" +
-	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x81\x02\n" +
+	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x97\x02\n" +
 	"\rRefundRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.RefundRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
+	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x83\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x02\n" +
 	"\x0eCaptureRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12E\n" +
 	"\x06config\x18\x02 \x03(\v2-.payhost.plugin.v1.CaptureRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
+	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x01\n" +
 	"\rCancelRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.CancelRequest.ConfigEntryR\x06config\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\x1a9\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x14\n" +
+	"\x05retry\x18\x04 \x01(\bR\x05retry\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x02\n" +
