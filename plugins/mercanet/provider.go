@@ -46,9 +46,9 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 		Name: "mercanet", Version: Version, ProtocolVersion: payment.ProtocolVersion,
 		Modes: []payment.Mode{{
 			ID: ModeID, Label: "Card (Mercanet)", Kind: payment.KindRedirect,
-			Description:  "Card payment on BNP Paribas Mercanet (Worldline Sips 2.0 Paypage POST).",
-			LogoURL:      "",
-			Currencies:   currencies,
+			Description: "Card payment on BNP Paribas Mercanet (Worldline Sips 2.0 Paypage POST).",
+			LogoURL:     "",
+			Currencies:  currencies,
 			// Through the Office server (office.go, operations.go); a
 			// configuration without one withholds them (ValidateConfig).
 			Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
