@@ -7,7 +7,7 @@ PLUGINS   := $(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/cmd)))
 DEV_CONFIG := dev/payhost.dev.yaml
 DEV_KEY   := demo_site_key_0123456789abcdef
 
-.PHONY: all build run test vet proto clean
+.PHONY: all build run test vet proto clean bench
 
 all: build
 
@@ -34,6 +34,12 @@ run: build
 	@$(BIN)/payhost-sandbox --listen 127.0.0.1:8090 & sandbox=$$!; \
 	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/payhost serve --config $(DEV_CONFIG)
+
+## bench: payhost against a bare net/http + SQLite server, one run (README, "Performance");
+## BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="-db sqlite,postgres -profile var/profiles"
+bench: build
+	$(GO) build -o $(BIN)/payhost-load ./host/cmd/payhost-load
+	$(BIN)/payhost-load -plugins $(BIN)/plugins $(BENCH_FLAGS)
 
 ## test: vet and race tests over every module
 test: vet

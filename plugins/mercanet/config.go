@@ -174,15 +174,15 @@ func officeFor(cfg payment.Config) (officeCredentials, string) {
 	return c, ""
 }
 
-// withheld lists the operations a configuration cannot run, with why.
-func withheld(cfg payment.Config) []payment.Withheld {
+// unsupported lists the operations a configuration cannot run, with why.
+func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
 	_, why := officeFor(cfg)
 	if why == "" {
 		return nil
 	}
-	var out []payment.Withheld
+	var out []payment.UnsupportedCapability
 	for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
-		out = append(out, payment.Withheld{Capability: c, Reason: why})
+		out = append(out, payment.UnsupportedCapability{Capability: c, Reason: why})
 	}
 	return out
 }

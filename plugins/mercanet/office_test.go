@@ -198,13 +198,13 @@ func TestWithheldWithoutOffice(t *testing.T) {
 			t.Fatalf("%s: %+v, %v", tc.name, resp, err)
 		}
 		if tc.reason == "" {
-			if len(resp.Withheld) != 0 {
-				t.Errorf("%s: withheld %+v", tc.name, resp.Withheld)
+			if len(resp.Unsupported) != 0 {
+				t.Errorf("%s: withheld %+v", tc.name, resp.Unsupported)
 			}
 			continue
 		}
-		if len(resp.Withheld) != 4 || !strings.Contains(resp.Withheld[0].Reason, tc.reason) {
-			t.Errorf("%s: withheld %+v", tc.name, resp.Withheld)
+		if len(resp.Unsupported) != 4 || !strings.Contains(resp.Unsupported[0].Reason, tc.reason) {
+			t.Errorf("%s: withheld %+v", tc.name, resp.Unsupported)
 		}
 		_, err = New(nil).Refund(context.Background(), payment.RefundRequest{Session: session(), Config: cfg, Amount: 1})
 		if payment.ErrorCode(err) != payment.CodeUnsupported {

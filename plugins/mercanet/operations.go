@@ -10,7 +10,7 @@ import (
 
 // officeCode is what a cashManagement responseCode means for the
 // operation. unknown: the operation may have been applied; the host asks
-// again later (with Retry), and this plugin then checks the transaction
+// again later (a later Attempt), and this plugin then checks the transaction
 // before sending anything.
 type officeCode struct {
 	status  payment.OperationStatus // "" = unknown
@@ -48,10 +48,11 @@ var officeCodes = map[string]officeCode{
 // own modules do: before remittance (TO_CAPTURE) the amount is cancelled,
 // after it (CAPTURED) it is refunded.
 //
-// Office calls carry no idempotency key, so a retry first compares what
-// is left at Mercanet with what the host knows: the earlier attempt is
-// found applied (succeeded, nothing sent), provably absent (sent again),
-// or neither (left unknown for an operator).
+// Office calls carry no idempotency key, so a later attempt (Attempt > 1:
+// an earlier one may have been applied without its answer arriving) first
+// compares what is left at Mercanet with what the host knows: the earlier
+// attempt is found applied (succeeded, nothing sent), provably absent
+// (sent again), or neither (left unknown for an operator).
 func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
 	c, cur, err := officeRequest(req.Config, req.Session)
 	if err != nil {
@@ -67,12 +68,13 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	if !t.found {
 		return failed("25", "transaction not found at Mercanet"), nil
 	}
-	if req.Retry {
-		base := req.Session.CapturedAmount
-		if base == 0 {
-			base = req.Session.Amount
+	if req.Attempt > 1 {
+		captured, refunded := settled(req.Operations)
+		base := req.Session.Amount
+		if captured > 0 {
+			base = captured
 		}
-		before := base - req.Session.RefundedAmount
+		before := base - refunded
 		switch t.left {
 		case before - req.Amount:
 			return applied(t, "the earlier attempt was applied"), nil
@@ -108,7 +110,7 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (pay
 	if !t.found {
 		return failed("25", "transaction not found at Mercanet"), nil
 	}
-	if req.Retry && (t.status == "TO_CAPTURE" || t.status == "CAPTURED") {
+	if req.Attempt > 1 && (t.status == "TO_CAPTURE" || t.status == "CAPTURED") {
 		return applied(t, "the earlier validation was applied"), nil
 	}
 	if t.status != "TO_VALIDATE" {
@@ -141,6 +143,25 @@ func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payme
 		return p.cashManagement(ctx, c, "cancel", req.Session.Reference, t.left, cur)
 	}
 	return failed("24", "transactionStatus "+t.status+": nothing to cancel (refund a captured payment instead)"), nil
+}
+
+// settled sums what the host counts as done among the session's other
+// operations: the captured amount and the refunds. Operations still open
+// are not counted: if one of them was applied too, what is left at
+// Mercanet matches neither expectation and the retry stays unknown.
+func settled(ops []payment.OperationRecord) (captured, refunded int64) {
+	for _, o := range ops {
+		if o.Status != "succeeded" {
+			continue
+		}
+		switch o.Kind {
+		case "capture":
+			captured = o.Amount
+		case "refund":
+			refunded += o.Amount
+		}
+	}
+	return captured, refunded
 }
 
 // officeRequest resolves what every operation needs.

@@ -112,7 +112,22 @@ func (o *office) state(ref string) (status string, current int64, ops int) {
 }
 
 func (o *office) refund(s payment.Session, amount int64, retry bool) (payment.OperationResponse, error) {
-	return o.p.Refund(context.Background(), payment.RefundRequest{Session: s, Config: o.config(), OperationID: "op_1", Amount: amount, Retry: retry})
+	return o.p.Refund(context.Background(), payment.RefundRequest{Session: s, Config: o.config(), OperationID: "op_1", Amount: amount, OperationHistory: history(s, retry)})
+}
+
+// refunded records the refunds the host counts as succeeded.
+var refunded = map[string]int64{}
+
+// history is what the host sends: the attempt and the settled refunds.
+func history(s payment.Session, retry bool) payment.OperationHistory {
+	h := payment.OperationHistory{Attempt: 1}
+	if retry {
+		h.Attempt = 2
+	}
+	if r := refunded[s.Reference]; r > 0 {
+		h.Operations = []payment.OperationRecord{{ID: "op_0", Kind: "refund", Amount: r, Status: "succeeded"}}
+	}
+	return h
 }
 
 func TestRefundsThroughTheSandbox(t *testing.T) {
@@ -126,12 +141,12 @@ func TestRefundsThroughTheSandbox(t *testing.T) {
 	if st, cur, _ := o.state("REF1"); st != "TO_CAPTURE" || cur != 1500 {
 		t.Fatalf("after a cancel: %s %d", st, cur)
 	}
-	s.RefundedAmount = 500
+	refunded["REF1"] = 500
 	o.post("/backoffice/office/remit", url.Values{"merchantId": {testMerchant}, "transactionReference": {"REF1"}})
 	if r, err := o.refund(s, 700, false); err != nil || r.Status != payment.OperationSucceeded {
 		t.Fatalf("refund after remittance = %+v, %v", r, err)
 	}
-	s.RefundedAmount = 1200
+	refunded["REF1"] = 1200
 	if r, err := o.refund(s, 801, false); err != nil || r.Status != payment.OperationFailed || r.ResponseCode != "51" {
 		t.Errorf("over-refund = %+v, %v", r, err)
 	}
@@ -188,7 +203,7 @@ func TestRetryNeverRefundsTwice(t *testing.T) {
 		if r, err := o.refund(s, 100, false); err != nil || r.Status != payment.OperationSucceeded {
 			t.Fatal(r, err)
 		}
-		// The host does not know of that refund (RefundedAmount 0): 900
+		// The host does not know of that refund (none settled): 900
 		// left is neither "1000, absent" nor "700, applied".
 		if r, err := o.refund(s, 300, true); payment.ErrorCode(err) != payment.CodeProviderUnavailable {
 			t.Errorf("retry = %+v, %v; want unknown", r, err)
@@ -213,7 +228,7 @@ func TestCaptureAndCancelThroughTheSandbox(t *testing.T) {
 	if _, err := o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: o.config(), Amount: 1200}); err == nil {
 		t.Fatal("capture with a lost answer succeeded")
 	}
-	if r, err := o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: o.config(), Amount: 1200, Retry: true}); err != nil || r.Status != payment.OperationSucceeded {
+	if r, err := o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: o.config(), Amount: 1200, OperationHistory: payment.OperationHistory{Attempt: 2}}); err != nil || r.Status != payment.OperationSucceeded {
 		t.Fatalf("capture retry = %+v, %v", r, err)
 	}
 	if st, cur, ops := o.state("VAL1"); st != "TO_CAPTURE" || cur != 1200 || ops != 1 {
@@ -226,7 +241,7 @@ func TestCaptureAndCancelThroughTheSandbox(t *testing.T) {
 		t.Fatal("cancel answered 90 succeeded")
 	}
 	for range 2 {
-		if r, err := o.p.Cancel(ctx, payment.CancelRequest{Session: a, Config: o.config(), Retry: true}); err != nil || r.Status != payment.OperationSucceeded {
+		if r, err := o.p.Cancel(ctx, payment.CancelRequest{Session: a, Config: o.config(), OperationHistory: payment.OperationHistory{Attempt: 2}}); err != nil || r.Status != payment.OperationSucceeded {
 			t.Fatalf("cancel retry = %+v, %v", r, err)
 		}
 	}

@@ -68,5 +68,5 @@ func (p *Provider) ValidateConfig(_ context.Context, req payment.ValidateConfigR
 	if len(problems) > 0 {
 		return payment.ValidateConfigResponse{Problems: problems}, nil
 	}
-	return payment.ValidateConfigResponse{Withheld: withheld(req.Config)}, nil
+	return payment.ValidateConfigResponse{Unsupported: unsupported(req.Config)}, nil
 }

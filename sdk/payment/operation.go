@@ -8,11 +8,7 @@ type RefundRequest struct {
 	// provider's idempotency key so a retry never refunds twice.
 	OperationID string
 	Amount      int64
-	// Retry is true when the host asks again about an operation whose
-	// earlier attempt has an unknown outcome (timeout, lost answer, crash):
-	// the provider may have applied it. A provider without idempotency keys
-	// must look at the payment's operations before sending it again.
-	Retry bool
+	OperationHistory
 }
 
 // CaptureRequest captures Amount of an authorized session.
@@ -21,8 +17,7 @@ type CaptureRequest struct {
 	Config      Config
 	OperationID string
 	Amount      int64
-	// Retry: as in [RefundRequest].
-	Retry bool
+	OperationHistory
 }
 
 // CancelRequest cancels a session at the provider.
@@ -30,8 +25,39 @@ type CancelRequest struct {
 	Session     Session
 	Config      Config
 	OperationID string
-	// Retry: as in [RefundRequest].
-	Retry bool
+	OperationHistory
+}
+
+// OperationHistory is what the host knows around an operation, for
+// providers without idempotency keys: before sending again an operation
+// whose earlier answer was lost, such a plugin looks at the payment's
+// operations at the provider and sends only when the earlier attempt is
+// provably absent.
+type OperationHistory struct {
+	// Attempt is 1 on the host's first call for this operation and grows
+	// each time it asks again: an earlier call timed out, crashed or
+	// answered pending. From 2 on, an earlier call may have been applied
+	// at the provider although its answer never arrived.
+	Attempt int
+	// ProviderOperationID is what an earlier call of this operation
+	// answered (a pending refund's id), if any.
+	ProviderOperationID string
+	// Operations are the session's other operations as the host knows
+	// them, so a plugin can tell which of the provider's records are
+	// already accounted for.
+	Operations []OperationRecord
+}
+
+// OperationRecord is one operation of a session as the host knows it.
+type OperationRecord struct {
+	ID string
+	// Kind is "refund", "capture" or "cancel".
+	Kind   string
+	Amount int64
+	// Status is the host's view: "requested", "pending", "succeeded",
+	// "failed" or "unknown" (no answer came).
+	Status              string
+	ProviderOperationID string
 }
 
 // OperationStatus is the state of a refund, capture or cancel at the provider.

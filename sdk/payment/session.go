@@ -51,12 +51,6 @@ type Session struct {
 	// ProviderData is what Begin asked the host to keep.
 	ProviderData map[string]string
 	URLs         URLs
-	// CapturedAmount is what a succeeded capture took (0 before one, or
-	// when the payment was captured by the provider itself).
-	CapturedAmount int64
-	// RefundedAmount is the total of the refunds that succeeded; refunds
-	// whose outcome is still unknown are not counted.
-	RefundedAmount int64
 }
 
 // Customer is who pays.

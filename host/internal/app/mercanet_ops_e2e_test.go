@@ -195,32 +195,28 @@ func TestMercanetWithoutOffice(t *testing.T) {
 	if !strings.Contains(string(r.body), "no Office server option") {
 		t.Errorf("refund refused with %s", r.body)
 	}
-	var sites struct {
-		Sites []struct {
-			ID    string `json:"id"`
-			Modes []struct {
-				ID           string          `json:"id"`
-				Capabilities map[string]bool `json:"capabilities"`
-				Withheld     []struct {
-					Capability, Reason string
-				} `json:"withheld"`
-			} `json:"modes"`
-		} `json:"sites"`
+	var plugins struct {
+		SiteModes []struct {
+			Site         string   `json:"site"`
+			Mode         string   `json:"mode"`
+			Capabilities []string `json:"capabilities"`
+			Unsupported  []struct {
+				Capability, Reason string
+			} `json:"unsupported"`
+		} `json:"site_modes"`
 	}
-	h.expect(h.do("GET", "/admin/v1/sites", adminKey, nil), http.StatusOK).json(t, &sites)
+	h.expect(h.do("GET", "/admin/v1/plugins", adminKey, nil), http.StatusOK).json(t, &plugins)
 	found := false
-	for _, site := range sites.Sites {
-		for _, m := range site.Modes {
-			if site.ID != "shop" || m.ID != "mercanet" {
-				continue
-			}
-			found = true
-			if m.Capabilities["refund"] || m.Capabilities["query"] || len(m.Withheld) != 4 || !strings.Contains(m.Withheld[0].Reason, "office: false") {
-				t.Errorf("mercanet on shop: %+v", m)
-			}
+	for _, m := range plugins.SiteModes {
+		if m.Site != "shop" || m.Mode != "mercanet" {
+			continue
+		}
+		found = true
+		if len(m.Capabilities) != 0 || len(m.Unsupported) != 4 || !strings.Contains(m.Unsupported[0].Reason, "office: false") {
+			t.Errorf("mercanet on shop: %+v", m)
 		}
 	}
 	if !found {
-		t.Errorf("no mercanet mode in %+v", sites)
+		t.Errorf("no mercanet mode in %+v", plugins)
 	}
 }

@@ -97,11 +97,11 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 			for _, p := range schemaProblems {
 				problems = append(problems, where+": "+p)
 			}
-			var withheld []payment.Withheld
+			var unsupported []payment.UnsupportedCapability
 			if mc.Enabled && len(schemaProblems) == 0 {
-				var p []string
-				p, withheld = validate(ctx, mgr, mi, where, conf, sc.TestMode)
-				problems = append(problems, p...)
+				var vp []string
+				vp, unsupported = validate(ctx, mgr, mi, where, conf, sc.TestMode)
+				problems = append(problems, vp...)
 			}
 			site.Modes[id] = session.SiteMode{
 				Enabled: mc.Enabled,
@@ -113,8 +113,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 					Countries:         mc.Eligibility.Countries,
 					ExcludedCountries: mc.Eligibility.ExcludedCountries,
 				},
-				Config:   conf,
-				Withheld: withheld,
+				Config:      conf,
+				Unsupported: unsupported,
 			}
 		}
 		sites = append(sites, site)
@@ -148,9 +148,9 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 	return conf, problems
 }
 
-// validate asks the plugin about a mode's configuration: the problems that
-// refuse it, and the capabilities it cannot offer (kept with their reasons).
-func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.Withheld) {
+// validate asks the plugin; besides the problems it returns the
+// capabilities this configuration withholds, with the plugin's reasons.
+func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.UnsupportedCapability) {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {
 		return []string{where + ": plugin " + mi.Plugin + " is not running"}, nil
@@ -163,7 +163,7 @@ func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo
 	for _, pr := range resp.Problems {
 		out = append(out, fmt.Sprintf("%s: config.%s: %s", where, pr.Key, pr.Message))
 	}
-	return out, resp.Withheld
+	return out, resp.Unsupported
 }
 
 // refusedHint explains a missing mode by the plugins that did not load.

@@ -6,59 +6,40 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/sdk/payment"
 )
 
 func (s *Server) handlePlugins(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON()})
+	modes := []siteModeView{}
+	for _, m := range s.svc.SiteModeCapabilities() {
+		v := siteModeView{Site: m.Site, Mode: m.Mode, Plugin: m.Plugin, Enabled: m.Enabled, Capabilities: []string{}, Unsupported: []unsupportedView{}}
+		for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityPartialRefund, payment.CapabilityCapture,
+			payment.CapabilityPartialCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+			if m.Capabilities.Has(c) {
+				v.Capabilities = append(v.Capabilities, string(c))
+			}
+		}
+		for _, u := range m.Unsupported {
+			v.Unsupported = append(v.Unsupported, unsupportedView{Capability: string(u.Capability), Reason: u.Reason})
+		}
+		modes = append(modes, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON(), "site_modes": modes})
 }
 
-type capabilitiesView struct {
-	Refund         bool `json:"refund"`
-	PartialRefund  bool `json:"partial_refund"`
-	Capture        bool `json:"capture"`
-	PartialCapture bool `json:"partial_capture"`
-	Cancel         bool `json:"cancel"`
-	Query          bool `json:"query"`
+// siteModeView is what a site's mode can do, and why it cannot do more.
+type siteModeView struct {
+	Site         string            `json:"site"`
+	Mode         string            `json:"mode"`
+	Plugin       string            `json:"plugin"`
+	Enabled      bool              `json:"enabled"`
+	Capabilities []string          `json:"capabilities"`
+	Unsupported  []unsupportedView `json:"unsupported"`
 }
 
-type withheldView struct {
+type unsupportedView struct {
 	Capability string `json:"capability"`
 	Reason     string `json:"reason"`
-}
-
-type siteModeView struct {
-	ID           string           `json:"id"`
-	Plugin       string           `json:"plugin,omitempty"`
-	Enabled      bool             `json:"enabled"`
-	Loaded       bool             `json:"loaded"`
-	Capabilities capabilitiesView `json:"capabilities"`
-	Withheld     []withheldView   `json:"withheld"`
-}
-
-type siteView struct {
-	ID    string         `json:"id"`
-	Modes []siteModeView `json:"modes"`
-}
-
-// handleSites shows, per site and mode, which operations the site's
-// configuration can run and why the others are withheld.
-func (s *Server) handleSites(w http.ResponseWriter, r *http.Request) {
-	sites := []siteView{}
-	for _, mc := range s.svc.ModeCapabilities() {
-		if len(sites) == 0 || sites[len(sites)-1].ID != mc.Site {
-			sites = append(sites, siteView{ID: mc.Site, Modes: []siteModeView{}})
-		}
-		c := mc.Capabilities
-		v := siteModeView{ID: mc.Mode, Plugin: mc.Plugin, Enabled: mc.Enabled, Loaded: mc.Loaded, Withheld: []withheldView{},
-			Capabilities: capabilitiesView{Refund: c.Refund, PartialRefund: c.PartialRefund, Capture: c.Capture,
-				PartialCapture: c.PartialCapture, Cancel: c.Cancel, Query: c.Query}}
-		for _, wh := range mc.Withheld {
-			v.Withheld = append(v.Withheld, withheldView{Capability: string(wh.Capability), Reason: wh.Reason})
-		}
-		last := &sites[len(sites)-1]
-		last.Modes = append(last.Modes, v)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sites": sites})
 }
 
 func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {

@@ -98,7 +98,6 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /notify/{plugin}/{id}", s.handleNotify)
 
 	m.HandleFunc("GET /admin/v1/plugins", s.admin(s.handlePlugins))
-	m.HandleFunc("GET /admin/v1/sites", s.admin(s.handleSites))
 	m.HandleFunc("GET /admin/v1/sessions", s.admin(s.handleAdminList))
 	m.HandleFunc("GET /admin/v1/sessions/{id}", s.admin(s.handleAdminGet))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/confirm", s.admin(s.handleConfirm))

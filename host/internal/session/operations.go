@@ -48,10 +48,9 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	if !known {
 		return nil, nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if err := checkCapability(avail.Mode.Capabilities, req, sess); err != nil {
-		return nil, nil, err
-	}
-	if err := checkWithheld(site.Modes[sess.Mode], req, sess); err != nil {
+	if err := checkCapability(s.capabilities(sess.SiteID, avail.Mode), req, sess, func(c payment.Capability) string {
+		return s.unsupportedReason(sess.SiteID, sess.Mode, c)
+	}); err != nil {
 		return nil, nil, err
 	}
 	opID, err := s.newID("op_")
@@ -81,37 +80,39 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 		}
 		return nil, nil, wrapErr(CodeInternal, err, "recording the operation")
 	}
-	return s.callOperation(ctx, op, site, false)
+	return s.callOperation(ctx, op, site)
 }
 
-func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
+// checkCapability refuses what the mode cannot do for the site; why says
+// why a capability is withheld ("" or ": reason").
+func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, why func(payment.Capability) string) error {
 	switch req.Kind {
 	case OperationRefund:
 		if !c.Refund {
-			return errorf(CodeUnsupported, "mode %s cannot refund", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot refund%s", sess.Mode, why(payment.CapabilityRefund))
 		}
 		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded {
 			return errorf(CodeInvalidState, "session %s is %s: only a paid session can be refunded", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Refundable() && !c.PartialRefund {
-			return errorf(CodeUnsupported, "mode %s refunds only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s refunds only the full amount%s", sess.Mode, why(payment.CapabilityPartialRefund))
 		}
 		if sess.Status == StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is authorized: cancel it instead", sess.ID)
 		}
 	case OperationCapture:
 		if !c.Capture {
-			return errorf(CodeUnsupported, "mode %s cannot capture", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot capture%s", sess.Mode, why(payment.CapabilityCapture))
 		}
 		if sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only an authorized session can be captured", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Amount && !c.PartialCapture {
-			return errorf(CodeUnsupported, "mode %s captures only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s captures only the full amount%s", sess.Mode, why(payment.CapabilityPartialCapture))
 		}
 	case OperationCancel:
 		if !c.Cancel {
-			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider%s", sess.Mode, why(payment.CapabilityCancel))
 		}
 		if sess.Status != StatusPending && sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only a pending or authorized session can be cancelled", sess.ID, sess.Status)
@@ -121,32 +122,6 @@ func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session
 	}
 	if req.Amount < 0 {
 		return errorf(CodeInvalidRequest, "amount must be positive")
-	}
-	return nil
-}
-
-// checkWithheld refuses an operation the site's configuration of the mode
-// cannot offer, with the plugin's reason.
-func checkWithheld(m SiteMode, req OperationRequest, sess *Session) error {
-	c := payment.CapabilityRefund
-	switch req.Kind {
-	case OperationCapture:
-		c = payment.CapabilityCapture
-	case OperationCancel:
-		c = payment.CapabilityCancel
-	}
-	if reason := m.withheldReason(c); reason != "" {
-		return errorf(CodeUnsupported, "mode %s cannot %s on this site: %s", sess.Mode, req.Kind, reason)
-	}
-	partial := req.Amount != 0 && (req.Kind == OperationRefund && req.Amount != sess.Refundable() || req.Kind == OperationCapture && req.Amount != sess.Amount)
-	if partial {
-		c = payment.CapabilityPartialRefund
-		if req.Kind == OperationCapture {
-			c = payment.CapabilityPartialCapture
-		}
-		if reason := m.withheldReason(c); reason != "" {
-			return errorf(CodeUnsupported, "mode %s cannot make a partial %s on this site: %s", sess.Mode, req.Kind, reason)
-		}
 	}
 	return nil
 }
@@ -188,9 +163,8 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	return nil
 }
 
-// callOperation asks the plugin and applies the answer. retry says that an
-// earlier attempt may have reached the provider (the janitor's calls).
-func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, retry bool) (*Operation, *Session, error) {
+// callOperation asks the plugin and applies the answer.
+func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (*Operation, *Session, error) {
 	sess, err := s.store.Session(ctx, op.SessionID)
 	if err != nil {
 		return nil, nil, err
@@ -198,17 +172,40 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, r
 	prov, err := s.provider(sess.Plugin)
 	var resp payment.OperationResponse
 	if err == nil {
+		var hist payment.OperationHistory
+		hist, err = s.operationHistory(ctx, op)
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
-		switch op.Kind {
-		case OperationRefund:
-			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
-		case OperationCapture:
-			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, Retry: retry})
-		case OperationCancel:
-			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, Retry: retry})
+		switch {
+		case err != nil:
+			err = wrapErr(CodeInternal, err, "reading the session's operations")
+		case op.Kind == OperationRefund:
+			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCapture:
+			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCancel:
+			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, OperationHistory: hist})
 		}
 	}
 	return s.applyOperation(ctx, op, resp, err)
+}
+
+// operationHistory tells the plugin which attempt this is and what the
+// host knows of the session's other operations, so a plugin whose provider
+// has no idempotency key can find an earlier attempt whose answer was lost
+// before sending again.
+func (s *Service) operationHistory(ctx context.Context, op Operation) (payment.OperationHistory, error) {
+	ops, err := s.store.Operations(ctx, op.SessionID)
+	if err != nil {
+		return payment.OperationHistory{}, err
+	}
+	h := payment.OperationHistory{Attempt: op.CheckAttempts + 1, ProviderOperationID: op.ProviderOperationID}
+	for _, o := range ops {
+		if o.ID != op.ID {
+			h.Operations = append(h.Operations, payment.OperationRecord{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
+				Status: string(o.Status), ProviderOperationID: o.ProviderOperationID})
+		}
+	}
+	return h, nil
 }
 
 // applyOperation stores the plugin's answer to an operation and, when it
@@ -235,7 +232,10 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 			// the provider acted. The janitor asks again with the same id.
 			o.Status = OperationUnknown
 		}
-		o.ProviderOperationID, o.ResponseCode, o.ResponseMessage = resp.ProviderOperationID, resp.ResponseCode, resp.ResponseMessage
+		if resp.ProviderOperationID != "" { // a failed poll keeps the id an earlier answer gave
+			o.ProviderOperationID = resp.ProviderOperationID
+		}
+		o.ResponseCode, o.ResponseMessage = resp.ResponseCode, resp.ResponseMessage
 		if callErr != nil {
 			o.ResponseCode, o.ResponseMessage = string(payment.ErrorCode(callErr)), callErr.Error()
 		}
@@ -321,9 +321,7 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 	if !ok {
 		return false
 	}
-	// Even a first call from here is a retry: a host that died during
-	// the first attempt left the operation open without its answer.
-	if _, _, err := s.callOperation(ctx, op, site, true); err != nil {
+	if _, _, err := s.callOperation(ctx, op, site); err != nil {
 		s.log.Warn("janitor: operation still unsettled", "operation_id", op.ID, "error", err)
 	}
 	return true

@@ -170,8 +170,6 @@ func (s *Service) paymentSession(sess *Session, site *Site) payment.Session {
 		ProviderTransactionID: sess.ProviderTransactionID,
 		ProviderData:          sess.ProviderData,
 		URLs:                  s.urls(sess),
-		CapturedAmount:        sess.CapturedAmount,
-		RefundedAmount:        sess.RefundedAmount,
 	}
 }
 

@@ -31,20 +31,9 @@ type SiteMode struct {
 	// Config is the plugin configuration with secrets resolved and the
 	// schema's defaults applied.
 	Config payment.Config
-	// Withheld lists the capabilities the plugin said this configuration
-	// cannot offer, with its reasons (ValidateConfig).
-	Withheld []payment.Withheld
-}
-
-// withheldReason says why the site's configuration of a mode cannot offer
-// a capability, or "" when it can.
-func (m SiteMode) withheldReason(c payment.Capability) string {
-	for _, w := range m.Withheld {
-		if w.Capability == c {
-			return w.Reason
-		}
-	}
-	return ""
+	// Unsupported are the mode's capabilities this configuration cannot
+	// offer, with the plugin's reasons (its ValidateConfig answer).
+	Unsupported []payment.UnsupportedCapability
 }
 
 func (s *Site) eligibilitySite() eligibility.Site {
@@ -71,30 +60,52 @@ func (s *Site) lifetime(k payment.Kind) time.Duration {
 	return 24 * time.Hour
 }
 
-// ModeCapabilities is what one site's configuration of a mode can do, for
-// operators.
+// capabilities is what a mode can do for a site: what the plugin declares,
+// minus what the site's configuration withholds.
+func (s *Service) capabilities(siteID string, m payment.Mode) payment.Capabilities {
+	site, ok := s.sites[siteID]
+	if !ok {
+		return m.Capabilities
+	}
+	return m.Capabilities.Without(site.Modes[m.ID].Unsupported)
+}
+
+// unsupportedReason explains why a site's mode lacks a capability: the
+// plugin's reason when the configuration withholds it.
+func (s *Service) unsupportedReason(siteID, mode string, c payment.Capability) string {
+	if site, ok := s.sites[siteID]; ok {
+		for _, u := range site.Modes[mode].Unsupported {
+			if u.Capability == c || (c == payment.CapabilityPartialRefund && u.Capability == payment.CapabilityRefund) ||
+				(c == payment.CapabilityPartialCapture && u.Capability == payment.CapabilityCapture) {
+				return ": " + u.Reason
+			}
+		}
+	}
+	return ""
+}
+
+// ModeCapabilities is what one enabled mode of a site can do, for operators.
 type ModeCapabilities struct {
 	Site, Mode, Plugin string
 	Enabled            bool
-	// Loaded is false when no loaded plugin offers the mode.
-	Loaded bool
-	// Capabilities are the described ones less the withheld ones.
+	// Capabilities are the effective ones; Unsupported says why the
+	// configuration withholds others the plugin declares.
 	Capabilities payment.Capabilities
-	Withheld     []payment.Withheld
+	Unsupported  []payment.UnsupportedCapability
 }
 
-// ModeCapabilities lists every configured mode of every site, by site then
-// mode id.
-func (s *Service) ModeCapabilities() []ModeCapabilities {
+// SiteModeCapabilities lists every configured mode of every site offered
+// by a loaded plugin, sorted by site and mode.
+func (s *Service) SiteModeCapabilities() []ModeCapabilities {
 	var out []ModeCapabilities
-	for _, site := range s.sites {
-		for id, m := range site.Modes {
-			mc := ModeCapabilities{Site: site.ID, Mode: id, Enabled: m.Enabled, Withheld: m.Withheld}
-			if avail, ok := s.mode(id); ok {
-				mc.Loaded, mc.Plugin = true, avail.Plugin
-				mc.Capabilities = avail.Mode.Capabilities.Without(m.Withheld)
+	for _, a := range s.catalog.Available() {
+		for id, site := range s.sites {
+			sm, ok := site.Modes[a.Mode.ID]
+			if !ok {
+				continue
 			}
-			out = append(out, mc)
+			out = append(out, ModeCapabilities{Site: id, Mode: a.Mode.ID, Plugin: a.Plugin, Enabled: sm.Enabled,
+				Capabilities: s.capabilities(id, a.Mode), Unsupported: sm.Unsupported})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

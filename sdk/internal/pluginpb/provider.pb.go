@@ -664,9 +664,12 @@ func (x *ValidateConfigRequest) GetTestMode() bool {
 }
 
 type ValidateConfigResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Problems      []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
-	Withheld      []*WithheldCapability  `protobuf:"bytes,2,rep,name=withheld,proto3" json:"withheld,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Problems []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	// Capabilities the mode declares that this configuration cannot offer
+	// (an optional credential is missing...), each with the reason shown to
+	// operators. The host treats them as unsupported for the site.
+	Unsupported   []*UnsupportedCapability `protobuf:"bytes,2,rep,name=unsupported,proto3" json:"unsupported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -708,36 +711,36 @@ func (x *ValidateConfigResponse) GetProblems() []*ConfigProblem {
 	return nil
 }
 
-func (x *ValidateConfigResponse) GetWithheld() []*WithheldCapability {
+func (x *ValidateConfigResponse) GetUnsupported() []*UnsupportedCapability {
 	if x != nil {
-		return x.Withheld
+		return x.Unsupported
 	}
 	return nil
 }
 
-// A capability the mode describes that one configuration cannot offer.
-type WithheldCapability struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Capability    string                 `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"` // refund | partial_refund | capture | partial_capture | cancel | query
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+type UnsupportedCapability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// refund | partial_refund | capture | partial_capture | cancel | query
+	Capability    string `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *WithheldCapability) Reset() {
-	*x = WithheldCapability{}
+func (x *UnsupportedCapability) Reset() {
+	*x = UnsupportedCapability{}
 	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *WithheldCapability) String() string {
+func (x *UnsupportedCapability) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*WithheldCapability) ProtoMessage() {}
+func (*UnsupportedCapability) ProtoMessage() {}
 
-func (x *WithheldCapability) ProtoReflect() protoreflect.Message {
+func (x *UnsupportedCapability) ProtoReflect() protoreflect.Message {
 	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -749,19 +752,19 @@ func (x *WithheldCapability) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use WithheldCapability.ProtoReflect.Descriptor instead.
-func (*WithheldCapability) Descriptor() ([]byte, []int) {
+// Deprecated: Use UnsupportedCapability.ProtoReflect.Descriptor instead.
+func (*UnsupportedCapability) Descriptor() ([]byte, []int) {
 	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *WithheldCapability) GetCapability() string {
+func (x *UnsupportedCapability) GetCapability() string {
 	if x != nil {
 		return x.Capability
 	}
 	return ""
 }
 
-func (x *WithheldCapability) GetReason() string {
+func (x *UnsupportedCapability) GetReason() string {
 	if x != nil {
 		return x.Reason
 	}
@@ -838,8 +841,6 @@ type Session struct {
 	ProviderTransactionId string                 `protobuf:"bytes,14,opt,name=provider_transaction_id,json=providerTransactionId,proto3" json:"provider_transaction_id,omitempty"`
 	ProviderData          map[string]string      `protobuf:"bytes,15,rep,name=provider_data,json=providerData,proto3" json:"provider_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	Urls                  *URLs                  `protobuf:"bytes,16,opt,name=urls,proto3" json:"urls,omitempty"`
-	CapturedAmount        int64                  `protobuf:"varint,17,opt,name=captured_amount,json=capturedAmount,proto3" json:"captured_amount,omitempty"`
-	RefundedAmount        int64                  `protobuf:"varint,18,opt,name=refunded_amount,json=refundedAmount,proto3" json:"refunded_amount,omitempty"`
 	unknownFields         protoimpl.UnknownFields
 	sizeCache             protoimpl.SizeCache
 }
@@ -984,20 +985,6 @@ func (x *Session) GetUrls() *URLs {
 		return x.Urls
 	}
 	return nil
-}
-
-func (x *Session) GetCapturedAmount() int64 {
-	if x != nil {
-		return x.CapturedAmount
-	}
-	return 0
-}
-
-func (x *Session) GetRefundedAmount() int64 {
-	if x != nil {
-		return x.RefundedAmount
-	}
-	return 0
 }
 
 type Customer struct {
@@ -2101,12 +2088,18 @@ func (x *ThreeDS) GetEci() string {
 }
 
 type RefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2169,20 +2162,40 @@ func (x *RefundRequest) GetAmount() int64 {
 	return 0
 }
 
-func (x *RefundRequest) GetRetry() bool {
+func (x *RefundRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *RefundRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *RefundRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
 }
 
 type CaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	Retry         bool                   `protobuf:"varint,5,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2245,19 +2258,39 @@ func (x *CaptureRequest) GetAmount() int64 {
 	return 0
 }
 
-func (x *CaptureRequest) GetRetry() bool {
+func (x *CaptureRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *CaptureRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
 }
 
 type CancelRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Retry         bool                   `protobuf:"varint,4,opt,name=retry,proto3" json:"retry,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,6,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2313,11 +2346,101 @@ func (x *CancelRequest) GetOperationId() string {
 	return ""
 }
 
-func (x *CancelRequest) GetRetry() bool {
+func (x *CancelRequest) GetAttempt() int32 {
 	if x != nil {
-		return x.Retry
+		return x.Attempt
 	}
-	return false
+	return 0
+}
+
+func (x *CancelRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CancelRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+type OperationRecord struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind                string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"` // refund | capture | cancel
+	Amount              int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // requested | pending | succeeded | failed | unknown
+	ProviderOperationId string                 `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *OperationRecord) Reset() {
+	*x = OperationRecord{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationRecord) ProtoMessage() {}
+
+func (x *OperationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationRecord.ProtoReflect.Descriptor instead.
+func (*OperationRecord) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *OperationRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *OperationRecord) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
 }
 
 type OperationResponse struct {
@@ -2333,7 +2456,7 @@ type OperationResponse struct {
 
 func (x *OperationResponse) Reset() {
 	*x = OperationResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2345,7 +2468,7 @@ func (x *OperationResponse) String() string {
 func (*OperationResponse) ProtoMessage() {}
 
 func (x *OperationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2358,7 +2481,7 @@ func (x *OperationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationResponse.ProtoReflect.Descriptor instead.
 func (*OperationResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OperationResponse) GetStatus() string {
@@ -2406,7 +2529,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2418,7 +2541,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2431,7 +2554,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *QueryRequest) GetSession() *Session {
@@ -2457,7 +2580,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2469,7 +2592,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2482,7 +2605,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{34}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *QueryResponse) GetOutcome() *Outcome {
@@ -2555,18 +2678,18 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\x03 \x01(\bR\btestMode\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +
 	"\x16ValidateConfigResponse\x12<\n" +
-	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\x12A\n" +
-	"\bwithheld\x18\x02 \x03(\v2%.payhost.plugin.v1.WithheldCapabilityR\bwithheld\"L\n" +
-	"\x12WithheldCapability\x12\x1e\n" +
+	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\x12J\n" +
+	"\vunsupported\x18\x02 \x03(\v2(.payhost.plugin.v1.UnsupportedCapabilityR\vunsupported\"O\n" +
+	"\x15UnsupportedCapability\x12\x1e\n" +
 	"\n" +
 	"capability\x18\x01 \x01(\tR\n" +
 	"capability\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xe8\x05\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
 	"\aSession\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\asite_id\x18\x02 \x01(\tR\x06siteId\x12\x12\n" +
@@ -2584,9 +2707,7 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\r \x01(\bR\btestMode\x126\n" +
 	"\x17provider_transaction_id\x18\x0e \x01(\tR\x15providerTransactionId\x12Q\n" +
 	"\rprovider_data\x18\x0f \x03(\v2,.payhost.plugin.v1.Session.ProviderDataEntryR\fproviderData\x12+\n" +
-	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x12'\n" +
-	"\x0fcaptured_amount\x18\x11 \x01(\x03R\x0ecapturedAmount\x12'\n" +
-	"\x0frefunded_amount\x18\x12 \x01(\x03R\x0erefundedAmount\x1a?\n" +
+	"\x04urls\x18\x10 \x01(\v2\x17.payhost.plugin.v1.URLsR\x04urls\x1a?\n" +
 	"\x11ProviderDataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"L\n" +
@@ -2690,33 +2811,51 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"3\n" +
 	"\aThreeDS\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x10\n" +
-	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x97\x02\n" +
+	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x93\x03\n" +
 	"\rRefundRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.RefundRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
-	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x03\n" +
 	"\x0eCaptureRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12E\n" +
 	"\x06config\x18\x02 \x03(\v2-.payhost.plugin.v1.CaptureRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x14\n" +
-	"\x05retry\x18\x05 \x01(\bR\x05retry\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xff\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfb\x02\n" +
 	"\rCancelRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.CancelRequest.ConfigEntryR\x06config\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x14\n" +
-	"\x05retry\x18\x04 \x01(\bR\x05retry\x1a9\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x18\n" +
+	"\aattempt\x18\x04 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\x06 \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
+	"\x0fOperationRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\"\xb8\x02\n" +
 	"\x11OperationResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x122\n" +
 	"\x15provider_operation_id\x18\x02 \x01(\tR\x13providerOperationId\x12#\n" +
@@ -2758,7 +2897,7 @@ func file_payhost_plugin_v1_provider_proto_rawDescGZIP() []byte {
 	return file_payhost_plugin_v1_provider_proto_rawDescData
 }
 
-var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*Error)(nil),                    // 0: payhost.plugin.v1.Error
 	(*DescribeRequest)(nil),          // 1: payhost.plugin.v1.DescribeRequest
@@ -2769,7 +2908,7 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*ConfigField)(nil),              // 6: payhost.plugin.v1.ConfigField
 	(*ValidateConfigRequest)(nil),    // 7: payhost.plugin.v1.ValidateConfigRequest
 	(*ValidateConfigResponse)(nil),   // 8: payhost.plugin.v1.ValidateConfigResponse
-	(*WithheldCapability)(nil),       // 9: payhost.plugin.v1.WithheldCapability
+	(*UnsupportedCapability)(nil),    // 9: payhost.plugin.v1.UnsupportedCapability
 	(*ConfigProblem)(nil),            // 10: payhost.plugin.v1.ConfigProblem
 	(*Session)(nil),                  // 11: payhost.plugin.v1.Session
 	(*Customer)(nil),                 // 12: payhost.plugin.v1.Customer
@@ -2792,91 +2931,95 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*RefundRequest)(nil),            // 29: payhost.plugin.v1.RefundRequest
 	(*CaptureRequest)(nil),           // 30: payhost.plugin.v1.CaptureRequest
 	(*CancelRequest)(nil),            // 31: payhost.plugin.v1.CancelRequest
-	(*OperationResponse)(nil),        // 32: payhost.plugin.v1.OperationResponse
-	(*QueryRequest)(nil),             // 33: payhost.plugin.v1.QueryRequest
-	(*QueryResponse)(nil),            // 34: payhost.plugin.v1.QueryResponse
-	nil,                              // 35: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	nil,                              // 36: payhost.plugin.v1.Session.ProviderDataEntry
-	nil,                              // 37: payhost.plugin.v1.BeginRequest.ConfigEntry
-	nil,                              // 38: payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	nil,                              // 39: payhost.plugin.v1.HTTPRequest.HeaderEntry
-	nil,                              // 40: payhost.plugin.v1.HTTPResponse.HeaderEntry
-	nil,                              // 41: payhost.plugin.v1.CallbackRequest.ConfigEntry
-	nil,                              // 42: payhost.plugin.v1.Outcome.PayloadEntry
-	nil,                              // 43: payhost.plugin.v1.RefundRequest.ConfigEntry
-	nil,                              // 44: payhost.plugin.v1.CaptureRequest.ConfigEntry
-	nil,                              // 45: payhost.plugin.v1.CancelRequest.ConfigEntry
-	nil,                              // 46: payhost.plugin.v1.OperationResponse.PayloadEntry
-	nil,                              // 47: payhost.plugin.v1.QueryRequest.ConfigEntry
+	(*OperationRecord)(nil),          // 32: payhost.plugin.v1.OperationRecord
+	(*OperationResponse)(nil),        // 33: payhost.plugin.v1.OperationResponse
+	(*QueryRequest)(nil),             // 34: payhost.plugin.v1.QueryRequest
+	(*QueryResponse)(nil),            // 35: payhost.plugin.v1.QueryResponse
+	nil,                              // 36: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                              // 37: payhost.plugin.v1.Session.ProviderDataEntry
+	nil,                              // 38: payhost.plugin.v1.BeginRequest.ConfigEntry
+	nil,                              // 39: payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	nil,                              // 40: payhost.plugin.v1.HTTPRequest.HeaderEntry
+	nil,                              // 41: payhost.plugin.v1.HTTPResponse.HeaderEntry
+	nil,                              // 42: payhost.plugin.v1.CallbackRequest.ConfigEntry
+	nil,                              // 43: payhost.plugin.v1.Outcome.PayloadEntry
+	nil,                              // 44: payhost.plugin.v1.RefundRequest.ConfigEntry
+	nil,                              // 45: payhost.plugin.v1.CaptureRequest.ConfigEntry
+	nil,                              // 46: payhost.plugin.v1.CancelRequest.ConfigEntry
+	nil,                              // 47: payhost.plugin.v1.OperationResponse.PayloadEntry
+	nil,                              // 48: payhost.plugin.v1.QueryRequest.ConfigEntry
 }
 var file_payhost_plugin_v1_provider_proto_depIdxs = []int32{
 	3,  // 0: payhost.plugin.v1.DescribeResponse.modes:type_name -> payhost.plugin.v1.Mode
 	4,  // 1: payhost.plugin.v1.Mode.capabilities:type_name -> payhost.plugin.v1.Capabilities
 	5,  // 2: payhost.plugin.v1.Mode.reference:type_name -> payhost.plugin.v1.ReferenceFormat
 	6,  // 3: payhost.plugin.v1.Mode.config_schema:type_name -> payhost.plugin.v1.ConfigField
-	35, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	36, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
 	10, // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
-	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.withheld:type_name -> payhost.plugin.v1.WithheldCapability
+	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.unsupported:type_name -> payhost.plugin.v1.UnsupportedCapability
 	12, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
 	13, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
-	36, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
+	37, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
 	14, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
 	11, // 11: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
-	37, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
+	38, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
 	17, // 13: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
 	17, // 14: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
 	19, // 15: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
 	27, // 16: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	38, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	39, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
 	18, // 18: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
 	18, // 19: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
-	39, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
-	40, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
+	40, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
+	41, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
 	20, // 22: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
 	11, // 23: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
-	41, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
+	42, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
 	20, // 25: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
 	27, // 26: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
 	22, // 27: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
 	28, // 28: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
-	42, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
+	43, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
 	11, // 30: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
-	43, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
-	11, // 32: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
-	44, // 33: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
-	11, // 34: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
-	45, // 35: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
-	46, // 36: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
-	11, // 37: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
-	47, // 38: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
-	27, // 39: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	21, // 40: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	21, // 41: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	1,  // 42: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
-	7,  // 43: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
-	15, // 44: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
-	23, // 45: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
-	25, // 46: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
-	25, // 47: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
-	29, // 48: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
-	30, // 49: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
-	31, // 50: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
-	33, // 51: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
-	2,  // 52: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
-	8,  // 53: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
-	16, // 54: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
-	24, // 55: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
-	26, // 56: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
-	26, // 57: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
-	32, // 58: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
-	32, // 59: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
-	32, // 60: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
-	34, // 61: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
-	52, // [52:62] is the sub-list for method output_type
-	42, // [42:52] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	44, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	32, // 32: payhost.plugin.v1.RefundRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 33: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
+	45, // 34: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
+	32, // 35: payhost.plugin.v1.CaptureRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 36: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
+	46, // 37: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
+	32, // 38: payhost.plugin.v1.CancelRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	47, // 39: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
+	11, // 40: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
+	48, // 41: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
+	27, // 42: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	21, // 43: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	21, // 44: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	1,  // 45: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
+	7,  // 46: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
+	15, // 47: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
+	23, // 48: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
+	25, // 49: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
+	25, // 50: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
+	29, // 51: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
+	30, // 52: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
+	31, // 53: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
+	34, // 54: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
+	2,  // 55: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
+	8,  // 56: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
+	16, // 57: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
+	24, // 58: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
+	26, // 59: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
+	26, // 60: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
+	33, // 61: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 62: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 63: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
+	35, // 64: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
+	55, // [55:65] is the sub-list for method output_type
+	45, // [45:55] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_payhost_plugin_v1_provider_proto_init() }
@@ -2890,7 +3033,7 @@ func file_payhost_plugin_v1_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_payhost_plugin_v1_provider_proto_rawDesc), len(file_payhost_plugin_v1_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   48,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

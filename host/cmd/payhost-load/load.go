@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+)
+
+// op is one kind of request the load measures.
+type op string
+
+const (
+	opCreate      op = "create"
+	opNotify      op = "notify"
+	opEligibility op = "eligibility"
+)
+
+// work is what one client does once per loop: a create and a notify (a
+// pair), or one eligibility request. It reports each request's latency
+// through rec.
+type work func(ctx context.Context, client int, rec func(op, time.Duration)) error
+
+// result is one phase's figures.
+type result struct {
+	name     string
+	loops    int
+	elapsed  time.Duration
+	lat      map[op][]time.Duration // sorted
+	errors   int
+	firstErr error
+	// webhooks is the number delivered to the receiver during the phase
+	// (-1 when the phase has no receiver).
+	webhooks int64
+}
+
+func (r result) rate() float64 { return float64(r.loops) / r.elapsed.Seconds() }
+
+func (r result) pct(o op, p float64) time.Duration {
+	l := r.lat[o]
+	if len(l) == 0 {
+		return 0
+	}
+	i := int(float64(len(l)-1) * p)
+	return l[i]
+}
+
+// run drives clients closed-loop for d: each client starts its next loop as
+// soon as the previous one ends. When rate > 0, loops are paced instead:
+// rate loops per second in total are handed out to whichever client is free,
+// which measures latency under a given load rather than the maximum.
+func run(ctx context.Context, name string, clients int, d time.Duration, rate float64, w work) result {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var tokens chan struct{}
+	if rate > 0 {
+		tokens = make(chan struct{}, clients)
+		go func() {
+			interval := time.Duration(float64(time.Second) / rate)
+			next := time.Now()
+			for {
+				next = next.Add(interval)
+				time.Sleep(time.Until(next))
+				select {
+				case tokens <- struct{}{}:
+				case <-ctx.Done():
+					return
+				default:
+					// Every client is busy: the load is more than the host
+					// takes; the tick is dropped and shows as a lower rate.
+				}
+			}
+		}()
+	}
+	type perClient struct {
+		lat    map[op][]time.Duration
+		loops  int
+		errors int
+		first  error
+	}
+	all := make([]perClient, clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pc := &all[c]
+			pc.lat = map[op][]time.Duration{}
+			rec := func(o op, t time.Duration) { pc.lat[o] = append(pc.lat[o], t) }
+			for ctx.Err() == nil {
+				if tokens != nil {
+					select {
+					case <-tokens:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if err := w(ctx, c, rec); err != nil {
+					if ctx.Err() != nil {
+						return // cut by the end of the phase, not a failure
+					}
+					pc.errors++
+					if pc.first == nil {
+						pc.first = err
+					}
+					continue
+				}
+				pc.loops++
+			}
+		}()
+	}
+	wg.Wait()
+	res := result{name: name, elapsed: time.Since(start), lat: map[op][]time.Duration{}, webhooks: -1}
+	for _, pc := range all {
+		res.loops += pc.loops
+		res.errors += pc.errors
+		if res.firstErr == nil {
+			res.firstErr = pc.first
+		}
+		for o, l := range pc.lat {
+			res.lat[o] = append(res.lat[o], l...)
+		}
+	}
+	for _, l := range res.lat {
+		slices.Sort(l)
+	}
+	return res
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }
