@@ -19,15 +19,18 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/payhost/payhost/host/internal/app"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version and built are set at build time by the Makefile:
+// -ldflags "-X main.version=$(git describe) -X main.built=<date>".
+var (
+	version = "dev"
+	built   = "unknown"
+)
 
 const usage = `usage: payhost <command> [flags]
 
@@ -94,25 +97,65 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// serve runs the host until SIGTERM or SIGINT, then drains it; SIGHUP
+// reloads the configuration and the plugins directory.
 func serve(configPath string, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	m := &app.Main{ConfigPath: configPath, LogOutput: stderr}
-	if err := m.Open(ctx); err != nil {
-		return err
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	m := &app.Main{ConfigPath: configPath, LogOutput: stderr, Version: version, Built: built}
+	// A signal during start-up cancels it.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opened := make(chan error, 1)
+	go func() { opened <- m.Open(ctx) }()
+	for waiting := true; waiting; {
+		select {
+		case err := <-opened:
+			if err != nil {
+				return err
+			}
+			waiting = false
+		case sig := <-sigs:
+			if sig != syscall.SIGHUP {
+				cancel()
+			}
+		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.Serve() }()
-	select {
-	case err := <-errc:
-		_ = m.Close()
-		return err
-	case <-ctx.Done():
+	for {
+		select {
+		case err := <-errc:
+			_ = m.Close()
+			return err
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				m.Logger.Info("SIGHUP: reloading the configuration and the plugins directory")
+				go m.Reload(context.Background()) // logs its outcome
+				continue
+			}
+			m.Logger.Info("shutting down", "signal", sig.String(), "drain_timeout", m.Config.Shutdown.DrainTimeout)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), m.Config.Shutdown.Delay+m.Config.Shutdown.DrainTimeout)
+			defer cancel()
+			go func() { // a second SIGTERM or SIGINT cuts the drain short
+				for {
+					select {
+					case sig := <-sigs:
+						if sig != syscall.SIGHUP {
+							cancel()
+							return
+						}
+					case <-shutdownCtx.Done():
+						return
+					}
+				}
+			}()
+			err := m.Shutdown(shutdownCtx)
+			m.Logger.Info("stopped")
+			return err
+		}
 	}
-	m.Logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	return m.Shutdown(shutdownCtx)
 }
 
 func migrate(configPath string, stdout io.Writer) error {

@@ -3,6 +3,8 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -160,4 +162,219 @@ func TestHostKilledLeavesNoPlugin(t *testing.T) {
 			t.Errorf("plugin process %d still runs 2 s after the host was killed", pid)
 		}
 	}
+}
+
+// waitExit waits for the host process to end and returns its exit code.
+func (p *hostProc) waitExit(t *testing.T, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		<-p.done
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(within):
+		t.Fatalf("host still running %s later:\n%s", within, p.log())
+		return -1
+	}
+}
+
+// readyz returns the status and body of /readyz.
+func readyz(base string) (int, string) {
+	r, err := http.Get(base + "/readyz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
+// TestGracefulShutdownOnGroupSignal sends SIGTERM to the host's whole
+// process group, as systemd and Ctrl-C do, while a request is in flight:
+// /readyz turns 503, the request (a session creation calling the plugin's
+// Begin after the signal) completes, no plugin is restarted or reported
+// failed, and the host exits 0.
+func TestGracefulShutdownOnGroupSignal(t *testing.T) {
+	p := startHostProc(t, writeOperateConfig(t, pluginDir, "shutdown: {delay: 1s, drain_timeout: 10s}"))
+	plugins := children(t, p.cmd.Process.Pid)
+
+	body, err := json.Marshal(createReq("test", 1500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", p.base+"/v1/sessions", pr)
+	req.Header.Set("Authorization", "Bearer "+siteKey)
+	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = int64(len(body))
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		res <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	pw.Write(body[:len(body)/2]) // the request is now in flight
+	time.Sleep(200 * time.Millisecond)
+
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(900 * time.Millisecond)
+	for {
+		status, b := readyz(p.base)
+		if status == http.StatusServiceUnavailable && strings.Contains(b, "shutting down") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz while draining: %d %s", status, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // past the delay: the listener is closed
+	if _, err := http.Get(p.base + "/healthz"); err == nil {
+		t.Error("a new connection was accepted after the shutdown delay")
+	}
+	for _, pid := range plugins {
+		if !running(pid) {
+			t.Errorf("plugin %d stopped by the group's SIGTERM before the host drained", pid)
+		}
+	}
+	pw.Write(body[len(body)/2:])
+	pw.Close()
+	r := <-res
+	if r.err != nil || r.status != http.StatusCreated {
+		t.Fatalf("request in flight during the shutdown: %d %s %v", r.status, r.body, r.err)
+	}
+	if code := p.waitExit(t, 15*time.Second); code != 0 {
+		t.Fatalf("exit code %d:\n%s", code, p.log())
+	}
+	logs := p.log()
+	for _, bad := range []string{"[ERROR]", "restarting"} {
+		if strings.Contains(logs, bad) {
+			t.Errorf("log has %q during a clean shutdown:\n%s", bad, logs)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	for _, pid := range plugins {
+		if running(pid) {
+			t.Errorf("plugin %d still runs after the host exited", pid)
+		}
+	}
+}
+
+// copyPlugins makes a private plugins directory holding the named plugins
+// of providerDir; extra bytes appended to a binary make it a different
+// version of the same program.
+func copyPlugins(t *testing.T, names ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "plugins")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		installPlugin(t, dir, n, "")
+	}
+	return dir
+}
+
+// installPlugin writes plugin name into dir as an operator should: a
+// complete file renamed into place.
+func installPlugin(t *testing.T, dir, name, suffix string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(providerDir, "payhost-plugin-"+name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, ".tmp-"+name)
+	if err := os.WriteFile(tmp, append(b, suffix...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, "payhost-plugin-"+name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPermanentFailureThenReload swaps the running plugin's binary and
+// crashes its process: the restart refuses the unverified file and the
+// failure is reported as permanent (admin API, /readyz, the 503 answer to
+// the shop) instead of "retry shortly"; a reload then verifies the new
+// binary, starts it, and the host is ready again. SIGHUP reloads too and no
+// longer kills the host.
+func TestPermanentFailureThenReload(t *testing.T) {
+	dir := copyPlugins(t, "offline")
+	p := startHostProc(t, writeOperateConfig(t, dir, ""))
+	h := p.h
+	plugins := children(t, p.cmd.Process.Pid)
+	if len(plugins) != 1 {
+		t.Fatalf("children %v", plugins)
+	}
+	installPlugin(t, dir, "offline", "v2")
+	syscall.Kill(plugins[0], syscall.SIGKILL)
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		status, b := readyz(p.base)
+		if status == http.StatusServiceUnavailable && strings.Contains(b, `"component":"site shop, mode test"`) && strings.Contains(b, `"permanent":true`) && strings.Contains(b, "checksum") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz after the binary changed: %d %s", status, b)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var list struct {
+		Plugins []struct {
+			Name      string
+			Healthy   bool
+			Permanent bool
+			Error     string
+		}
+	}
+	h.expect(h.do("GET", "/admin/v1/plugins", adminKey, nil), http.StatusOK).json(t, &list)
+	if len(list.Plugins) != 1 || list.Plugins[0].Healthy || !list.Plugins[0].Permanent {
+		t.Errorf("admin plugins: %+v", list)
+	}
+	r := h.do("POST", "/v1/sessions", siteKey, createReq("test", 1500))
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "permanent") {
+		t.Errorf("creation while the plugin failed permanently: %d %s", r.status, r.body)
+	}
+	time.Sleep(time.Second)
+	if n := strings.Count(p.log(), "restart failed"); n != 1 {
+		t.Errorf("%d restart attempts of a permanently failed plugin, want 1", n)
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(20 * time.Second)
+	for {
+		if status, _ := readyz(p.base); status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after SIGHUP reloaded the new binary:\n%s", p.log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(p.log(), "reloaded") {
+		t.Errorf("no reload logged:\n%s", p.log())
+	}
+	h.create("test", 1500)
 }

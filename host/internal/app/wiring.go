@@ -14,6 +14,18 @@ import (
 	"github.com/payhost/payhost/sdk/payment"
 )
 
+// modeSource is the plugin manager, or a reload staged in it.
+type modeSource interface {
+	Modes() []pluginmgr.ModeInfo
+	Provider(name string) (payment.Provider, bool)
+	Plugins() []pluginmgr.Info
+}
+
+var (
+	_ modeSource = (*pluginmgr.Manager)(nil)
+	_ modeSource = (*pluginmgr.Stage)(nil)
+)
+
 // catalog adapts the plugin manager to what the session service needs.
 type catalog struct{ m *pluginmgr.Manager }
 
@@ -23,7 +35,7 @@ func (c catalog) Available() []eligibility.Available {
 	modes := c.m.Modes()
 	out := make([]eligibility.Available, len(modes))
 	for i, mi := range modes {
-		out[i] = eligibility.Available{Plugin: mi.Plugin, Healthy: mi.Healthy, Mode: mi.Mode}
+		out[i] = eligibility.Available{Plugin: mi.Plugin, Healthy: mi.Healthy, Permanent: mi.Permanent, Mode: mi.Mode}
 	}
 	return out
 }
@@ -66,7 +78,7 @@ func (a *auth) IsAdminKey(key string) bool {
 // its keys must be in the plugin's schema, defaults are applied, and the
 // plugin's ValidateConfig must find no problem. Every problem is reported,
 // naming site, mode and key.
-func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager) ([]session.Site, error) {
+func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]session.Site, error) {
 	offered := map[string]pluginmgr.ModeInfo{}
 	for _, mi := range mgr.Modes() {
 		offered[mi.Mode.ID] = mi
@@ -144,7 +156,7 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 	return conf, problems
 }
 
-func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) []string {
+func validate(ctx context.Context, mgr modeSource, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) []string {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {
 		return []string{where + ": plugin " + mi.Plugin + " is not running"}
@@ -161,7 +173,7 @@ func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo
 }
 
 // refusedHint explains a missing mode by the plugins that did not load.
-func refusedHint(mgr *pluginmgr.Manager) string {
+func refusedHint(mgr modeSource) string {
 	var parts []string
 	for _, p := range mgr.Plugins() {
 		if p.Err != "" {

@@ -31,7 +31,18 @@ type Config struct {
 	Limits    Limits
 	Webhooks  Webhooks
 	Janitor   Janitor
+	Shutdown  Shutdown
 	Sites     []Site
+}
+
+// Shutdown bounds a graceful stop (SIGTERM, SIGINT).
+type Shutdown struct {
+	// Delay keeps serving, with /readyz answering 503, before the listener
+	// closes, so a load balancer stops routing here first (default 0s).
+	Delay time.Duration
+	// DrainTimeout bounds the wait for requests and plugin calls in flight
+	// (default 20s); what is still running then is cut.
+	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
 }
 
 // Webhooks configures the delivery worker.
@@ -132,6 +143,7 @@ var envOverrides = []string{
 	"database.driver", "database.dsn",
 	"plugins.dir", "plugins.verify", "plugins.start_timeout", "plugins.call_timeout",
 	"admin.api_key", "log.level", "log.format", "limits.max_body_bytes",
+	"shutdown.delay", "shutdown.drain_timeout",
 }
 
 // EnvName is the environment variable overriding a key.
@@ -194,6 +206,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("limits.max_body_bytes", 1<<20)
 	v.SetDefault("webhooks.poll_interval", "1s")
 	v.SetDefault("webhooks.parallel", 4)
+	v.SetDefault("shutdown.delay", "0s")
+	v.SetDefault("shutdown.drain_timeout", "20s")
 	v.SetDefault("janitor.interval", "30s")
 	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
 }

@@ -138,6 +138,9 @@ func validate(cfg *Config) []string {
 	if cfg.Plugins.StartTimeout <= 0 || cfg.Plugins.CallTimeout <= 0 {
 		add("plugins.start_timeout, plugins.call_timeout: must be positive durations")
 	}
+	if cfg.Shutdown.Delay < 0 || cfg.Shutdown.DrainTimeout <= 0 {
+		add("shutdown: delay cannot be negative and drain_timeout must be positive")
+	}
 	if hclog.LevelFromString(cfg.Log.Level) == hclog.NoLevel {
 		add("log.level: %q is not one of trace, debug, info, warn, error", cfg.Log.Level)
 	}
