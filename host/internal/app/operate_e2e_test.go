@@ -4,14 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -377,4 +380,174 @@ func TestPermanentFailureThenReload(t *testing.T) {
 		t.Errorf("no reload logged:\n%s", p.log())
 	}
 	h.create("test", 1500)
+}
+
+// payStream runs payments (create, pay page, the provider's notification)
+// from several workers until stop is closed, and counts them.
+func payStream(t *testing.T, base string, stop <-chan struct{}) (paid, failed *atomic.Int64, wait func()) {
+	paid, failed = new(atomic.Int64), new(atomic.Int64)
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	var logged sync.Once
+	fail := func(format string, args ...any) {
+		failed.Add(1)
+		logged.Do(func() { t.Errorf("first failure: "+format, args...) })
+	}
+	pay := func() {
+		body, _ := json.Marshal(createReq("test", 1500))
+		req, _ := http.NewRequest("POST", base+"/v1/sessions", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+siteKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			fail("create: %v", err)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var s sessionJSON
+		if resp.StatusCode != http.StatusCreated || json.Unmarshal(b, &s) != nil {
+			fail("create: %d %s", resp.StatusCode, b)
+			return
+		}
+		resp, err = client.Get(base + "/pay/" + s.ID)
+		if err != nil {
+			fail("pay page: %v", err)
+			return
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			fail("pay page: %d %s", resp.StatusCode, page)
+			return
+		}
+		var paidForm url.Values
+		for _, f := range parseForms(t, page) {
+			if f.fields.Get("status") == "paid" {
+				paidForm = f.fields
+			}
+		}
+		resp, err = client.PostForm(base+"/notify/offline/"+s.ID, paidForm)
+		if err != nil {
+			fail("notify: %v", err)
+			return
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			fail("notify: %d %s", resp.StatusCode, b)
+			return
+		}
+		paid.Add(1)
+	}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					pay()
+				}
+			}
+		}()
+	}
+	return paid, failed, wg.Wait
+}
+
+// TestReloadDuringPayments adds a plugin, replaces another and changes the
+// configuration while payments stream through the replaced plugin: no
+// request fails, the old process drains and stops, and a broken reload
+// changes nothing.
+func TestReloadDuringPayments(t *testing.T) {
+	dir := copyPlugins(t, "offline")
+	cfgPath := writeOperateConfig(t, dir, "")
+	p := startHostProc(t, cfgPath)
+	h := p.h
+	old := children(t, p.cmd.Process.Pid)
+
+	stop := make(chan struct{})
+	paid, failed, wait := payStream(t, p.base, stop)
+	time.Sleep(time.Second)
+	before := paid.Load()
+
+	installPlugin(t, dir, "paypal", "")
+	installPlugin(t, dir, "offline", "v2")
+	cfg, _ := os.ReadFile(cfgPath)
+	cfg = bytes.Replace(cfg, []byte("      test: {enabled: true"), []byte("      cheque: {enabled: true, config: {payee: \"Shop\", address: \"1 rue du Test\"}}\n      test: {enabled: true"), 1)
+	writeFileAtomic(t, cfgPath, cfg)
+	var res struct {
+		Applied bool
+		Plugins map[string]string
+	}
+	h.expect(h.do("POST", "/admin/v1/reload", adminKey, nil), http.StatusOK).json(t, &res)
+	if !res.Applied || res.Plugins["offline"] != "replaced" || res.Plugins["paypal"] != "added" {
+		t.Fatalf("reload: %+v", res)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	close(stop)
+	wait()
+	t.Logf("%d payments went through (%d before the reload, %d during and after it), %d failed", paid.Load(), before, paid.Load()-before, failed.Load())
+	if failed.Load() != 0 || paid.Load() == before {
+		t.Fatalf("%d failed, %d paid after the reload started", failed.Load(), paid.Load()-before)
+	}
+	for _, pid := range old {
+		if running(pid) {
+			t.Errorf("replaced plugin process %d still runs", pid)
+		}
+	}
+	if now := children(t, p.cmd.Process.Pid); len(now) != 2 {
+		t.Errorf("host runs %d plugin processes after the reload, want 2", len(now))
+	}
+	var elig struct {
+		Modes []struct{ ID string }
+	}
+	h.expect(h.do("POST", "/v1/eligibility", siteKey, map[string]any{"cart": cart(1500, "EUR", "FR")}), http.StatusOK).json(t, &elig)
+	if !strings.Contains(fmt.Sprint(elig), "cheque") {
+		t.Errorf("the mode enabled by the reload is not offered: %+v", elig)
+	}
+
+	// A broken configuration and a broken plugin: refused, nothing changes.
+	writeFileAtomic(t, cfgPath, bytes.Replace(cfg, []byte("cheque: {enabled: true,"), []byte("cheque: {eligibility: {max_amuont: 5}, enabled: true,"), 1))
+	r := h.expect(h.do("POST", "/admin/v1/reload", adminKey, nil), http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), "max_amuont") {
+		t.Errorf("refused reload does not say why: %s", r.body)
+	}
+	writeFileAtomic(t, cfgPath, cfg)
+	if err := os.WriteFile(filepath.Join(dir, "payhost-plugin-broken"), []byte("#!/bin/sh\necho not a plugin\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r = h.expect(h.do("POST", "/admin/v1/reload", adminKey, nil), http.StatusUnprocessableEntity)
+	if !strings.Contains(string(r.body), "broken") {
+		t.Errorf("refused reload does not name the plugin: %s", r.body)
+	}
+	if now := children(t, p.cmd.Process.Pid); len(now) != 2 {
+		t.Errorf("host runs %d plugin processes after refused reloads, want 2", len(now))
+	}
+	h.create("test", 1500)
+	var metrics string
+	if resp, err := http.Get(p.base + "/metrics"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		metrics = string(b)
+	}
+	for _, want := range []string{`payhost_reloads_total{outcome="applied"} 1`, `payhost_reloads_total{outcome="failed"} 2`,
+		`payhost_plugin_up{plugin="paypal"} 1`, `payhost_http_requests_total{route="POST /v1/sessions",status="201"}`, `payhost_build_info{`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func writeFileAtomic(t *testing.T, path string, b []byte) {
+	t.Helper()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
 }
