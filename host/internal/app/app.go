@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,6 +100,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Output:     out,
 	})
 
+	if m.Getenv == nil {
+		for _, k := range config.UnknownEnv(os.Environ()) {
+			m.Logger.Warn("unknown environment variable ignored (a typo?)", "variable", k, "known", strings.Join(config.EnvVars(), " "))
+		}
+	}
 	m.Store, err = OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return err
@@ -132,6 +138,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		StartTimeout: cfg.Plugins.StartTimeout,
 		CallTimeout:  cfg.Plugins.CallTimeout,
 		DrainTimeout: cfg.Shutdown.DrainTimeout,
+		RequirePins:  cfg.Environment == "production",
 		Logger:       m.Logger.Named("plugins"),
 	})
 	mgr = m.Plugins

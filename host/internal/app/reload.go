@@ -62,7 +62,7 @@ func (m *Main) reload(ctx context.Context) (ReloadResult, error) {
 		return res, err
 	}
 	stage, err := m.Plugins.Stage(ctx, pluginmgr.StageOptions{Dir: cfg.Plugins.Dir,
-		Verify: pluginmgr.VerifyMode(cfg.Plugins.Verify), Pins: cfg.Plugins.Pins})
+		Verify: pluginmgr.VerifyMode(cfg.Plugins.Verify), Pins: cfg.Plugins.Pins, RequirePins: cfg.Environment == "production"})
 	if err != nil {
 		return res, err
 	}
@@ -90,6 +90,9 @@ func restartOnly(old, cfg *config.Config) error {
 	}
 	if old.Plugins.StartTimeout != cfg.Plugins.StartTimeout || old.Plugins.CallTimeout != cfg.Plugins.CallTimeout {
 		keys = append(keys, "plugins.start_timeout/call_timeout")
+	}
+	if old.Environment != cfg.Environment {
+		keys = append(keys, "environment")
 	}
 	if old.Log != cfg.Log {
 		keys = append(keys, "log")

@@ -85,7 +85,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 	}
 	var problems []string
 	sites := make([]session.Site, 0, len(cfg.Sites))
-	for _, sc := range cfg.Sites {
+	prod := cfg.Environment == "production"
+	for i, sc := range cfg.Sites {
 		site := session.Site{
 			ID:               sc.ID,
 			TestMode:         sc.TestMode,
@@ -97,7 +98,7 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 		}
 		for _, id := range sortedKeys(sc.Modes) {
 			mc := sc.Modes[id]
-			where := fmt.Sprintf("site %s, mode %s", sc.ID, id)
+			where := fmt.Sprintf("sites[%d].modes.%s", i, id)
 			mi, ok := offered[id]
 			if !ok {
 				if mc.Enabled {
@@ -106,6 +107,9 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 				continue
 			}
 			conf, schemaProblems := applySchema(mi.Mode, mc.Config)
+			if prod {
+				schemaProblems = append(schemaProblems, literalSecrets(mi.Mode, mc)...)
+			}
 			for _, p := range schemaProblems {
 				problems = append(problems, where+": "+p)
 			}
@@ -131,6 +135,18 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 		return nil, fmt.Errorf("invalid mode configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return sites, nil
+}
+
+// literalSecrets lists the keys the mode's schema declares secret that the
+// file gives as literal values (refused in production).
+func literalSecrets(m payment.Mode, mc config.Mode) []string {
+	var out []string
+	for _, f := range m.ConfigSchema {
+		if _, given := mc.Config[f.Key]; given && f.Secret && mc.Literal[f.Key] {
+			out = append(out, fmt.Sprintf("config.%s: a secret; in production give it as env:NAME or file:/path, not in the file", f.Key))
+		}
+	}
+	return out
 }
 
 // applySchema checks keys against the mode's schema and fills defaults.

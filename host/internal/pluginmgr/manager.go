@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ type Options struct {
 	StableAfter            time.Duration
 	// Observer, when set, sees every call's outcome and latency.
 	Observer Observer
+	// RequirePins makes Start fail unless every binary in the directory
+	// matches its pin (production), instead of leaving refused ones out.
+	RequirePins bool
 }
 
 // Observer receives plugin call outcomes (metrics). outcome is "ok" or the
@@ -138,6 +142,11 @@ func (m *Manager) Start(ctx context.Context) error {
 		return err
 	}
 	results := Verify(bins, m.opts.Pins)
+	if m.opts.RequirePins {
+		if err := requirePins(results); err != nil {
+			return err
+		}
+	}
 	launched := make([]*instance, len(bins))
 	errs := make([]error, len(bins))
 	var wg sync.WaitGroup
@@ -554,4 +563,18 @@ func (p *proc) supervise(ctx context.Context) {
 			backoff = min(backoff*2, o.MaxBackoff)
 		}
 	}
+}
+
+// requirePins fails unless every binary matches its pin.
+func requirePins(results []VerifyResult) error {
+	var problems []string
+	for _, r := range results {
+		if !r.OK && r.Status != PinNoBinary {
+			problems = append(problems, r.Name+": "+r.Problem)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("production requires a matching pin for every plugin binary: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -16,6 +16,8 @@ type StageOptions struct {
 	Dir    string
 	Verify VerifyMode
 	Pins   map[string]string
+	// RequirePins refuses the reload unless every binary matches its pin.
+	RequirePins bool
 }
 
 // Change is what a reload does to one plugin.
@@ -74,6 +76,11 @@ func (m *Manager) Stage(ctx context.Context, o StageOptions) (*Stage, error) {
 		return nil, err
 	}
 	results := Verify(bins, o.Pins)
+	if o.RequirePins {
+		if err := requirePins(results); err != nil {
+			return nil, err
+		}
+	}
 	m.mu.RLock()
 	procs := make(map[string]*proc, len(m.plugins))
 	for name, p := range m.plugins {
