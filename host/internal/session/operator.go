@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -83,6 +84,11 @@ func (s *Service) Deliveries(ctx context.Context, id string) ([]OutboxMessage, [
 }
 
 // Redeliver queues an outbox message of a session again.
+// A message whose payload retention removed cannot be sent again.
 func (s *Service) Redeliver(ctx context.Context, id string, outboxID int64) error {
-	return s.store.Redeliver(ctx, id, outboxID, s.clock())
+	err := s.store.Redeliver(ctx, id, outboxID, s.clock())
+	if errors.Is(err, ErrPruned) {
+		return wrapErr(CodeInvalidState, err, "the payload of this webhook was removed by retention; it cannot be sent again")
+	}
+	return err
 }

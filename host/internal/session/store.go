@@ -14,6 +14,8 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrSequenceExhausted: a daily sequence has no value left today.
 	ErrSequenceExhausted = errors.New("sequence exhausted")
+	// ErrPruned: a webhook whose payload retention removed.
+	ErrPruned = errors.New("payload pruned")
 )
 
 // Store keeps sessions, their events, reference sequences, the webhook

@@ -144,15 +144,7 @@ func (db *DB) writeChange(ctx context.Context, tx conn, id string, events []sess
 			return fmt.Errorf("inserting event: %w", err)
 		}
 	}
-	for _, m := range outbox {
-		// A repeated EventID (same session and status) is already queued.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, session_id, site_id, status, payload, created_at, next_attempt_at)
-			VALUES (?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING`,
-			m.EventID, id, m.SiteID, string(m.Status), m.Payload, m.CreatedAt.UnixNano(), m.CreatedAt.UnixNano()); err != nil {
-			return fmt.Errorf("queueing webhook: %w", err)
-		}
-	}
-	return nil
+	return db.enqueue(ctx, tx, id, outbox)
 }
 
 // Session implements session.Store.
