@@ -131,6 +131,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Logger:        m.Logger.Named("sessions"),
 		QuerySchedule: cfg.Janitor.QuerySchedule,
 		Metrics:       m.Metrics,
+		CallTimeout:   cfg.Plugins.CallTimeout,
+		StrandedAfter: cfg.Janitor.StrandedAfter,
 	})
 	handler := httpapi.New(httpapi.Options{
 		Service:      m.Service,
