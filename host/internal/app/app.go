@@ -96,6 +96,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	var mgr *pluginmgr.Manager
 	m.Metrics = metrics.New(metrics.Sources{
 		OldestUndelivered: m.Store.OldestUndelivered,
+		NeedingAttention:  m.Store.CountNeedingAttention,
 		Restarts: func() map[string]int {
 			out := map[string]int{}
 			if mgr != nil {

@@ -26,12 +26,15 @@ type Metrics struct {
 	notifications *prometheus.CounterVec
 	deliveries    *prometheus.CounterVec
 	deliveryTime  *prometheus.HistogramVec
+	latePayments  *prometheus.CounterVec
 }
 
 // Sources read at scrape time.
 type Sources struct {
 	// OldestUndelivered reports the oldest webhook still waiting.
 	OldestUndelivered func(ctx context.Context) (time.Time, bool, error)
+	// NeedingAttention counts the sessions marked for an operator.
+	NeedingAttention func(ctx context.Context) (int, error)
 	// Restarts reports each plugin's restart count.
 	Restarts func() map[string]int
 }
@@ -55,7 +58,10 @@ func New(src Sources) *Metrics {
 			Help: "Webhook delivery attempts by site and outcome (delivered or failed)."}, []string{"site", "outcome"}),
 		deliveryTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_webhook_delivery_duration_seconds",
 			Help: "Latency of webhook attempts.", Buckets: prometheus.ExponentialBuckets(0.005, 3, 9)}, []string{"site"}),
+		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
+			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
 	}
+	m.reg.MustRegister(m.latePayments)
 	m.reg.MustRegister(m.pluginCalls, m.pluginLatency, m.created, m.transitions, m.notifications, m.deliveries, m.deliveryTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.OldestUndelivered != nil {
@@ -68,6 +74,18 @@ func New(src Sources) *Metrics {
 				return 0
 			}
 			return time.Since(t).Seconds()
+		}))
+	}
+	if src.NeedingAttention != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "payhost_sessions_needing_attention",
+			Help: "Sessions marked needs_attention (a late payment) and not resolved yet."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := src.NeedingAttention(ctx)
+			if err != nil {
+				return 0
+			}
+			return float64(n)
 		}))
 	}
 	if src.Restarts != nil {
@@ -94,6 +112,9 @@ func (m *Metrics) SessionCreated(mode string) { m.created.WithLabelValues(mode).
 // Transition implements session.Metrics.
 func (m *Metrics) Transition(mode string, to session.Status, src session.Source, result session.Result, reason string) {
 	m.transitions.WithLabelValues(mode, string(to), string(src), string(result)).Inc()
+	if reason == session.ReasonLatePayment {
+		m.latePayments.WithLabelValues(mode).Inc()
+	}
 	if src == session.SourceNotification {
 		m.notifications.WithLabelValues(mode, string(result), reason).Inc()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -81,13 +82,20 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	return s.callOperation(ctx, op, site)
 }
 
+// latePaid reports a session closed without payment that the provider
+// nevertheless paid (a late payment): its money may be refunded, the
+// session keeping its status.
+func latePaid(s *Session) bool {
+	return lateSuccess(s.Status, StatusPaid) && s.CapturedAmount > 0
+}
+
 func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
 	switch req.Kind {
 	case OperationRefund:
 		if !c.Refund {
 			return errorf(CodeUnsupported, "mode %s cannot refund", sess.Mode)
 		}
-		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded {
+		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded && !latePaid(sess) {
 			return errorf(CodeInvalidState, "session %s is %s: only a paid session can be refunded", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Refundable() && !c.PartialRefund {
@@ -235,13 +243,22 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 				to = StatusCancelled
 			}
 			info.reason = string(o.Kind)
-			if cur.Status == to && to == StatusPartiallyRefunded {
+			late := o.Kind == OperationRefund && latePaid(cur)
+			if late {
+				// The refund of a late payment: the session keeps its
+				// status; the shop hears of each refund.
+				to = cur.Status
+			}
+			if late || (cur.Status == to && to == StatusPartiallyRefunded) {
 				// Another partial refund: same state, new amount.
 				ev := s.event(cur, SourceAPI, ResultApplied, to, info)
 				cur.UpdatedAt = ev.Time
 				msg, err := s.webhook(cur)
 				if err != nil {
 					return Change{}, err
+				}
+				if late {
+					msg.EventID = cur.ID + ":late_refund:" + strconv.FormatInt(cur.RefundedAmount, 10)
 				}
 				ch = Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}
 			} else {

@@ -92,6 +92,9 @@ type Store interface {
 	// waiting; ok is false when none waits.
 	OldestUndelivered(ctx context.Context) (t time.Time, ok bool, err error)
 
+	// CountNeedingAttention counts the sessions marked NeedsAttention.
+	CountNeedingAttention(ctx context.Context) (int, error)
+
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -116,6 +119,8 @@ type Change struct {
 type Filter struct {
 	SiteID string // "" = all sites
 	Status Status // "" = all states
+	// NeedsAttention keeps only the sessions marked for an operator.
+	NeedsAttention bool
 	Limit  int    // <= 0 means 100
 }
 

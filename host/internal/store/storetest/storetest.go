@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"IdempotencyKeys", testIdempotency},
 		{"BoundIdempotencyKey", testBoundIdempotencyKey},
 		{"IdempotencyLease", testIdempotencyLease},
+		{"NeedsAttention", testNeedsAttention},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},
