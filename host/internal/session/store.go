@@ -121,7 +121,7 @@ type Filter struct {
 	Status Status // "" = all states
 	// NeedsAttention keeps only the sessions marked for an operator.
 	NeedsAttention bool
-	Limit  int    // <= 0 means 100
+	Limit          int // <= 0 means 100
 }
 
 // IdempotencyKey is a shop's Idempotency-Key for a session creation.

@@ -33,9 +33,9 @@ type View struct {
 	// NeedsAttention: the provider reported a payment after the session
 	// closed; an operator refunds it (or the shop revives the order) and
 	// resolves the session.
-	NeedsAttention bool `json:"needs_attention"`
-	Events                []EventView       `json:"events,omitempty"`
-	Operations            []OperationView   `json:"operations,omitempty"`
+	NeedsAttention bool            `json:"needs_attention"`
+	Events         []EventView     `json:"events,omitempty"`
+	Operations     []OperationView `json:"operations,omitempty"`
 }
 
 // InstructionsView tells the customer how to pay a deferred mode.
