@@ -61,6 +61,11 @@ func (s *Service) transition(cur *Session, src Source, to Status, info eventInfo
 		if !to.open() {
 			cur.NextCheckAt = time.Time{} // nothing left for the janitor
 		}
+		if to == StatusAuthorized {
+			// An authorization lives as long as the provider keeps it
+			// capturable, not the site's session lifetime.
+			cur.ExpiresAt = ev.Time.Add(s.captureWindow(cur.Mode))
+		}
 		if info.providerTxID != "" {
 			cur.ProviderTransactionID = info.providerTxID
 		}
@@ -140,6 +145,15 @@ func (s *Service) latePayment(cur *Session, src Source, to Status, info eventInf
 	msg := OutboxMessage{EventID: cur.ID + ":late_payment:" + string(to), SessionID: cur.ID, SiteID: cur.SiteID,
 		Status: cur.Status, Payload: body, CreatedAt: ev.Time}
 	return Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}, nil
+}
+
+// captureWindow is how long an authorization of the mode stays
+// capturable at its provider.
+func (s *Service) captureWindow(mode string) time.Duration {
+	if avail, ok := s.mode(mode); ok && avail.Mode.CaptureWindow > 0 {
+		return avail.Mode.CaptureWindow
+	}
+	return payment.DefaultCaptureWindow
 }
 
 func (s *Service) transitionFunc(src Source, to Status, info eventInfo) UpdateFunc {
