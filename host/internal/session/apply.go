@@ -30,8 +30,9 @@ func outcomeInfo(o *payment.Outcome, secrets []string) eventInfo {
 	}
 }
 
+// event builds an event; metrics count it once its transaction commits
+// (see observedStore).
 func (s *Service) event(cur *Session, src Source, res Result, to Status, info eventInfo) Event {
-	s.metrics.Transition(cur.Mode, to, src, res, info.reason)
 	return Event{
 		SessionID:             cur.ID,
 		Time:                  s.clock(),

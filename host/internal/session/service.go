@@ -101,6 +101,7 @@ func NewService(o Options) *Service {
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}
+	s.store = observedStore{Store: o.Store, m: s.metrics}
 	for i := range o.Sites {
 		s.sites[o.Sites[i].ID] = &o.Sites[i]
 	}
