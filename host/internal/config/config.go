@@ -63,6 +63,10 @@ type Janitor struct {
 	// QuerySchedule is the delay before each Query of a pending session or
 	// operation, counted from the previous one (default 5m, 1h, 24h ×3).
 	QuerySchedule []time.Duration `mapstructure:"query_schedule"`
+	// StrandedAfter is how long a session may stay created, its Begin
+	// never answered (the host died mid-creation) and no retry of the
+	// shop resuming it, before it expires (default 15m).
+	StrandedAfter time.Duration `mapstructure:"stranded_after"`
 }
 
 // Database selects the store.
@@ -305,6 +309,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("shutdown.drain_timeout", "20s")
 	v.SetDefault("janitor.interval", "30s")
 	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
+	v.SetDefault("janitor.stranded_after", "15m")
 }
 
 // secretHook decodes a string into an unresolved Secret.
