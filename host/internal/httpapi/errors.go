@@ -20,8 +20,10 @@ func statusFor(code string) int {
 		return http.StatusNotFound
 	case session.CodeAmountMismatch, session.CodeModeNotEligible, session.CodeUnknownMode, session.CodeIdempotencyKeyReused, session.CodeAmountExceeded:
 		return http.StatusUnprocessableEntity
-	case session.CodeInvalidState, session.CodeUnsupported, session.CodeIdempotencyInProgress:
+	case session.CodeInvalidState, session.CodeUnsupported, session.CodeIdempotencyInProgress, session.CodeAttemptActive:
 		return http.StatusConflict
+	case session.CodeCheckoutExpired:
+		return http.StatusGone
 	case session.CodePluginUnavailable, session.CodeProviderUnavailable:
 		return http.StatusServiceUnavailable
 	case session.CodePluginError, session.CodeProviderRejected:

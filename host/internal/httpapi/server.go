@@ -12,7 +12,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 )
 
 // Authenticator maps a site API key to its site id, in constant time.
@@ -32,7 +34,10 @@ type PluginLister interface {
 
 // Options configures the handler.
 type Options struct {
-	Service *session.Service
+	Service   *session.Service
+	Checkouts *checkout.Service
+	// Pages renders the buyer pages.
+	Pages   *web.Pages
 	Auth    Authenticator
 	Plugins PluginLister
 	// Ready reports whether the host can serve (storage answers).
@@ -40,6 +45,10 @@ type Options struct {
 	// PublicURL is the host's external base URL; plugins see request URLs
 	// under it, as the provider called them.
 	PublicURL string
+	// PublicRate and PublicBurst bound the widget's endpoints per client
+	// address: requests per second refilled, and at once (default 2 and
+	// 30).
+	PublicRate, PublicBurst float64
 	// MaxBodyBytes bounds every request body (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics serves /metrics; nil answers 404.
@@ -51,6 +60,10 @@ type Options struct {
 // Server is the HTTP handler of the host.
 type Server struct {
 	svc       *session.Service
+	checkouts *checkout.Service
+	pages     *web.Pages
+	// public limits the widget's endpoints per client address.
+	public    *limiter
 	auth      Authenticator
 	plugins   PluginLister
 	ready     func(ctx context.Context) error
@@ -70,11 +83,17 @@ var _ http.Handler = (*Server)(nil)
 // New builds the handler; it does no I/O.
 func New(o Options) *Server {
 	s := &Server{
-		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
 		mux:              http.NewServeMux(),
 		unknownPluginLog: logLimiter{interval: time.Second},
 		refusedNotifyLog: logLimiter{interval: time.Second},
+	}
+	if o.PublicRate <= 0 {
+		o.PublicRate = 2
+	}
+	if o.PublicBurst < 1 {
+		o.PublicBurst = 30
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -85,6 +104,7 @@ func New(o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.public = newLimiter(o.PublicRate, o.PublicBurst, s.now)
 	s.routes()
 	return s
 }
@@ -97,6 +117,18 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/sessions/{id}/refund", s.shop(s.handleOperation(session.OperationRefund)))
 	m.HandleFunc("POST /v1/sessions/{id}/capture", s.shop(s.handleOperation(session.OperationCapture)))
 	m.HandleFunc("POST /v1/sessions/{id}/cancel", s.shop(s.handleOperation(session.OperationCancel)))
+
+	m.HandleFunc("POST /v1/checkouts", s.shop(s.handleCreateCheckout))
+	m.HandleFunc("GET /v1/checkouts/{id}", s.shop(s.handleGetCheckout))
+	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
+	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
+	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
+	m.HandleFunc("GET /widget.js", s.handleWidget(false))
+	m.HandleFunc("GET /widget/v"+web.WidgetVersion+".js", s.handleWidget(true))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("GET /v1/public/checkouts/{id}", s.public.limit(s.handlePublicCheckout))
+	m.HandleFunc("POST /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPick))
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)
@@ -158,8 +190,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}
-		// The query string is not logged: returns carry provider data.
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+		// The query string is not logged: returns carry provider data. The
+		// level is checked first: building the arguments costs allocations
+		// on every request even when the line is dropped.
+		if s.log.IsDebug() {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)

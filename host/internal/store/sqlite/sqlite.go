@@ -18,8 +18,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
-
 	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
@@ -52,25 +50,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}
-	dsn := func(extra string) string {
-		q := url.Values{}
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "busy_timeout(10000)")
-		q.Add("_pragma", "foreign_keys(1)")
-		q.Add("_pragma", "synchronous(NORMAL)")
-		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
-	}
-	write, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
-	if err != nil {
-		return nil, err
-	}
-	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
-	read.SetMaxOpenConns(4)
+	write, read := pools(path)
 	db, err := sqlstore.New(ctx, Dialect(), write, read)
 	if err != nil {
 		write.Close()
@@ -110,4 +90,26 @@ func prepareFile(path string) error {
 		}
 	}
 	return nil
+}
+
+// pools returns the write pool (one connection, BEGIN IMMEDIATE) and the
+// read pool of the database file at path. Both keep their statements
+// prepared (stmtcache.go).
+func pools(path string) (write, read *sql.DB) {
+	dsn := func(extra string) string {
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
+	}
+	write = sql.OpenDB(newConnector(dsn("&_txlock=immediate")))
+	write.SetMaxOpenConns(1)
+	read = sql.OpenDB(newConnector(dsn("&_pragma=query_only(1)")))
+	read.SetMaxOpenConns(4)
+	// Every connection stays open: one closed drops its prepared
+	// statements (database/sql keeps only two idle by default).
+	read.SetMaxIdleConns(4)
+	return write, read
 }
