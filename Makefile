@@ -7,7 +7,9 @@ PLUGINS   := $(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/cmd)))
 DEV_CONFIG := dev/payhost.dev.yaml
 DEV_KEY   := demo_site_key_0123456789abcdef
 
-.PHONY: all build run test vet proto clean bench
+FUZZTIME  ?= 10s
+
+.PHONY: all build run test vet fuzz proto clean bench
 
 all: build
 
@@ -44,10 +46,24 @@ bench: build
 	$(GO) build -o $(BIN)/payhost-load ./host/cmd/payhost-load
 	$(BIN)/payhost-load -plugins $(BIN)/plugins $(BENCH_FLAGS)
 
-## test: vet and race tests over every module
+## test: vet, race tests over every module, then every fuzz target briefly
 test: vet
 	$(GO) test -race -count=1 ./...
 	cd sdk && $(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
+
+## fuzz: run each fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME;
+## an input that fails is kept in the package's testdata/fuzz/ to commit
+fuzz:
+	@set -e; for f in $$(find . -name fuzz_test.go -not -path './.git/*' | sort); do \
+		dir=$${f%/fuzz_test.go}; dir=$${dir#./}; mod=.; pkg=./$$dir; \
+		case $$dir in sdk/*) mod=sdk; pkg=./$${dir#sdk/};; esac; \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$dir $$t for $(FUZZTIME)"; \
+			(cd $$mod && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg) >/tmp/payhost-fuzz.$$$$ 2>&1 \
+				|| { cat /tmp/payhost-fuzz.$$$$; rm -f /tmp/payhost-fuzz.$$$$; exit 1; }; \
+		done; \
+	done; rm -f /tmp/payhost-fuzz.$$$$
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -67,14 +67,20 @@ func (p *Provider) HandleReturn(_ context.Context, req payment.CallbackRequest) 
 }
 
 // verifyFeedback checks SHA-OUT over the complete SHA-OUT list only, then
-// reads the result. It returns nil, nil when the request has no SHASIGN
-// and no STATUS (a bare redirection).
+// reads the result. It returns nil, nil for a bare redirection: no SHASIGN
+// and none of the SHA-OUT parameters. Any SHA-OUT parameter without
+// SHASIGN is a signed answer that lost its signature, and is refused.
 func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	params, f, err := received(req.Request)
 	if err != nil {
 		return nil, err
 	}
-	if f["SHASIGN"] == "" && f["STATUS"] == "" {
+	if f["SHASIGN"] == "" {
+		for name := range f {
+			if shaOut.has(name) {
+				return nil, payment.Errorf(payment.CodeInvalidSignature, "%s without SHASIGN", name)
+			}
+		}
 		return nil, nil
 	}
 	cfg := req.Config
