@@ -142,8 +142,12 @@ func (sf *storefront) delivered(p *browsertest.Page, sessionID, status string) {
 	shot(p, "webhooks")
 }
 
-func frCart() url.Values { return url.Values{"qty_TEA-SENCHA": {"2"}, "type": {"web"}, "country": {"FR"}, "locale": {"fr-FR"}} }
-func enCart() url.Values { return url.Values{"qty_TEA-SENCHA": {"2"}, "type": {"web"}, "country": {"FR"}, "locale": {"en-GB"}} }
+func frCart() url.Values {
+	return url.Values{"qty_TEA-SENCHA": {"2"}, "type": {"web"}, "country": {"FR"}, "locale": {"fr-FR"}}
+}
+func enCart() url.Values {
+	return url.Values{"qty_TEA-SENCHA": {"2"}, "type": {"web"}, "country": {"FR"}, "locale": {"en-GB"}}
+}
 
 func TestBrowserJourneys(t *testing.T) {
 	if testing.Short() {
