@@ -180,6 +180,10 @@ func (s *Server) providerRequest(w http.ResponseWriter, r *http.Request) (paymen
 		}
 		return payment.HTTPRequest{}, false
 	}
+	if bad := checkProviderBody(r.Header.Get("Content-Type"), body); bad != nil {
+		writeError(w, http.StatusBadRequest, bad.code, bad.msg)
+		return payment.HTTPRequest{}, false
+	}
 	return payment.HTTPRequest{
 		Method:     r.Method,
 		URL:        s.publicURL + r.URL.RequestURI(),

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,10 +23,13 @@ type Authenticator interface {
 	IsAdminKey(apiKey string) bool
 }
 
-// PluginLister reports the loaded plugins for operators.
+// PluginLister reports the plugins.
 type PluginLister interface {
 	// PluginsJSON returns a JSON-encodable description of every plugin.
 	PluginsJSON() any
+	// HasPlugin reports whether a plugin of that name was discovered
+	// (loaded or not).
+	HasPlugin(name string) bool
 }
 
 // Options configures the handler.
@@ -69,6 +73,9 @@ type Server struct {
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// Provider endpoints are open to anyone: what they refuse is logged
+	// at most once a second per kind.
+	unknownPluginLog, refusedNotifyLog logLimiter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -78,7 +85,9 @@ func New(o Options) *Server {
 	s := &Server{
 		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		mux: http.NewServeMux(),
+		mux:              http.NewServeMux(),
+		unknownPluginLog: logLimiter{interval: time.Second},
+		refusedNotifyLog: logLimiter{interval: time.Second},
 	}
 	if o.PublicRate <= 0 {
 		o.PublicRate = 2
@@ -143,9 +152,31 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		m.Handle("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-	})
+	m.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers what no route takes: 405 with Allow when the path
+// exists for other methods, 404 otherwise. (ServeMux would answer 405 by
+// itself, but in plain text, and not with a catch-all route.)
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
+// allowed lists the methods a route takes for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP adds panic recovery and access logging around the routes.
@@ -159,11 +190,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}
-		// The query string is not logged: returns carry provider data.
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+		// The query string is not logged: returns carry provider data. The
+		// level is checked first: building the arguments costs allocations
+		// on every request even when the line is dropped.
+		if s.log.IsDebug() {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
+	if bad := checkURL(r); bad != nil {
+		writeError(rec, http.StatusBadRequest, bad.code, bad.msg)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

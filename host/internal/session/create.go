@@ -228,7 +228,7 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 		ExpiresAt:  now.Add(site.lifetime(mode.Kind)),
 		// The janitor checks the session on the query schedule (modes that
 		// can Query their provider) or at expiry.
-		NextCheckAt: s.firstCheck(now, mode),
+		NextCheckAt: s.firstCheck(now, site.ID, mode),
 	}
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL

@@ -89,6 +89,7 @@ func New() *Server {
 	s.mux.HandleFunc("GET /backoffice/postsales", s.listAttempts)
 	s.mux.HandleFunc("POST /backoffice/capture", s.capture)
 	s.mux.HandleFunc("POST /backoffice/resend", s.resend)
+	s.registerDirectLink()
 	return s
 }
 

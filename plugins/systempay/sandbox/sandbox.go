@@ -53,16 +53,18 @@ type Server struct {
 	ipns   []IPNAttempt
 	client *http.Client
 	mux    *http.ServeMux
+	rest   *restAPI // the REST API V4 (rest.go)
 }
 
 // New returns the sandbox with the demo shop.
 func New() *Server {
 	s := &Server{shops: map[string]Shop{Demo.SiteID: Demo}, used: map[string]bool{}, pages: map[string]url.Values{},
-		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux()}
+		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux(), rest: newREST()}
 	s.mux.HandleFunc("POST /vads-payment/", s.payment)
 	s.mux.HandleFunc("POST /vads-payment/page/{token}", s.choose)
 	s.mux.HandleFunc("POST /backoffice/shops", s.addShop)
 	s.mux.HandleFunc("GET /backoffice/ipns", s.listIPNs)
+	s.rest.routes(s.mux)
 	return s
 }
 
@@ -196,6 +198,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		fail(w, "00", "unknown choice")
 		return
 	}
+	s.rest.recordPayment(req, res)
 	key := shop.KeyTest
 	if req.Get("vads_ctx_mode") == "PRODUCTION" {
 		key = shop.KeyProduction
