@@ -135,10 +135,11 @@ func (sf *storefront) returned(t *testing.T, p *browsertest.Page) (sessionID, st
 	return u.Query().Get("session"), status
 }
 
-// delivered waits for the shop's webhook page to list the session's event.
+// delivered waits for the shop's webhook page to list the session's event,
+// which names the checkout.
 func (sf *storefront) delivered(p *browsertest.Page, sessionID, status string) {
 	p.Go(sf.shop + "/webhooks")
-	p.WaitText(fmt.Sprintf(`tr.delivery[data-session=%q][data-status=%q]`, sessionID, status), status)
+	p.WaitText(fmt.Sprintf(`tr.delivery[data-session=%q][data-status=%q][data-checkout^="co_"]`, sessionID, status), status)
 	shot(p, "webhooks")
 }
 
