@@ -620,3 +620,18 @@ func TestLivemode(t *testing.T) {
 		t.Errorf("livemode: test site %v, live site %v", test["livemode"], live["livemode"])
 	}
 }
+
+// TestReadyzNamesTheDatabase closes the store under a running host:
+// /readyz answers 503 naming the database, /healthz stays 200.
+func TestReadyzNamesTheDatabase(t *testing.T) {
+	h := startHost(t, hostOptions{})
+	if status, b := readyz(h.base); status != http.StatusOK {
+		t.Fatalf("ready host: %d %s", status, b)
+	}
+	h.main.Store.Close()
+	status, b := readyz(h.base)
+	if status != http.StatusServiceUnavailable || !strings.Contains(b, `"component":"database"`) {
+		t.Errorf("/readyz without a database: %d %s", status, b)
+	}
+	h.expect(h.do("GET", "/healthz", "", nil), http.StatusOK)
+}
