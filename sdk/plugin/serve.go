@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -47,8 +48,10 @@ func ServeWithLogger(p payment.Provider, logger hclog.Logger) {
 		VersionedPlugins: map[int]goplugin.PluginSet{
 			payment.ProtocolVersion: {Name: &GRPCPlugin{Impl: p, Logger: logger}},
 		},
-		GRPCServer: goplugin.DefaultGRPCServer,
-		Logger:     logger,
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			return goplugin.DefaultGRPCServer(append(opts, localServerOptions()...))
+		},
+		Logger: logger,
 	})
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/metrics"
@@ -29,6 +30,7 @@ import (
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/postgres"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
+	"github.com/payhost/payhost/host/internal/web"
 	"github.com/payhost/payhost/host/internal/webhook"
 )
 
@@ -193,8 +195,18 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		QuerySchedule: cfg.Janitor.QuerySchedule,
 		Metrics:       m.Metrics,
 	})
+	checkoutStore, ok := m.Store.(checkout.Store)
+	if !ok {
+		return nil, fmt.Errorf("the %s store does not keep checkouts", cfg.Database.Driver)
+	}
+	pages, err := web.New()
+	if err != nil {
+		return nil, fmt.Errorf("buyer pages: %w", err)
+	}
 	handler := httpapi.New(httpapi.Options{
 		Service:      svc,
+		Checkouts:    checkout.NewService(checkout.Options{Store: checkoutStore, Sessions: svc, PublicURL: cfg.PublicURL}),
+		Pages:        pages,
 		Auth:         newAuth(cfg),
 		Plugins:      pluginList{m.Plugins},
 		Ready:        m.ready,
