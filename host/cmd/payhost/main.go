@@ -62,7 +62,7 @@ type command struct {
 }
 
 func commands() map[string]command {
-	overrides := "every PAYHOST_* override of the configuration:\n    " + strings.Join(config.EnvVars(), "\n    ") +
+	overrides := "these override the configuration key they name:\n    " + strings.Join(config.OverrideVars(), "\n    ") +
 		"\n  and the variables named by env: references in it"
 	pluginsEnv := "PAYHOST_PLUGINS_DIR, PAYHOST_PLUGINS_VERIFY (only the plugins section is read)"
 	return map[string]command{
@@ -126,7 +126,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if v, ok := os.LookupEnv("PAYHOST_CONFIG"); ok && v != "" {
 		defaultConfig = v
 	}
-	configPath := fs.String("config", defaultConfig, "configuration file (default: $PAYHOST_CONFIG, then payhost.yaml)")
+	configPath := fs.String("config", defaultConfig, "configuration `file` ($PAYHOST_CONFIG, else payhost.yaml)")
 	var healthURL *string
 	if name == "health" {
 		healthURL = fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to check")

@@ -165,12 +165,19 @@ var envOverrides = []string{
 // otherEnv are the PAYHOST_* variables read elsewhere.
 var otherEnv = []string{"PAYHOST_CONFIG", "PAYHOST_TEST_POSTGRES"}
 
-// EnvVars lists every PAYHOST_* variable the host reads, sorted.
-func EnvVars() []string {
-	out := slices.Clone(otherEnv)
+// OverrideVars lists the PAYHOST_* variables that override a key, sorted.
+func OverrideVars() []string {
+	var out []string
 	for _, k := range envOverrides {
 		out = append(out, EnvName(k))
 	}
+	slices.Sort(out)
+	return out
+}
+
+// EnvVars lists every PAYHOST_* variable the host reads, sorted.
+func EnvVars() []string {
+	out := append(OverrideVars(), otherEnv...)
 	slices.Sort(out)
 	return out
 }
