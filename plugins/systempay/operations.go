@@ -95,7 +95,7 @@ func (c *restClient) payment(ctx context.Context, s payment.Session) (transactio
 		if err != nil {
 			return t, false, err
 		}
-		return t, true, checkPayment(t, s)
+		return t, true, c.checkPayment(t, s)
 	}
 	order := orderID(s.OrderRef)
 	if order == "" {
@@ -119,13 +119,14 @@ func (c *restClient) payment(ctx context.Context, s payment.Session) (transactio
 	if found == nil {
 		return transaction{}, false, nil
 	}
-	return *found, true, checkPayment(*found, s)
+	return *found, true, c.checkPayment(*found, s)
 }
 
-// checkPayment refuses a transaction that is not the session's payment.
-func checkPayment(t transaction, s payment.Session) error {
-	if t.OperationType != "DEBIT" || t.Currency != s.Currency {
-		return payment.Errorf(payment.CodeInvalidRequest, "transaction %s is not this session's payment (%s)", t.UUID, t.describe())
+// checkPayment refuses a transaction that is not the session's payment
+// (Lyra's answers are not signed: they are checked against what was asked).
+func (c *restClient) checkPayment(t transaction, s payment.Session) error {
+	if t.OperationType != "DEBIT" || t.Currency != s.Currency || (t.ShopID != "" && t.ShopID != c.shopID) {
+		return payment.Errorf(payment.CodeProviderUnavailable, "Lyra answered about a transaction that is not this session's payment (%s)", t.describe())
 	}
 	return nil
 }

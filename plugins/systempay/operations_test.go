@@ -451,3 +451,46 @@ func TestWithoutRESTPassword(t *testing.T) {
 		t.Errorf("refund without a password: %v", err)
 	}
 }
+
+// TestUnusableAnswers: whatever is not Lyra's envelope about the asked
+// transaction leaves the outcome unknown (the janitor asks again), never
+// succeeded nor failed.
+func TestUnusableAnswers(t *testing.T) {
+	const uuid = "c97b7e6f3dbc4c239baf283654f34710"
+	captured := `{"status":"SUCCESS","answer":{"shopId":"69876357","uuid":"` + uuid + `","amount":1000,"currency":"EUR","status":"PAID","detailedStatus":"CAPTURED","operationType":"DEBIT"}}`
+	tests := []struct {
+		name        string
+		status      int
+		get, refund string
+	}{
+		{"HTTP 500", 500, `{"status":"ERROR","answer":{"errorCode":"PSP_010"}}`, ""},
+		{"HTTP 302", 302, "", ""},
+		{"not JSON", 200, "<html>maintenance</html>", ""},
+		{"ERROR without a code", 200, `{"status":"ERROR","answer":{}}`, ""},
+		{"SUCCESS with HTTP 401", 401, captured, ""},
+		{"another transaction", 200, strings.Replace(captured, uuid, "00000000000000000000000000000000", 1), ""},
+		{"another shop's payment", 200, strings.Replace(captured, "69876357", "11111111", 1), ""},
+		{"a refund of another amount", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":999,"currency":"EUR","status":"PAID","detailedStatus":"AUTHORISED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"` + uuid + `"}}}`},
+		{"a refund of another payment", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":100,"currency":"EUR","status":"PAID","detailedStatus":"AUTHORISED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"x"}}}`},
+		{"a refund in an undocumented state", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":100,"currency":"EUR","status":"PAID","detailedStatus":"TELEPORTED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"` + uuid + `"}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body := tc.get
+				if strings.HasSuffix(r.URL.Path, "/CancelOrRefund") {
+					body = tc.refund
+				}
+				w.WriteHeader(tc.status)
+				w.Write([]byte(body))
+			}))
+			defer srv.Close()
+			cfg := payment.Config{"site_id": "69876357", "ctx_mode": "TEST", "rest_password_test": "testpassword_x", "api_url": srv.URL}
+			s := payment.Session{Currency: "EUR", Amount: 1000, ProviderTransactionID: uuid}
+			r, err := systempay.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: cfg, Amount: 100, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			if payment.ErrorCode(err) != payment.CodeProviderUnavailable || r.Status != "" {
+				t.Errorf("%+v, %v; want no answer", r, err)
+			}
+		})
+	}
+}
