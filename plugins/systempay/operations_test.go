@@ -253,6 +253,22 @@ func TestRefundRetries(t *testing.T) {
 			t.Errorf("credits after the retry %+v, adopted %s", c, r.ProviderOperationID)
 		}
 	})
+	t.Run("timeout after the refund", func(t *testing.T) {
+		s := captured()
+		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultSlow, DelayMS: 2000})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		_, err := systempay.New().Refund(ctx, payment.RefundRequest{Session: s, Config: l.cfg, OperationID: "op_slow", Amount: 300,
+			OperationHistory: payment.OperationHistory{Attempt: 1}})
+		if payment.ErrorCode(err) != payment.CodeTimeout {
+			t.Fatalf("timeout: %v, want timeout (unknown)", err)
+		}
+		r, err := refund(l.cfg, s, 300, payment.OperationHistory{Attempt: 2})
+		wantStatus(t, "retry", r, err, payment.OperationSucceeded)
+		if c := l.credits(s.ProviderTransactionID); len(c) != 1 {
+			t.Errorf("credits %+v", c)
+		}
+	})
 	t.Run("attempt never applied", func(t *testing.T) {
 		s := captured()
 		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultUnavailable})
