@@ -67,6 +67,10 @@ const (
 	OperationSucceeded OperationStatus = "succeeded"
 	OperationPending   OperationStatus = "pending"
 	OperationFailed    OperationStatus = "failed"
+	// OperationUnknown: the provider answered without saying whether the
+	// operation happened (an uncertain or undocumented status). The host
+	// asks again later, as after a timeout; it is never a success.
+	OperationUnknown OperationStatus = "unknown"
 )
 
 // OperationResponse is the provider's answer to an operation.

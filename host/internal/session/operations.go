@@ -226,7 +226,7 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 		case callErr == nil && resp.Status == payment.OperationFailed, code == payment.CodeProviderRejected, code == payment.CodeInvalidRequest, code == payment.CodeUnsupported:
 			o.Status, o.NextCheckAt = OperationFailed, time.Time{}
 		case callErr == nil:
-			o.Status = OperationUnknown // an answer outside the contract
+			o.Status = OperationUnknown // payment.OperationUnknown, or an answer outside the contract
 		default:
 			// Timeout, crash, unreachable provider: nobody knows whether
 			// the provider acted. The janitor asks again with the same id.
@@ -279,6 +279,13 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 				if err != nil {
 					return Change{}, err
 				}
+				if c.Session == nil && cur.Status == to {
+					// Already there through a notification or the
+					// janitor's query (Ogone's capture reaches 9 before
+					// the operation is polled): keep the amounts.
+					cur.UpdatedAt = now
+					c.Session = cur
+				}
 				ch = c
 			}
 		} else {
@@ -307,6 +314,12 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 		for _, o := range cur.Operations {
 			if o.ID == op.ID && o.Open() && !o.NextCheckAt.After(now) {
 				o.NextCheckAt = now.Add(lease)
+				if o.CheckAttempts == 0 {
+					// Still "requested": the host stopped during the first
+					// call, which the provider may have applied. This call
+					// is attempt 2 for the plugin.
+					o.CheckAttempts = 1
+				}
 				op = o
 				claimed = true
 				return Change{Operations: []Operation{o}}, nil

@@ -14,11 +14,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/payhost/payhost/plugins/systempay"
+	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
 // Shop is a shop's back-office configuration.
@@ -70,14 +73,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Systempay sandbox: error</title><h1>Payment request refused</h1><p>Error {{.Code}}: {{.Message}}</p>{{end}}
-{{define "page"}}<!doctype html><meta charset="utf-8"><title>Systempay sandbox</title>
-<h1>Systempay sandbox ({{.Ctx}})</h1><p>Shop {{.Site}}: {{.Amount}} (currency {{.Currency}}), transaction {{.TransID}}</p>
-<form method="POST" action="{{.Action}}">
-<button name="choice" value="accept">Accept</button>
-<button name="choice" value="refuse">Refuse</button>
-<button name="choice" value="cancel">Cancel and return to the shop</button>
-<button name="choice" value="abandon">Abandon</button>
-</form>{{end}}
 {{define "return"}}<!doctype html><meta charset="utf-8"><title>Back to the shop</title>
 <body onload="document.forms[0].submit()"><form method="POST" action="{{.URL}}">
 {{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}<button>Back to the shop</button></form></body>{{end}}
@@ -138,9 +133,11 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	s.used[used] = true
 	s.pages[token] = f
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	pages.ExecuteTemplate(w, "page", map[string]string{"Ctx": f.Get("vads_ctx_mode"), "Site": shop.SiteID, "Amount": f.Get("vads_amount"),
-		"Currency": f.Get("vads_currency"), "TransID": tid, "Action": "page/" + token})
+	amount, _ := strconv.ParseInt(f.Get("vads_amount"), 10, 64)
+	cur, _ := currency.ByNumeric(f.Get("vads_currency"))
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Systempay (" + f.Get("vads_ctx_mode") + ")", Color: "#c8102e", Merchant: shop.SiteID,
+		Amount: amount, Currency: cur.Code, Reference: tid, Action: "page/" + token,
+		Choices: []string{"accept", "refuse", "cancel", "abandon"}, Language: f.Get("vads_language")})
 }
 
 func (s *Server) choose(w http.ResponseWriter, r *http.Request) {

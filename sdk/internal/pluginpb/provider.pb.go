@@ -2445,7 +2445,7 @@ func (x *OperationRecord) GetProviderOperationId() string {
 
 type OperationResponse struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
-	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed
+	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed | unknown
 	ProviderOperationId string                 `protobuf:"bytes,2,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
 	ResponseCode        string                 `protobuf:"bytes,3,opt,name=response_code,json=responseCode,proto3" json:"response_code,omitempty"`
 	ResponseMessage     string                 `protobuf:"bytes,4,opt,name=response_message,json=responseMessage,proto3" json:"response_message,omitempty"`
