@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -281,5 +282,35 @@ func TestOperationsWithoutDirectLink(t *testing.T) {
 	var pe *payment.Error
 	if payment.ErrorCode(err) != payment.CodeUnsupported || !errors.As(err, &pe) || pe.Message == "" {
 		t.Errorf("refund without DirectLink: %v", err)
+	}
+}
+
+// TestMaintenancePostSale: the post-sale request Ogone sends when a
+// maintenance settles verifies with SHA-OUT and is recorded, not applied.
+func TestMaintenancePostSale(t *testing.T) {
+	got := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer hook.Close()
+	e := newDLEnv(t, false, 10*time.Millisecond)
+	s := e.pay("SAL", 1500)
+	e.backoffice("merchants", map[string]any{"pspid": "opshop", "sha_in": "ops-sha-in-pass", "sha_out": "ops-sha-out-pass",
+		"algorithm": ogone.SHA512, "postsale_url": hook.URL, "attempts": 1})
+	if _, err := ogone.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_ps", Amount: 500}); err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	select {
+	case body = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no post-sale request")
+	}
+	resp, err := ogone.New().HandleNotification(context.Background(), payment.CallbackRequest{Session: s, Config: e.cfg,
+		Request: payment.HTTPRequest{Method: "POST", URL: "/notify/ogone", Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: body}})
+	if err != nil || resp.Outcome == nil || resp.Outcome.Status != payment.StatusUnknown || !resp.Outcome.Verified || resp.Outcome.ResponseCode != "8" ||
+		resp.Outcome.Amount != 0 || resp.Outcome.Currency != "" || resp.Outcome.Payload["AMOUNT"] != "5" || resp.Outcome.Payload["PAYIDSUB"] != "1" {
+		t.Errorf("maintenance post-sale %s = %+v, %v", body, resp.Outcome, err)
 	}
 }

@@ -57,7 +57,6 @@ var dlSigned = map[string]bool{"AMOUNT": true, "CURRENCY": true, "OPERATION": tr
 // (major units × 100).
 type dlOrder struct {
 	pspid, orderID, payID, currency string
-	merchant                        Merchant
 	charset                         string
 	feedback                        url.Values // the payment's post-sale fields, for later requests
 	authorised, captured, refunded  int64
@@ -239,7 +238,7 @@ func (d *directLink) order(m Merchant, payID, orderID string) *dlOrder {
 		}
 		amount := dlMinor(v.Get("amount"))
 		o := &dlOrder{pspid: m.PSPID, orderID: v.Get("orderID"), payID: v.Get("PAYID"), currency: v.Get("currency"),
-			merchant: st.m, charset: st.charset, feedback: v, authorised: amount, status: status}
+			charset: st.charset, feedback: v, authorised: amount, status: status}
 		if status == "9" {
 			o.captured = amount
 		}
@@ -391,22 +390,25 @@ func (d *directLink) settle(o *dlOrder, sub int) {
 	if sub == len(o.history) {
 		o.status = item.status
 	}
-	values, pass := d.postSaleValues(o, sub, item)
+	d.s.mu.Lock()
+	m, ok := d.s.merchants[o.pspid] // the back office's configuration now
+	d.s.mu.Unlock()
+	values, pass := d.postSaleValues(o, m, sub, item)
 	d.mu.Unlock()
-	if o.merchant.PostSaleURL != "" {
+	if ok && m.PostSaleURL != "" {
 		values.Set("SHASIGN", pass)
-		d.s.postSale(o.merchant, o.orderID, values, 1)
+		d.s.postSale(m, o.orderID, values, 1)
 	}
 }
 
 // postSaleValues builds the post-sale request of a history item, signed
 // with SHA-OUT (every field sent is in the SHA-OUT list).
-func (d *directLink) postSaleValues(o *dlOrder, sub int, item *dlItem) (url.Values, string) {
+func (d *directLink) postSaleValues(o *dlOrder, m Merchant, sub int, item *dlItem) (url.Values, string) {
 	fields := map[string]string{"orderID": o.orderID, "currency": o.currency, "amount": dlMajor(item.amount), "PM": "CreditCard",
 		"ACCEPTANCE": o.feedback.Get("ACCEPTANCE"), "STATUS": item.status, "CARDNO": o.feedback.Get("CARDNO"), "PAYID": o.payID,
 		"PAYIDSUB": strconv.Itoa(sub), "NCERROR": "0", "BRAND": "VISA", "COMPLUS": o.feedback.Get("COMPLUS"),
 		"TRXDATE": time.Now().UTC().Format("01/02/06")}
-	pass := o.merchant.SHAOut
+	pass := m.SHAOut
 	if o.charset == "ISO-8859-1" {
 		pass = dlLatin1(pass)
 	}
@@ -420,7 +422,7 @@ func (d *directLink) postSaleValues(o *dlOrder, sub int, item *dlItem) (url.Valu
 		signed = append(signed, strings.ToUpper(k)+"="+v)
 	}
 	sort.Strings(signed)
-	h := dlHash(o.merchant.Algorithm)
+	h := dlHash(m.Algorithm)
 	for _, kv := range signed {
 		io.WriteString(h, kv+pass)
 	}
