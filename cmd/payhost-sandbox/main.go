@@ -50,7 +50,8 @@ func run(listen string) error {
 		fmt.Fprintln(w, "            POST /ogone/backoffice/directlink/users, /ogone/backoffice/directlink/drop")
 		fmt.Fprintln(w, "  PayPal:   /paypal/v1/oauth2/token, /paypal/v2/checkout/orders, /paypal/checkoutnow,")
 		fmt.Fprintln(w, "            /paypal/certs/sandbox.pem, POST /paypal/backoffice/apps, /paypal/backoffice/settings")
-		fmt.Fprintln(w, "  Systempay: /systempay/vads-payment/, POST /systempay/backoffice/shops, GET /systempay/backoffice/ipns")
+		fmt.Fprintln(w, "  Systempay: /systempay/vads-payment/, POST /systempay/backoffice/shops, GET /systempay/backoffice/ipns,")
+		fmt.Fprintln(w, "            POST /systempay/api-payment/V4/{Transaction,Order}/..., POST /systempay/backoffice/rest/{keys,faults,capture-batch}")
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

@@ -33,6 +33,15 @@ type pluginList struct{ m *pluginmgr.Manager }
 
 func (p pluginList) PluginsJSON() any { return p.m.Plugins() }
 
+func (p pluginList) HasPlugin(name string) bool {
+	for _, info := range p.m.Plugins() {
+		if info.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // auth checks API keys in constant time against every key.
 type auth struct {
 	sites map[string]string // key -> site id
@@ -76,6 +85,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 	for _, sc := range cfg.Sites {
 		site := session.Site{
 			ID:               sc.ID,
+			Name:             sc.Name,
+			AllowedOrigins:   sc.AllowedOrigins,
 			TestMode:         sc.TestMode,
 			CartTypes:        sc.CartTypes,
 			SessionLifetime:  sc.SessionLifetime,

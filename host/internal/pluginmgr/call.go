@@ -31,10 +31,13 @@ func call[Req, Resp any](ctx context.Context, m *managed, method string, req Req
 		return resp, payment.Errorf(payment.CodePluginUnavailable, "plugin %s %s", m.p.name, why)
 	}
 	defer inst.inflight.Add(-1)
-	ctx, cancel := context.WithTimeout(ctx, m.p.m.opts.CallTimeout)
+	cctx, cancel := context.WithTimeout(ctx, m.p.m.opts.CallTimeout)
 	defer cancel()
-	resp, err = f(inst.provider, ctx, req)
-	if payment.ErrorCode(err) == payment.CodePluginUnavailable {
+	resp, err = f(inst.provider, cctx, req)
+	// A call the caller gave up on (a client that disconnected) says
+	// nothing about the plugin: marking it down would fail everyone's
+	// calls until the supervisor's check.
+	if payment.ErrorCode(err) == payment.CodePluginUnavailable && ctx.Err() == nil {
 		m.p.markDown(inst)
 	}
 	return resp, err

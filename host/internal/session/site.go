@@ -10,8 +10,12 @@ import (
 
 // Site is a shop's configuration as the service needs it.
 type Site struct {
-	ID       string
-	TestMode bool
+	ID string
+	// Name is shown to buyers.
+	Name string
+	// AllowedOrigins may call the checkout widget's endpoints (CORS).
+	AllowedOrigins []string
+	TestMode       bool
 	// CartTypes allowed; empty means only "web".
 	CartTypes []string
 	// SessionLifetime bounds redirect and instant sessions;
