@@ -78,6 +78,7 @@ type directLink struct {
 	users  map[string]APIUser   // by PSPID
 	orders map[string]*dlOrder  // by PSPID/PAYID
 	drop   map[string]int       // PSPID -> maintenance answers still to drop
+	unsure map[string]int       // PSPID -> maintenance answers still to give as uncertain (x2)
 	counts map[string]dlCounter // PSPID/PAYID -> maintenance requests applied, by OPERATION
 }
 
@@ -86,13 +87,14 @@ type dlCounter map[string]int
 // registerDirectLink adds the DirectLink pages and their back office.
 func (s *Server) registerDirectLink() {
 	d := &directLink{s: s, users: map[string]APIUser{DemoAPIUser.PSPID: DemoAPIUser}, orders: map[string]*dlOrder{},
-		drop: map[string]int{}, counts: map[string]dlCounter{}}
+		drop: map[string]int{}, unsure: map[string]int{}, counts: map[string]dlCounter{}}
 	for _, env := range []string{"test", "prod"} {
 		s.mux.HandleFunc("POST /ncol/"+env+"/maintenancedirect.asp", d.maintenance)
 		s.mux.HandleFunc("POST /ncol/"+env+"/querydirect.asp", d.query)
 	}
 	s.mux.HandleFunc("POST /backoffice/directlink/users", d.addUser)
 	s.mux.HandleFunc("POST /backoffice/directlink/drop", d.dropNext)
+	s.mux.HandleFunc("POST /backoffice/directlink/uncertain", d.uncertainNext)
 	s.mux.HandleFunc("GET /backoffice/directlink/orders", d.showOrder)
 }
 
@@ -304,6 +306,12 @@ func (d *directLink) maintenance(w http.ResponseWriter, r *http.Request) {
 	if drop {
 		d.drop[o.pspid]--
 	}
+	if d.unsure[o.pspid] > 0 {
+		// An unrecoverable communication error with the acquirer: the
+		// answer says uncertain (92, 82, 62, 72), the item settles later.
+		d.unsure[o.pspid]--
+		a.ncStatus, a.status = "2", a.status[:1]+"2"
+	}
 	sub := len(o.history)
 	settleAfter := req.user.SettleAfter
 	if !req.user.Online {
@@ -479,6 +487,20 @@ func (d *directLink) dropNext(w http.ResponseWriter, r *http.Request) {
 	}
 	d.mu.Lock()
 	d.drop[r.FormValue("pspid")] = n
+	d.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// uncertainNext makes the next count maintenance answers of a merchant
+// uncertain (NCSTATUS 2, STATUS x2) while the operations go through.
+func (d *directLink) uncertainNext(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.FormValue("count"))
+	if err != nil || n < 0 || r.FormValue("pspid") == "" {
+		http.Error(w, "pspid and count are required", http.StatusBadRequest)
+		return
+	}
+	d.mu.Lock()
+	d.unsure[r.FormValue("pspid")] = n
 	d.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
