@@ -29,10 +29,11 @@ func (s *Server) handleCreateCheckout(w http.ResponseWriter, r *http.Request, si
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(raw))
-	var req checkout.CreateRequest
-	if !s.decodeJSON(w, r, &req) {
+	var wire checkoutRequest
+	if !s.decodeJSON(w, r, &wire) {
 		return
 	}
+	req := wire.input()
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		st, err := s.checkouts.Create(r.Context(), siteID, req)

@@ -103,7 +103,7 @@ func (s *Service) ShopRedirect(sess *Session) (string, error) {
 	if sess.Status == StatusCancelled && sess.CancelURL != "" {
 		target = sess.CancelURL
 	}
-	loc, err := shopsig.AppendReturnParams(target, shopsig.ReturnParams(site.WebhookSecret, sess.ID, string(sess.Status), s.clock()))
+	loc, err := shopsig.AppendReturnParams(target, shopsig.ReturnParams(site.WebhookSecret, sess.ID, string(sess.Status), !site.TestMode, s.clock()))
 	if err != nil {
 		return "", wrapErr(CodeInternal, err, "building the shop return URL failed")
 	}

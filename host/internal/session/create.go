@@ -198,6 +198,8 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 			switch {
 			case !known && !configured:
 				return nil, errorf(CodeUnknownMode, "mode %q does not exist", req.Mode)
+			case known && avail.Permanent:
+				return nil, errorf(CodePluginUnavailable, "the plugin of mode %q failed permanently and needs an operator; retrying will not help", req.Mode)
 			case known:
 				// The plugin is loaded but restarting: a retry will succeed.
 				return nil, errorf(CodePluginUnavailable, "the plugin of mode %q is restarting; retry shortly", req.Mode)

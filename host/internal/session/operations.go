@@ -80,7 +80,7 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 		}
 		return nil, nil, wrapErr(CodeInternal, err, "recording the operation")
 	}
-	return s.callOperation(ctx, op, site)
+	return s.callOperation(ctx, op, site, false)
 }
 
 // checkCapability refuses what the mode cannot do for the site; why says
@@ -163,8 +163,9 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	return nil
 }
 
-// callOperation asks the plugin and applies the answer.
-func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (*Operation, *Session, error) {
+// callOperation asks the plugin and applies the answer; retry marks the
+// janitor's calls, which are never a first attempt.
+func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, retry bool) (*Operation, *Session, error) {
 	sess, err := s.store.Session(ctx, op.SessionID)
 	if err != nil {
 		return nil, nil, err
@@ -173,7 +174,7 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (
 	var resp payment.OperationResponse
 	if err == nil {
 		var hist payment.OperationHistory
-		hist, err = s.operationHistory(ctx, op)
+		hist, err = s.operationHistory(ctx, op, retry)
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
 		switch {
 		case err != nil:
@@ -193,12 +194,18 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (
 // host knows of the session's other operations, so a plugin whose provider
 // has no idempotency key can find an earlier attempt whose answer was lost
 // before sending again.
-func (s *Service) operationHistory(ctx context.Context, op Operation) (payment.OperationHistory, error) {
+func (s *Service) operationHistory(ctx context.Context, op Operation, retry bool) (payment.OperationHistory, error) {
 	ops, err := s.store.Operations(ctx, op.SessionID)
 	if err != nil {
 		return payment.OperationHistory{}, err
 	}
 	h := payment.OperationHistory{Attempt: op.CheckAttempts + 1, ProviderOperationID: op.ProviderOperationID}
+	if retry && h.Attempt < 2 {
+		// The janitor found the operation open with no answer recorded:
+		// a host stopped during the first call, which may have reached
+		// the provider.
+		h.Attempt = 2
+	}
 	for _, o := range ops {
 		if o.ID != op.ID {
 			h.Operations = append(h.Operations, payment.OperationRecord{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
@@ -334,7 +341,7 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 	if !ok {
 		return false
 	}
-	if _, _, err := s.callOperation(ctx, op, site); err != nil {
+	if _, _, err := s.callOperation(ctx, op, site, true); err != nil {
 		s.log.Warn("janitor: operation still unsettled", "operation_id", op.ID, "error", err)
 	}
 	return true

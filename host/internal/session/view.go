@@ -8,9 +8,11 @@ import (
 
 // View is a session as the shop API and webhooks show it.
 type View struct {
-	ID                    string            `json:"id"`
-	Site                  string            `json:"site"`
-	Status                Status            `json:"status"`
+	ID     string `json:"id"`
+	Site   string `json:"site"`
+	Status Status `json:"status"`
+	// Livemode is false for a session of a test-mode site: no money moved.
+	Livemode              bool              `json:"livemode"`
 	Mode                  string            `json:"mode"`
 	Plugin                string            `json:"plugin"`
 	Kind                  payment.Kind      `json:"kind"`
@@ -123,6 +125,9 @@ func (s *Service) View(sess *Session) View {
 		ExpiresAt:             sess.ExpiresAt,
 		RefundedAmount:        sess.RefundedAmount,
 		CapturedAmount:        sess.CapturedAmount,
+	}
+	if site, ok := s.sites[sess.SiteID]; ok {
+		v.Livemode = !site.TestMode
 	}
 	if sess.Action != nil {
 		v.Instructions = instructionsView(sess.Action.Instructions)

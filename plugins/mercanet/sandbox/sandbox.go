@@ -63,7 +63,7 @@ func New(merchants map[string]string) *Server {
 		txns: map[string]*txn{}, tokens: map[string]*txn{}, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /paymentInit", s.paymentInit)
 	s.mux.HandleFunc("POST /page/{token}", s.choose)
-	s.mux.HandleFunc("POST /rs-services/v2/diagnostic/getTransactionData", s.getTransactionData)
+	newOffice(s) // the Office server's routes (office.go)
 	return s
 }
 
