@@ -50,7 +50,7 @@ func TestReturnIsVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := shop.ReturnParams(secret, "ps_a", "paid", time.Now())
+	q := shop.ReturnParams(secret, "ps_a", "paid", false, time.Now())
 	q.Set("status", "refunded") // tampered
 	w := httptest.NewRecorder()
 	s.ServeHTTP(w, httptest.NewRequest("GET", "/return?"+q.Encode(), nil))

@@ -72,7 +72,7 @@ func FuzzVerifyWebhook(f *testing.F) {
 // FuzzVerifyReturn checks the return parameters the same way.
 func FuzzVerifyReturn(f *testing.F) {
 	at := time.Unix(1_764_460_800, 0)
-	good := ReturnParams(fuzzSecret, "ps_1", "paid", at).Encode()
+	good := ReturnParams(fuzzSecret, "ps_1", "paid", true, at).Encode()
 	f.Add(good, int64(0))
 	f.Add(strings.Replace(good, "paid", "refused", 1), int64(0))
 	f.Add(good, int64(3600))
