@@ -92,6 +92,30 @@ type Plugins struct {
 type Admin struct {
 	// APIKey enables the operator API; empty disables it.
 	APIKey Secret `mapstructure:"api_key"`
+	// Operators are the people who may use the operator console and the
+	// operator API with their own password or keys (README "Operator
+	// console").
+	Operators []Operator
+}
+
+// Operator is one person's access to the console and the operator API.
+type Operator struct {
+	Name string
+	// Role is viewer (read), operator (act on sessions) or admin (modes,
+	// reload, plugins).
+	Role string
+	// PasswordHash is a bcrypt hash ($2a$/$2b$/$2y$); empty disables the
+	// console login.
+	PasswordHash string `mapstructure:"password_hash"`
+	// Keys are personal API keys; several may be valid during a rotation.
+	Keys []OperatorKey
+}
+
+// OperatorKey is one named, dated personal API key.
+type OperatorKey struct {
+	Name    string
+	Created string // YYYY-MM-DD
+	Secret  Secret
 }
 
 // Log configures the host's logger.

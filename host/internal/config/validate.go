@@ -23,6 +23,11 @@ func resolve(cfg *Config, getenv func(string) (string, bool)) error {
 		s.value = v
 	}
 	sec("admin.api_key", &cfg.Admin.APIKey)
+	for i := range cfg.Admin.Operators {
+		for j := range cfg.Admin.Operators[i].Keys {
+			sec(fmt.Sprintf("admin.operators[%d].keys[%d].secret", i, j), &cfg.Admin.Operators[i].Keys[j].Secret)
+		}
+	}
 	if dsn, err := resolveValue("database.dsn", cfg.Database.DSN, getenv); err != nil {
 		problems = append(problems, err.Error())
 	} else {
@@ -177,6 +182,7 @@ func validate(cfg *Config) []string {
 	if !admin.IsZero() {
 		p = append(p, checkKey("admin.api_key", admin, prod)...)
 	}
+	p = append(p, checkOperators(cfg.Admin.Operators, prod)...)
 
 	if len(cfg.Sites) == 0 {
 		add("sites: at least one site is required")

@@ -124,9 +124,18 @@ func (s *Service) Eligibility(ctx context.Context, siteID string, in CartInput) 
 }
 
 func (s *Service) evaluate(site *Site, cart Cart) eligibility.Result {
+	es := site.eligibilitySite()
+	if s.switches != nil {
+		for id, m := range es.Modes {
+			if m.Enabled && s.switches.Disabled(site.ID, id) {
+				m.Enabled = false
+				es.Modes[id] = m
+			}
+		}
+	}
 	return eligibility.Evaluate(
 		eligibility.Cart{Type: cart.Type, Currency: cart.Currency, Country: cart.Country, Total: cart.TotalAmount},
-		site.eligibilitySite(),
+		es,
 		s.catalog.Available(),
 	)
 }

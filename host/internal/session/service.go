@@ -48,6 +48,8 @@ type Options struct {
 	// StrandedAfter is how long a session may stay created, its Begin
 	// never answered, before the janitor expires it (default 15 min).
 	StrandedAfter time.Duration
+	// Switches, when set, hides the modes an admin switched off.
+	Switches ModeFilter
 }
 
 // Service orchestrates sessions: eligibility, creation through the plugin's
@@ -72,6 +74,7 @@ type Service struct {
 	// sessionID, when set, is the id Create gives the session (reserved
 	// by the idempotency key).
 	sessionID string
+	switches  ModeFilter
 }
 
 // NewService returns a service; it does no I/O.
@@ -86,6 +89,7 @@ func NewService(o Options) *Service {
 		random:    o.Random,
 		schedule:  o.QuerySchedule,
 		metrics:   o.Metrics,
+		switches:  o.Switches,
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 15 * time.Second

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"ConcurrentOutboxClaims", testConcurrentOutboxClaims},
 		{"Checkouts", testCheckouts},
 		{"ConcurrentAttempts", testConcurrentAttempts},
+		{"Console", testConsole},
 		{"Ping", func(t *testing.T, s session.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)
