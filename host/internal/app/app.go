@@ -24,6 +24,7 @@ import (
 
 	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/config"
+	"github.com/payhost/payhost/host/internal/console"
 	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/metrics"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
@@ -57,6 +58,7 @@ type Main struct {
 	Plugins *pluginmgr.Manager
 	Metrics *metrics.Metrics
 
+	switches  *console.Switches
 	cur       atomic.Pointer[running]
 	reloadMu  sync.Mutex
 	draining  atomic.Bool
@@ -187,6 +189,13 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 	if err != nil {
 		return nil, err
 	}
+	consoleStore, ok := m.Store.(console.Store)
+	if !ok {
+		return nil, fmt.Errorf("the %s store does not keep the console's data", cfg.Database.Driver)
+	}
+	if m.switches == nil {
+		m.switches = console.NewSwitches(consoleStore, m.Logger.Named("console"))
+	}
 	svc := session.NewService(session.Options{
 		Store:         m.Store,
 		Catalog:       catalog{m.Plugins},
@@ -197,6 +206,7 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		Metrics:       m.Metrics,
 		CallTimeout:   cfg.Plugins.CallTimeout,
 		StrandedAfter: cfg.Janitor.StrandedAfter,
+		Switches:      m.switches,
 	})
 	checkoutStore, ok := m.Store.(checkout.Store)
 	if !ok {
@@ -205,6 +215,16 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 	pages, err := web.New()
 	if err != nil {
 		return nil, fmt.Errorf("buyer pages: %w", err)
+	}
+	access := console.NewAccess(cfg.Admin)
+	siteIDs := make([]string, len(cfg.Sites))
+	for i, sc := range cfg.Sites {
+		siteIDs[i] = sc.ID
+	}
+	con, err := console.New(console.Options{Service: svc, Store: consoleStore, Access: access, Switches: m.switches,
+		Plugins: m.Plugins, Sites: siteIDs, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: m.Logger.Named("console")})
+	if err != nil {
+		return nil, fmt.Errorf("operator console: %w", err)
 	}
 	handler := httpapi.New(httpapi.Options{
 		Service:      svc,
@@ -218,6 +238,9 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		PublicURL:    cfg.PublicURL,
 		MaxBodyBytes: cfg.Limits.MaxBodyBytes,
 		Metrics:      m.Metrics.Handler(),
+		Operators:    access,
+		Audit:        consoleStore,
+		Console:      con,
 		Logger:       m.Logger.Named("http"),
 	})
 	return &running{cfg: cfg, svc: svc, handler: handler}, nil

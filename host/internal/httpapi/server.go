@@ -59,6 +59,13 @@ type Options struct {
 	MaxBodyBytes int64
 	// Metrics serves /metrics; nil answers 404.
 	Metrics http.Handler
+	// Operators, when set, lets the operator API take personal keys.
+	Operators OperatorKeys
+	// Audit, when set, records every operator API action and serves
+	// GET /admin/v1/audit.
+	Audit AuditLog
+	// Console, when set, serves the operator console under /console/.
+	Console http.Handler
 	Logger  hclog.Logger
 	Now     func() time.Time
 }
@@ -78,6 +85,9 @@ type Server struct {
 	publicURL string
 	maxBody   int64
 	metrics   http.Handler
+	operators OperatorKeys
+	audit     AuditLog
+	console   http.Handler
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
@@ -94,6 +104,7 @@ func New(o Options) *Server {
 		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		reload: o.Reload, observer: o.Observer,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
+		operators: o.Operators, audit: o.Audit, console: o.Console,
 		mux:              http.NewServeMux(),
 		unknownPluginLog: logLimiter{interval: time.Second},
 		refusedNotifyLog: logLimiter{interval: time.Second},
@@ -158,6 +169,14 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /admin/v1/sessions/{id}/resolve", s.admin(s.handleResolve))
 	m.HandleFunc("GET /admin/v1/sessions/{id}/deliveries", s.admin(s.handleDeliveries))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/deliveries/{outbox}/redeliver", s.admin(s.handleRedeliver))
+
+	if s.audit != nil {
+		m.HandleFunc("GET /admin/v1/audit", s.admin(s.handleAudit))
+	}
+	if s.console != nil {
+		m.Handle("/console/", s.console)
+		m.Handle("GET /console", http.RedirectHandler("/console/", http.StatusFound))
+	}
 
 	m.HandleFunc("GET /healthz", s.handleHealthz)
 	m.HandleFunc("GET /readyz", s.handleReadyz)

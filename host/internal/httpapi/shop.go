@@ -44,12 +44,18 @@ func (s *Server) shop(h siteHandler) http.HandlerFunc {
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key, ok := bearer(r)
-		if !ok || !s.auth.IsAdminKey(key) {
+		who, role := "admin.api_key", RoleAdmin
+		if ok && !s.auth.IsAdminKey(key) && s.operators != nil {
+			who, role, ok = s.operators.OperatorForKey(key)
+		} else if ok {
+			ok = s.auth.IsAdminKey(key)
+		}
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="payhost-admin"`)
 			writeError(w, http.StatusUnauthorized, "unauthorized", "an Authorization: Bearer <admin key> header is required")
 			return
 		}
-		h(w, r)
+		s.authorized(w, r, who, role, h)
 	}
 }
 
