@@ -112,7 +112,7 @@ plugins:
   start_timeout: 20s
   call_timeout: 5s
 {{PINS}}
-admin: {api_key: "env:E2E_ADMIN_KEY"}
+admin: {api_key: "env:E2E_ADMIN_KEY"{{OPERATORS}}}
 log: {level: warn}
 sites:
   - id: shop
@@ -174,6 +174,9 @@ type hostOptions struct {
 	publicURL string
 	// logs receives the host's log (default: discarded).
 	logs io.Writer
+	// operators is YAML appended to the admin mapping, e.g.
+	// ", operators: [...]".
+	operators string
 }
 
 // with returns the host bound to t, so that a failure inside a subtest
@@ -228,7 +231,7 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		driver, dsn = "postgres", o.postgres
 	}
 	cfg := strings.NewReplacer("{{DRIVER}}", driver, "{{DB}}", dsn, "{{DIR}}", o.dir, "{{VERIFY}}", o.verify, "{{PINS}}", strings.TrimSuffix(pins, "\n"),
-		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime).Replace(hostConfig)
+		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime, "{{OPERATORS}}", o.operators).Replace(hostConfig)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -265,6 +265,7 @@ func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
 			mapstructure.StringToSliceHookFunc(","),
 			secretHook,
 			scalarToStringHook,
+			dateToStringHook,
 		)
 	})
 	if err != nil {

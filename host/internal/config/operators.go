@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -56,4 +57,17 @@ func checkOperators(ops []Operator, prod bool) []string {
 		}
 	}
 	return p
+}
+
+// dateToStringHook gives back a YAML date (2026-11-01, which YAML decodes
+// as a time) as the text it was, for string fields such as a key's
+// created date.
+func dateToStringHook(from, to reflect.Type, data any) (any, error) {
+	if t, ok := data.(time.Time); ok && to.Kind() == reflect.String {
+		if t.Equal(t.Truncate(24 * time.Hour)) {
+			return t.Format(time.DateOnly), nil
+		}
+		return t.Format(time.RFC3339), nil
+	}
+	return data, nil
 }
