@@ -178,6 +178,15 @@ func (c *Console) handleSession(w http.ResponseWriter, r *http.Request, op *oper
 	case session.StatusPaid, session.StatusPartiallyRefunded:
 		pg.CanRefund = true
 	}
+	// Buttons only for what the site's mode can do (a cheque is refunded
+	// outside payhost).
+	for _, m := range c.Service.SiteModeCapabilities() {
+		if m.Site == s.SiteID && m.Mode == s.Mode {
+			pg.CanRefund = pg.CanRefund && m.Capabilities.Has(payment.CapabilityRefund)
+			pg.CanCapture = pg.CanCapture && m.Capabilities.Has(payment.CapabilityCapture)
+			pg.CanCancel = pg.CanCancel && m.Capabilities.Has(payment.CapabilityCancel)
+		}
+	}
 	c.render(w, http.StatusOK, "session", pg)
 }
 
