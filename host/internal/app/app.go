@@ -125,15 +125,17 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.Service = session.NewService(session.Options{
-		Store:         m.Store,
-		Catalog:       catalog{m.Plugins},
-		Sites:         sites,
-		PublicURL:     cfg.PublicURL,
-		Logger:        m.Logger.Named("sessions"),
-		QuerySchedule: cfg.Janitor.QuerySchedule,
-		Metrics:       m.Metrics,
-		CallTimeout:   cfg.Plugins.CallTimeout,
-		StrandedAfter: cfg.Janitor.StrandedAfter,
+		Store:            m.Store,
+		Catalog:          catalog{m.Plugins},
+		Sites:            sites,
+		PublicURL:        cfg.PublicURL,
+		Logger:           m.Logger.Named("sessions"),
+		QuerySchedule:    cfg.Janitor.QuerySchedule,
+		Metrics:          m.Metrics,
+		CallTimeout:      cfg.Plugins.CallTimeout,
+		StrandedAfter:    cfg.Janitor.StrandedAfter,
+		KeyRetention:     cfg.Janitor.Retention.IdempotencyKeys,
+		PayloadRetention: cfg.Janitor.Retention.WebhookPayloads,
 	})
 	handler := httpapi.New(httpapi.Options{
 		Service:      m.Service,
@@ -184,8 +186,9 @@ func (m *Main) startWorkers() {
 		for {
 			if rep, err := m.Service.RunJanitor(ctx, 100); err != nil && ctx.Err() == nil {
 				m.Logger.Error("janitor", "error", err)
-			} else if rep.Expired+rep.Queried+rep.Operations > 0 {
-				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations)
+			} else if rep.Expired+rep.Queried+rep.Operations+rep.PrunedKeys+rep.PrunedPayloads > 0 {
+				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations,
+					"pruned_keys", rep.PrunedKeys, "pruned_payloads", rep.PrunedPayloads)
 			}
 			select {
 			case <-ctx.Done():

@@ -27,6 +27,7 @@ type Metrics struct {
 	deliveries    *prometheus.CounterVec
 	deliveryTime  *prometheus.HistogramVec
 	latePayments  *prometheus.CounterVec
+	pruned        *prometheus.CounterVec
 }
 
 // Sources read at scrape time.
@@ -61,7 +62,9 @@ func New(src Sources) *Metrics {
 		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
 			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
 	}
-	m.reg.MustRegister(m.latePayments)
+	m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_pruned_total",
+		Help: "Rows removed by retention: idempotency_keys deleted, webhook_payloads emptied."}, []string{"kind"})
+	m.reg.MustRegister(m.latePayments, m.pruned)
 	m.reg.MustRegister(m.pluginCalls, m.pluginLatency, m.created, m.transitions, m.notifications, m.deliveries, m.deliveryTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.OldestUndelivered != nil {
@@ -119,6 +122,9 @@ func (m *Metrics) Transition(mode string, to session.Status, src session.Source,
 		m.notifications.WithLabelValues(mode, string(result), reason).Inc()
 	}
 }
+
+// Pruned implements session.Metrics.
+func (m *Metrics) Pruned(kind string, n int) { m.pruned.WithLabelValues(kind).Add(float64(n)) }
 
 // Delivered implements the webhook worker's observer.
 func (m *Metrics) Delivered(site string, ok bool, latency time.Duration) {
