@@ -33,7 +33,10 @@ func resolve(cfg *Config, getenv func(string) (string, bool)) error {
 		sec(fmt.Sprintf("sites[%d].api_key", i), &s.APIKey)
 		sec(fmt.Sprintf("sites[%d].webhook.secret", i), &s.Webhook.Secret)
 		for id, m := range s.Modes {
+			m.Literal = map[string]bool{}
+			s.Modes[id] = m
 			for k, v := range m.Config {
+				m.Literal[k] = !isReference(v)
 				r, err := resolveValue(fmt.Sprintf("sites[%d].modes.%s.config.%s", i, id, k), v, getenv)
 				if err != nil {
 					problems = append(problems, err.Error())
@@ -54,6 +57,9 @@ func normalise(cfg *Config) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	for i := range cfg.Sites {
 		s := &cfg.Sites[i]
+		if s.Name == "" {
+			s.Name = s.ID
+		}
 		if len(s.CartTypes) == 0 {
 			s.CartTypes = []string{"web"}
 		}
@@ -104,6 +110,9 @@ func validate(cfg *Config) []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	prod := cfg.Environment == "production"
+	if prod && cfg.Plugins.Verify != "strict" {
+		add("plugins.verify: must be strict in production (every plugin binary pinned)")
+	}
 
 	if cfg.Environment != "development" && cfg.Environment != "production" {
 		add("environment: %q is neither development nor production", cfg.Environment)
@@ -137,6 +146,9 @@ func validate(cfg *Config) []string {
 	}
 	if cfg.Plugins.StartTimeout <= 0 || cfg.Plugins.CallTimeout <= 0 {
 		add("plugins.start_timeout, plugins.call_timeout: must be positive durations")
+	}
+	if cfg.Shutdown.Delay < 0 || cfg.Shutdown.DrainTimeout <= 0 {
+		add("shutdown: delay cannot be negative and drain_timeout must be positive")
 	}
 	if hclog.LevelFromString(cfg.Log.Level) == hclog.NoLevel {
 		add("log.level: %q is not one of trace, debug, info, warn, error", cfg.Log.Level)
@@ -181,6 +193,9 @@ func validate(cfg *Config) []string {
 			add("%s.id: %q is used by another site", at, s.ID)
 		}
 		ids[s.ID] = true
+		if prod && s.TestMode {
+			add("%s.test_mode: refused in production (anyone could mark a session paid from its pay page); use a development host for tests", at)
+		}
 		if s.APIKey.IsZero() {
 			add("%s.api_key: required", at)
 		} else {
@@ -213,6 +228,11 @@ func validate(cfg *Config) []string {
 		}
 		if s.SessionLifetime < time.Second || s.DeferredLifetime < time.Second {
 			add("%s: session_lifetime and deferred_lifetime must be at least 1s", at)
+		}
+		for _, o := range s.AllowedOrigins {
+			if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+				add("%s.allowed_origins: %q must be an origin, scheme://host[:port] without a path", at, o)
+			}
 		}
 		for _, ct := range s.CartTypes {
 			if !modeIDPattern.MatchString(ct) {

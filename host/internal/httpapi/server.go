@@ -7,11 +7,14 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 )
 
 // Authenticator maps a site API key to its site id, in constant time.
@@ -20,22 +23,38 @@ type Authenticator interface {
 	IsAdminKey(apiKey string) bool
 }
 
-// PluginLister reports the loaded plugins for operators.
+// PluginLister reports the plugins.
 type PluginLister interface {
 	// PluginsJSON returns a JSON-encodable description of every plugin.
 	PluginsJSON() any
+	// HasPlugin reports whether a plugin of that name was discovered
+	// (loaded or not).
+	HasPlugin(name string) bool
 }
 
 // Options configures the handler.
 type Options struct {
-	Service *session.Service
+	Service   *session.Service
+	Checkouts *checkout.Service
+	// Pages renders the buyer pages.
+	Pages   *web.Pages
 	Auth    Authenticator
 	Plugins PluginLister
-	// Ready reports whether the host can serve (storage answers).
-	Ready func(ctx context.Context) error
+	// Ready lists what keeps the host from serving (storage unreachable,
+	// draining, an enabled mode without a healthy plugin); none means ready.
+	Ready func(ctx context.Context) []ReadyProblem
+	// Reload re-reads the configuration and the plugins directory
+	// (POST /admin/v1/reload); nil answers 404.
+	Reload func(ctx context.Context) (any, error)
+	// Observer, when set, sees every request's route, status and latency.
+	Observer Observer
 	// PublicURL is the host's external base URL; plugins see request URLs
 	// under it, as the provider called them.
 	PublicURL string
+	// PublicRate and PublicBurst bound the widget's endpoints per client
+	// address: requests per second refilled, and at once (default 2 and
+	// 30).
+	PublicRate, PublicBurst float64
 	// MaxBodyBytes bounds every request body (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics serves /metrics; nil answers 404.
@@ -47,15 +66,24 @@ type Options struct {
 // Server is the HTTP handler of the host.
 type Server struct {
 	svc       *session.Service
+	checkouts *checkout.Service
+	pages     *web.Pages
+	// public limits the widget's endpoints per client address.
+	public    *limiter
 	auth      Authenticator
 	plugins   PluginLister
-	ready     func(ctx context.Context) error
+	ready     func(ctx context.Context) []ReadyProblem
+	reload    func(ctx context.Context) (any, error)
+	observer  Observer
 	publicURL string
 	maxBody   int64
 	metrics   http.Handler
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// Provider endpoints are open to anyone: what they refuse is logged
+	// at most once a second per kind.
+	unknownPluginLog, refusedNotifyLog logLimiter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -63,9 +91,18 @@ var _ http.Handler = (*Server)(nil)
 // New builds the handler; it does no I/O.
 func New(o Options) *Server {
 	s := &Server{
-		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		reload: o.Reload, observer: o.Observer,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		mux: http.NewServeMux(),
+		mux:              http.NewServeMux(),
+		unknownPluginLog: logLimiter{interval: time.Second},
+		refusedNotifyLog: logLimiter{interval: time.Second},
+	}
+	if o.PublicRate <= 0 {
+		o.PublicRate = 2
+	}
+	if o.PublicBurst < 1 {
+		o.PublicBurst = 30
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -76,6 +113,7 @@ func New(o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.public = newLimiter(o.PublicRate, o.PublicBurst, s.now)
 	s.routes()
 	return s
 }
@@ -89,6 +127,18 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/sessions/{id}/capture", s.shop(s.handleOperation(session.OperationCapture)))
 	m.HandleFunc("POST /v1/sessions/{id}/cancel", s.shop(s.handleOperation(session.OperationCancel)))
 
+	m.HandleFunc("POST /v1/checkouts", s.shop(s.handleCreateCheckout))
+	m.HandleFunc("GET /v1/checkouts/{id}", s.shop(s.handleGetCheckout))
+	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
+	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
+	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
+	m.HandleFunc("GET /widget.js", s.handleWidget(false))
+	m.HandleFunc("GET /widget/v"+web.WidgetVersion+".js", s.handleWidget(true))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("GET /v1/public/checkouts/{id}", s.public.limit(s.handlePublicCheckout))
+	m.HandleFunc("POST /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPick))
+
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)
 	m.HandleFunc("POST /return/{id}", s.handleReturn)
@@ -98,6 +148,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /notify/{plugin}/{id}", s.handleNotify)
 
 	m.HandleFunc("GET /admin/v1/plugins", s.admin(s.handlePlugins))
+	if s.reload != nil {
+		m.HandleFunc("POST /admin/v1/reload", s.admin(s.handleReload))
+	}
 	m.HandleFunc("GET /admin/v1/sessions", s.admin(s.handleAdminList))
 	m.HandleFunc("GET /admin/v1/sessions/{id}", s.admin(s.handleAdminGet))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/confirm", s.admin(s.handleConfirm))
@@ -112,9 +165,31 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		m.Handle("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-	})
+	m.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers what no route takes: 405 with Allow when the path
+// exists for other methods, 404 otherwise. (ServeMux would answer 405 by
+// itself, but in plain text, and not with a catch-all route.)
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
+// allowed lists the methods a route takes for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP adds panic recovery and access logging around the routes.
@@ -128,11 +203,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(rec, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}
-		// The query string is not logged: returns carry provider data.
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+		// The query string is not logged: returns carry provider data. The
+		// level is checked first: building the arguments costs allocations
+		// on every request even when the line is dropped.
+		d := s.now().Sub(start)
+		if s.log.IsDebug() {
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", d)
+		}
+		if s.observer != nil {
+			route := r.Pattern // set by the mux: the route, never the raw path
+			if route == "" || route == "/" {
+				route = "unmatched"
+			}
+			s.observer.HTTPRequest(route, rec.status, d)
+		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
+	if bad := checkURL(r); bad != nil {
+		writeError(rec, http.StatusBadRequest, bad.code, bad.msg)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 
@@ -162,11 +253,33 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := s.ready(ctx); err != nil {
-			s.log.Warn("not ready", "error", err)
-			writeError(w, http.StatusServiceUnavailable, "not_ready", "the host cannot serve yet")
+		if down := s.ready(ctx); len(down) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "down": down})
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ReadyProblem is one reason the host is not ready.
+type ReadyProblem struct {
+	// Component is what is down: "database", "shutdown", "site shop, mode test".
+	Component string `json:"component"`
+	Problem   string `json:"problem"`
+	// Permanent is true when waiting will not help: an operator must act.
+	Permanent bool `json:"permanent,omitempty"`
+}
+
+// Observer receives one call per HTTP request (metrics).
+type Observer interface {
+	HTTPRequest(route string, status int, d time.Duration)
+}
+
+func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
+	res, err := s.reload(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": "reload_failed", "message": err.Error()}, "reload": res})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }

@@ -6,6 +6,8 @@ package metrics
 import (
 	"context"
 	"net/http"
+	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +30,9 @@ type Metrics struct {
 	deliveryTime  *prometheus.HistogramVec
 	latePayments  *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
+	httpRequests  *prometheus.CounterVec
+	httpLatency   *prometheus.HistogramVec
+	reloads       *prometheus.CounterVec
 }
 
 // Sources read at scrape time.
@@ -38,6 +43,11 @@ type Sources struct {
 	NeedingAttention func(ctx context.Context) (int, error)
 	// Restarts reports each plugin's restart count.
 	Restarts func() map[string]int
+	// PluginUp reports, for each discovered plugin, whether a healthy
+	// process serves it.
+	PluginUp func() map[string]bool
+	// Version and Built label payhost_build_info.
+	Version, Built string
 }
 
 // New registers every metric.
@@ -61,6 +71,19 @@ func New(src Sources) *Metrics {
 			Help: "Latency of webhook attempts.", Buckets: prometheus.ExponentialBuckets(0.005, 3, 9)}, []string{"site"}),
 		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
 			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_http_requests_total",
+			Help: "HTTP requests by route (the matched pattern) and status."}, []string{"route", "status"}),
+		httpLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_http_request_duration_seconds",
+			Help: "Latency of HTTP requests by route.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}, []string{"route"}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_reloads_total",
+			Help: "Configuration and plugin reloads by outcome (applied or failed)."}, []string{"outcome"}),
+	}
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "payhost_build_info",
+		Help: "Always 1; the labels say which build runs."}, []string{"version", "built", "goversion"})
+	build.WithLabelValues(src.Version, src.Built, runtime.Version()).Set(1)
+	m.reg.MustRegister(m.httpRequests, m.httpLatency, m.reloads, build)
+	for _, outcome := range []string{"applied", "failed"} {
+		m.reloads.WithLabelValues(outcome) // present at 0 before the first reload
 	}
 	m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_pruned_total",
 		Help: "Rows removed by retention: idempotency_keys deleted, webhook_payloads emptied."}, []string{"kind"})
@@ -95,8 +118,21 @@ func New(src Sources) *Metrics {
 		m.reg.MustRegister(&restarts{desc: prometheus.NewDesc("payhost_plugin_restarts_total",
 			"Restarts of each plugin process after a crash.", []string{"plugin"}, nil), read: src.Restarts})
 	}
+	if src.PluginUp != nil {
+		m.reg.MustRegister(&pluginUp{desc: prometheus.NewDesc("payhost_plugin_up",
+			"1 when a healthy process serves the plugin, 0 when it is down or refused.", []string{"plugin"}, nil), read: src.PluginUp})
+	}
 	return m
 }
+
+// HTTPRequest implements the HTTP server's observer.
+func (m *Metrics) HTTPRequest(route string, status int, d time.Duration) {
+	m.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.httpLatency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Reload counts a reload by outcome: "applied" or "failed".
+func (m *Metrics) Reload(outcome string) { m.reloads.WithLabelValues(outcome).Inc() }
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
@@ -147,5 +183,23 @@ func (r *restarts) Describe(ch chan<- *prometheus.Desc) { ch <- r.desc }
 func (r *restarts) Collect(ch chan<- prometheus.Metric) {
 	for plugin, n := range r.read() {
 		ch <- prometheus.MustNewConstMetric(r.desc, prometheus.CounterValue, float64(n), plugin)
+	}
+}
+
+// pluginUp reads plugin health at scrape time.
+type pluginUp struct {
+	desc *prometheus.Desc
+	read func() map[string]bool
+}
+
+func (u *pluginUp) Describe(ch chan<- *prometheus.Desc) { ch <- u.desc }
+
+func (u *pluginUp) Collect(ch chan<- prometheus.Metric) {
+	for plugin, up := range u.read() {
+		v := 0.0
+		if up {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(u.desc, prometheus.GaugeValue, v, plugin)
 	}
 }

@@ -223,6 +223,27 @@ func TestCallDeadline(t *testing.T) {
 	}
 }
 
+// A call cancelled by its caller leaves the plugin healthy for the others.
+func TestCallerCancellationKeepsPluginUp(t *testing.T) {
+	dir, _ := fixture(t)
+	m := start(t, pluginmgr.Options{Dir: dir, Verify: pluginmgr.VerifyWarn, CallTimeout: 10 * time.Second})
+	p, _ := m.Provider("fixture")
+	for range 5 {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel) // the client went away
+		_, err := p.ValidateConfig(ctx, payment.ValidateConfigRequest{Config: payment.Config{"hang": "1"}})
+		if err == nil {
+			t.Fatal("cancelled call succeeded")
+		}
+		if info := m.Plugins()[0]; !info.Healthy {
+			t.Fatalf("plugin marked down after a caller's cancellation: %+v", info)
+		}
+		if _, err := p.Describe(context.Background(), payment.DescribeRequest{}); err != nil {
+			t.Fatalf("call after a cancelled one: %v", err)
+		}
+	}
+}
+
 func waitHealthy(t *testing.T, m *pluginmgr.Manager, within time.Duration) pluginmgr.Info {
 	t.Helper()
 	deadline := time.Now().Add(within)

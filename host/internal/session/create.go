@@ -35,6 +35,9 @@ type CreateRequest struct {
 	Customer  payment.Customer `json:"customer"`
 	ReturnURL string           `json:"return_url"`
 	CancelURL string           `json:"cancel_url"`
+	// CheckoutID links the session to the checkout it is an attempt of
+	// (set by the checkout service, never by the shop's JSON).
+	CheckoutID string `json:"-"`
 }
 
 var (
@@ -144,10 +147,17 @@ func checkShopURL(field, raw string, required bool) error {
 
 func checkCreate(req *CreateRequest) error {
 	req.Mode = strings.TrimSpace(req.Mode)
+	if req.Mode == "" {
+		return errorf(CodeInvalidRequest, "mode is required")
+	}
+	return CheckOrder(req)
+}
+
+// CheckOrder validates (and trims) what a session takes besides its mode:
+// order reference, customer and shop URLs. Checkouts take the same.
+func CheckOrder(req *CreateRequest) error {
 	req.OrderRef = strings.TrimSpace(req.OrderRef)
 	switch {
-	case req.Mode == "":
-		return errorf(CodeInvalidRequest, "mode is required")
 	case req.OrderRef == "":
 		return errorf(CodeInvalidRequest, "order_ref is required")
 	case len(req.OrderRef) > maxOrderRefLen:
@@ -188,6 +198,8 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 			switch {
 			case !known && !configured:
 				return nil, errorf(CodeUnknownMode, "mode %q does not exist", req.Mode)
+			case known && avail.Permanent:
+				return nil, errorf(CodePluginUnavailable, "the plugin of mode %q failed permanently and needs an operator; retrying will not help", req.Mode)
 			case known:
 				// The plugin is loaded but restarting: a retry will succeed.
 				return nil, errorf(CodePluginUnavailable, "the plugin of mode %q is restarting; retry shortly", req.Mode)
@@ -198,26 +210,27 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	mode := avail.Mode
 	now := s.clock()
 	sess := &Session{
-		SiteID:    site.ID,
-		Mode:      mode.ID,
-		Plugin:    avail.Plugin,
-		Kind:      mode.Kind,
-		Status:    StatusCreated,
-		Amount:    cart.TotalAmount,
-		Currency:  cart.Currency,
-		Country:   cart.Country,
-		CartType:  cart.Type,
-		OrderRef:  req.OrderRef,
-		Cart:      cart,
-		Customer:  req.Customer,
-		ReturnURL: req.ReturnURL,
-		CancelURL: req.CancelURL,
-		CreatedAt: now,
-		UpdatedAt: now,
-		ExpiresAt: now.Add(site.lifetime(mode.Kind)),
+		SiteID:     site.ID,
+		Mode:       mode.ID,
+		Plugin:     avail.Plugin,
+		Kind:       mode.Kind,
+		Status:     StatusCreated,
+		Amount:     cart.TotalAmount,
+		Currency:   cart.Currency,
+		Country:    cart.Country,
+		CartType:   cart.Type,
+		OrderRef:   req.OrderRef,
+		Cart:       cart,
+		Customer:   req.Customer,
+		ReturnURL:  req.ReturnURL,
+		CancelURL:  req.CancelURL,
+		CheckoutID: req.CheckoutID,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+		ExpiresAt:  now.Add(site.lifetime(mode.Kind)),
 		// The janitor checks the session on the query schedule (modes that
 		// can Query their provider) or at expiry.
-		NextCheckAt: s.firstCheck(now, mode),
+		NextCheckAt: s.firstCheck(now, site.ID, mode),
 	}
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL
@@ -288,6 +301,12 @@ func (s *Service) insert(ctx context.Context, sess *Session, f payment.Reference
 				// A request with the same key, presumed dead, stored it meanwhile.
 				return errorf(CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
 			}
+		}
+		if errors.Is(err, ErrAttemptActive) {
+			return wrapErr(CodeAttemptActive, err, "a payment of this checkout is already under way or done")
+		}
+		if sess.CheckoutID != "" && errors.Is(err, ErrNotFound) {
+			return wrapErr(CodeNotFound, err, "no such checkout")
 		}
 		if !errors.Is(err, ErrConflict) || attempt >= 5 {
 			return wrapErr(CodeInternal, err, "storing the session failed")

@@ -8,9 +8,11 @@ import (
 
 // View is a session as the shop API and webhooks show it.
 type View struct {
-	ID                    string            `json:"id"`
-	Site                  string            `json:"site"`
-	Status                Status            `json:"status"`
+	ID     string `json:"id"`
+	Site   string `json:"site"`
+	Status Status `json:"status"`
+	// Livemode is false for a session of a test-mode site: no money moved.
+	Livemode              bool              `json:"livemode"`
 	Mode                  string            `json:"mode"`
 	Plugin                string            `json:"plugin"`
 	Kind                  payment.Kind      `json:"kind"`
@@ -25,6 +27,7 @@ type View struct {
 	Customer              CustomerView      `json:"customer"`
 	ReturnURL             string            `json:"return_url"`
 	CancelURL             string            `json:"cancel_url"`
+	CheckoutID            string            `json:"checkout_id,omitempty"`
 	CreatedAt             time.Time         `json:"created_at"`
 	UpdatedAt             time.Time         `json:"updated_at"`
 	ExpiresAt             time.Time         `json:"expires_at"`
@@ -120,12 +123,16 @@ func (s *Service) View(sess *Session) View {
 		Customer:              CustomerView(sess.Customer),
 		ReturnURL:             sess.ReturnURL,
 		CancelURL:             sess.CancelURL,
+		CheckoutID:            sess.CheckoutID,
 		CreatedAt:             sess.CreatedAt,
 		UpdatedAt:             sess.UpdatedAt,
 		ExpiresAt:             sess.ExpiresAt,
 		RefundedAmount:        sess.RefundedAmount,
 		CapturedAmount:        sess.CapturedAmount,
 		NeedsAttention:        sess.NeedsAttention,
+	}
+	if site, ok := s.sites[sess.SiteID]; ok {
+		v.Livemode = !site.TestMode
 	}
 	if sess.Action != nil {
 		v.Instructions = instructionsView(sess.Action.Instructions)

@@ -674,8 +674,12 @@ func (x *ValidateConfigRequest) GetTestMode() bool {
 }
 
 type ValidateConfigResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Problems      []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Problems []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	// Capabilities the mode declares that this configuration cannot offer
+	// (an optional credential is missing...), each with the reason shown to
+	// operators. The host treats them as unsupported for the site.
+	Unsupported   []*UnsupportedCapability `protobuf:"bytes,2,rep,name=unsupported,proto3" json:"unsupported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -717,6 +721,66 @@ func (x *ValidateConfigResponse) GetProblems() []*ConfigProblem {
 	return nil
 }
 
+func (x *ValidateConfigResponse) GetUnsupported() []*UnsupportedCapability {
+	if x != nil {
+		return x.Unsupported
+	}
+	return nil
+}
+
+type UnsupportedCapability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// refund | partial_refund | capture | partial_capture | cancel | query
+	Capability    string `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsupportedCapability) Reset() {
+	*x = UnsupportedCapability{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsupportedCapability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsupportedCapability) ProtoMessage() {}
+
+func (x *UnsupportedCapability) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsupportedCapability.ProtoReflect.Descriptor instead.
+func (*UnsupportedCapability) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UnsupportedCapability) GetCapability() string {
+	if x != nil {
+		return x.Capability
+	}
+	return ""
+}
+
+func (x *UnsupportedCapability) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type ConfigProblem struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -727,7 +791,7 @@ type ConfigProblem struct {
 
 func (x *ConfigProblem) Reset() {
 	*x = ConfigProblem{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -739,7 +803,7 @@ func (x *ConfigProblem) String() string {
 func (*ConfigProblem) ProtoMessage() {}
 
 func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -752,7 +816,7 @@ func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigProblem.ProtoReflect.Descriptor instead.
 func (*ConfigProblem) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConfigProblem) GetKey() string {
@@ -793,7 +857,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -805,7 +869,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -818,7 +882,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Session) GetId() string {
@@ -944,7 +1008,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -956,7 +1020,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -969,7 +1033,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Customer) GetEmail() string {
@@ -1006,7 +1070,7 @@ type Line struct {
 
 func (x *Line) Reset() {
 	*x = Line{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1082,7 @@ func (x *Line) String() string {
 func (*Line) ProtoMessage() {}
 
 func (x *Line) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1095,7 @@ func (x *Line) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Line.ProtoReflect.Descriptor instead.
 func (*Line) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Line) GetSku() string {
@@ -1082,7 +1146,7 @@ type URLs struct {
 
 func (x *URLs) Reset() {
 	*x = URLs{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1094,7 +1158,7 @@ func (x *URLs) String() string {
 func (*URLs) ProtoMessage() {}
 
 func (x *URLs) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1171,7 @@ func (x *URLs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLs.ProtoReflect.Descriptor instead.
 func (*URLs) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *URLs) GetPay() string {
@@ -1155,7 +1219,7 @@ type BeginRequest struct {
 
 func (x *BeginRequest) Reset() {
 	*x = BeginRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1231,7 @@ func (x *BeginRequest) String() string {
 func (*BeginRequest) ProtoMessage() {}
 
 func (x *BeginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1244,7 @@ func (x *BeginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRequest.ProtoReflect.Descriptor instead.
 func (*BeginRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeginRequest) GetSession() *Session {
@@ -1212,7 +1276,7 @@ type BeginResponse struct {
 
 func (x *BeginResponse) Reset() {
 	*x = BeginResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1224,7 +1288,7 @@ func (x *BeginResponse) String() string {
 func (*BeginResponse) ProtoMessage() {}
 
 func (x *BeginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1237,7 +1301,7 @@ func (x *BeginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginResponse.ProtoReflect.Descriptor instead.
 func (*BeginResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BeginResponse) GetForm() *Form {
@@ -1302,7 +1366,7 @@ type Form struct {
 
 func (x *Form) Reset() {
 	*x = Form{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1378,7 @@ func (x *Form) String() string {
 func (*Form) ProtoMessage() {}
 
 func (x *Form) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1391,7 @@ func (x *Form) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Form.ProtoReflect.Descriptor instead.
 func (*Form) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Form) GetLabel() string {
@@ -1375,7 +1439,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1387,7 +1451,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1400,7 +1464,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Field) GetName() string {
@@ -1427,7 +1491,7 @@ type Instructions struct {
 
 func (x *Instructions) Reset() {
 	*x = Instructions{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1439,7 +1503,7 @@ func (x *Instructions) String() string {
 func (*Instructions) ProtoMessage() {}
 
 func (x *Instructions) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1452,7 +1516,7 @@ func (x *Instructions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instructions.ProtoReflect.Descriptor instead.
 func (*Instructions) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Instructions) GetText() string {
@@ -1482,7 +1546,7 @@ type HTTPRequest struct {
 
 func (x *HTTPRequest) Reset() {
 	*x = HTTPRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1494,7 +1558,7 @@ func (x *HTTPRequest) String() string {
 func (*HTTPRequest) ProtoMessage() {}
 
 func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1507,7 +1571,7 @@ func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPRequest.ProtoReflect.Descriptor instead.
 func (*HTTPRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HTTPRequest) GetMethod() string {
@@ -1554,7 +1618,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1566,7 +1630,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1579,7 +1643,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1600,7 +1664,7 @@ type HTTPResponse struct {
 
 func (x *HTTPResponse) Reset() {
 	*x = HTTPResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1612,7 +1676,7 @@ func (x *HTTPResponse) String() string {
 func (*HTTPResponse) ProtoMessage() {}
 
 func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1625,7 +1689,7 @@ func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPResponse.ProtoReflect.Descriptor instead.
 func (*HTTPResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HTTPResponse) GetStatusCode() int32 {
@@ -1658,7 +1722,7 @@ type IdentifyCallbackRequest struct {
 
 func (x *IdentifyCallbackRequest) Reset() {
 	*x = IdentifyCallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1734,7 @@ func (x *IdentifyCallbackRequest) String() string {
 func (*IdentifyCallbackRequest) ProtoMessage() {}
 
 func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1747,7 @@ func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackRequest.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *IdentifyCallbackRequest) GetRequest() *HTTPRequest {
@@ -1703,7 +1767,7 @@ type IdentifyCallbackResponse struct {
 
 func (x *IdentifyCallbackResponse) Reset() {
 	*x = IdentifyCallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1715,7 +1779,7 @@ func (x *IdentifyCallbackResponse) String() string {
 func (*IdentifyCallbackResponse) ProtoMessage() {}
 
 func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1728,7 +1792,7 @@ func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackResponse.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IdentifyCallbackResponse) GetSessionId() string {
@@ -1756,7 +1820,7 @@ type CallbackRequest struct {
 
 func (x *CallbackRequest) Reset() {
 	*x = CallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1768,7 +1832,7 @@ func (x *CallbackRequest) String() string {
 func (*CallbackRequest) ProtoMessage() {}
 
 func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1781,7 +1845,7 @@ func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackRequest.ProtoReflect.Descriptor instead.
 func (*CallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CallbackRequest) GetSession() *Session {
@@ -1815,7 +1879,7 @@ type CallbackResponse struct {
 
 func (x *CallbackResponse) Reset() {
 	*x = CallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +1891,7 @@ func (x *CallbackResponse) String() string {
 func (*CallbackResponse) ProtoMessage() {}
 
 func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +1904,7 @@ func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackResponse.ProtoReflect.Descriptor instead.
 func (*CallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CallbackResponse) GetOutcome() *Outcome {
@@ -1876,7 +1940,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1888,7 +1952,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1901,7 +1965,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Outcome) GetStatus() string {
@@ -1991,7 +2055,7 @@ type ThreeDS struct {
 
 func (x *ThreeDS) Reset() {
 	*x = ThreeDS{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2003,7 +2067,7 @@ func (x *ThreeDS) String() string {
 func (*ThreeDS) ProtoMessage() {}
 
 func (x *ThreeDS) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2016,7 +2080,7 @@ func (x *ThreeDS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreeDS.ProtoReflect.Descriptor instead.
 func (*ThreeDS) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ThreeDS) GetStatus() string {
@@ -2034,18 +2098,25 @@ func (x *ThreeDS) GetEci() string {
 }
 
 type RefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2057,7 +2128,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2070,7 +2141,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RefundRequest) GetSession() *Session {
@@ -2101,19 +2172,47 @@ func (x *RefundRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *RefundRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *RefundRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *RefundRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
 type CaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CaptureRequest) Reset() {
 	*x = CaptureRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2224,7 @@ func (x *CaptureRequest) String() string {
 func (*CaptureRequest) ProtoMessage() {}
 
 func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2237,7 @@ func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
 func (*CaptureRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CaptureRequest) GetSession() *Session {
@@ -2169,18 +2268,46 @@ func (x *CaptureRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *CaptureRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *CaptureRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
 type CancelRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,6,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2192,7 +2319,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2205,7 +2332,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CancelRequest) GetSession() *Session {
@@ -2229,9 +2356,106 @@ func (x *CancelRequest) GetOperationId() string {
 	return ""
 }
 
+func (x *CancelRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *CancelRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CancelRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+type OperationRecord struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind                string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"` // refund | capture | cancel
+	Amount              int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // requested | pending | succeeded | failed | unknown
+	ProviderOperationId string                 `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *OperationRecord) Reset() {
+	*x = OperationRecord{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationRecord) ProtoMessage() {}
+
+func (x *OperationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationRecord.ProtoReflect.Descriptor instead.
+func (*OperationRecord) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *OperationRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *OperationRecord) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
 type OperationResponse struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
-	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed
+	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed | unknown
 	ProviderOperationId string                 `protobuf:"bytes,2,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
 	ResponseCode        string                 `protobuf:"bytes,3,opt,name=response_code,json=responseCode,proto3" json:"response_code,omitempty"`
 	ResponseMessage     string                 `protobuf:"bytes,4,opt,name=response_message,json=responseMessage,proto3" json:"response_message,omitempty"`
@@ -2242,7 +2466,7 @@ type OperationResponse struct {
 
 func (x *OperationResponse) Reset() {
 	*x = OperationResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2254,7 +2478,7 @@ func (x *OperationResponse) String() string {
 func (*OperationResponse) ProtoMessage() {}
 
 func (x *OperationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,7 +2491,7 @@ func (x *OperationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationResponse.ProtoReflect.Descriptor instead.
 func (*OperationResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OperationResponse) GetStatus() string {
@@ -2315,7 +2539,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2327,7 +2551,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2340,7 +2564,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *QueryRequest) GetSession() *Session {
@@ -2366,7 +2590,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2378,7 +2602,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2391,7 +2615,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *QueryResponse) GetOutcome() *Outcome {
@@ -2465,9 +2689,15 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\x03 \x01(\bR\btestMode\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"V\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +
 	"\x16ValidateConfigResponse\x12<\n" +
-	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\";\n" +
+	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\x12J\n" +
+	"\vunsupported\x18\x02 \x03(\v2(.payhost.plugin.v1.UnsupportedCapabilityR\vunsupported\"O\n" +
+	"\x15UnsupportedCapability\x12\x1e\n" +
+	"\n" +
+	"capability\x18\x01 \x01(\tR\n" +
+	"capability\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
@@ -2592,30 +2822,51 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"3\n" +
 	"\aThreeDS\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x10\n" +
-	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x81\x02\n" +
+	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x93\x03\n" +
 	"\rRefundRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.RefundRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x83\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x03\n" +
 	"\x0eCaptureRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12E\n" +
 	"\x06config\x18\x02 \x03(\v2-.payhost.plugin.v1.CaptureRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfb\x02\n" +
 	"\rCancelRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.CancelRequest.ConfigEntryR\x06config\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\x1a9\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x18\n" +
+	"\aattempt\x18\x04 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\x06 \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
+	"\x0fOperationRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\"\xb8\x02\n" +
 	"\x11OperationResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x122\n" +
 	"\x15provider_operation_id\x18\x02 \x01(\tR\x13providerOperationId\x12#\n" +
@@ -2657,7 +2908,7 @@ func file_payhost_plugin_v1_provider_proto_rawDescGZIP() []byte {
 	return file_payhost_plugin_v1_provider_proto_rawDescData
 }
 
-var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*Error)(nil),                    // 0: payhost.plugin.v1.Error
 	(*DescribeRequest)(nil),          // 1: payhost.plugin.v1.DescribeRequest
@@ -2668,112 +2919,118 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*ConfigField)(nil),              // 6: payhost.plugin.v1.ConfigField
 	(*ValidateConfigRequest)(nil),    // 7: payhost.plugin.v1.ValidateConfigRequest
 	(*ValidateConfigResponse)(nil),   // 8: payhost.plugin.v1.ValidateConfigResponse
-	(*ConfigProblem)(nil),            // 9: payhost.plugin.v1.ConfigProblem
-	(*Session)(nil),                  // 10: payhost.plugin.v1.Session
-	(*Customer)(nil),                 // 11: payhost.plugin.v1.Customer
-	(*Line)(nil),                     // 12: payhost.plugin.v1.Line
-	(*URLs)(nil),                     // 13: payhost.plugin.v1.URLs
-	(*BeginRequest)(nil),             // 14: payhost.plugin.v1.BeginRequest
-	(*BeginResponse)(nil),            // 15: payhost.plugin.v1.BeginResponse
-	(*Form)(nil),                     // 16: payhost.plugin.v1.Form
-	(*Field)(nil),                    // 17: payhost.plugin.v1.Field
-	(*Instructions)(nil),             // 18: payhost.plugin.v1.Instructions
-	(*HTTPRequest)(nil),              // 19: payhost.plugin.v1.HTTPRequest
-	(*HeaderValues)(nil),             // 20: payhost.plugin.v1.HeaderValues
-	(*HTTPResponse)(nil),             // 21: payhost.plugin.v1.HTTPResponse
-	(*IdentifyCallbackRequest)(nil),  // 22: payhost.plugin.v1.IdentifyCallbackRequest
-	(*IdentifyCallbackResponse)(nil), // 23: payhost.plugin.v1.IdentifyCallbackResponse
-	(*CallbackRequest)(nil),          // 24: payhost.plugin.v1.CallbackRequest
-	(*CallbackResponse)(nil),         // 25: payhost.plugin.v1.CallbackResponse
-	(*Outcome)(nil),                  // 26: payhost.plugin.v1.Outcome
-	(*ThreeDS)(nil),                  // 27: payhost.plugin.v1.ThreeDS
-	(*RefundRequest)(nil),            // 28: payhost.plugin.v1.RefundRequest
-	(*CaptureRequest)(nil),           // 29: payhost.plugin.v1.CaptureRequest
-	(*CancelRequest)(nil),            // 30: payhost.plugin.v1.CancelRequest
-	(*OperationResponse)(nil),        // 31: payhost.plugin.v1.OperationResponse
-	(*QueryRequest)(nil),             // 32: payhost.plugin.v1.QueryRequest
-	(*QueryResponse)(nil),            // 33: payhost.plugin.v1.QueryResponse
-	nil,                              // 34: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	nil,                              // 35: payhost.plugin.v1.Session.ProviderDataEntry
-	nil,                              // 36: payhost.plugin.v1.BeginRequest.ConfigEntry
-	nil,                              // 37: payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	nil,                              // 38: payhost.plugin.v1.HTTPRequest.HeaderEntry
-	nil,                              // 39: payhost.plugin.v1.HTTPResponse.HeaderEntry
-	nil,                              // 40: payhost.plugin.v1.CallbackRequest.ConfigEntry
-	nil,                              // 41: payhost.plugin.v1.Outcome.PayloadEntry
-	nil,                              // 42: payhost.plugin.v1.RefundRequest.ConfigEntry
-	nil,                              // 43: payhost.plugin.v1.CaptureRequest.ConfigEntry
-	nil,                              // 44: payhost.plugin.v1.CancelRequest.ConfigEntry
-	nil,                              // 45: payhost.plugin.v1.OperationResponse.PayloadEntry
-	nil,                              // 46: payhost.plugin.v1.QueryRequest.ConfigEntry
+	(*UnsupportedCapability)(nil),    // 9: payhost.plugin.v1.UnsupportedCapability
+	(*ConfigProblem)(nil),            // 10: payhost.plugin.v1.ConfigProblem
+	(*Session)(nil),                  // 11: payhost.plugin.v1.Session
+	(*Customer)(nil),                 // 12: payhost.plugin.v1.Customer
+	(*Line)(nil),                     // 13: payhost.plugin.v1.Line
+	(*URLs)(nil),                     // 14: payhost.plugin.v1.URLs
+	(*BeginRequest)(nil),             // 15: payhost.plugin.v1.BeginRequest
+	(*BeginResponse)(nil),            // 16: payhost.plugin.v1.BeginResponse
+	(*Form)(nil),                     // 17: payhost.plugin.v1.Form
+	(*Field)(nil),                    // 18: payhost.plugin.v1.Field
+	(*Instructions)(nil),             // 19: payhost.plugin.v1.Instructions
+	(*HTTPRequest)(nil),              // 20: payhost.plugin.v1.HTTPRequest
+	(*HeaderValues)(nil),             // 21: payhost.plugin.v1.HeaderValues
+	(*HTTPResponse)(nil),             // 22: payhost.plugin.v1.HTTPResponse
+	(*IdentifyCallbackRequest)(nil),  // 23: payhost.plugin.v1.IdentifyCallbackRequest
+	(*IdentifyCallbackResponse)(nil), // 24: payhost.plugin.v1.IdentifyCallbackResponse
+	(*CallbackRequest)(nil),          // 25: payhost.plugin.v1.CallbackRequest
+	(*CallbackResponse)(nil),         // 26: payhost.plugin.v1.CallbackResponse
+	(*Outcome)(nil),                  // 27: payhost.plugin.v1.Outcome
+	(*ThreeDS)(nil),                  // 28: payhost.plugin.v1.ThreeDS
+	(*RefundRequest)(nil),            // 29: payhost.plugin.v1.RefundRequest
+	(*CaptureRequest)(nil),           // 30: payhost.plugin.v1.CaptureRequest
+	(*CancelRequest)(nil),            // 31: payhost.plugin.v1.CancelRequest
+	(*OperationRecord)(nil),          // 32: payhost.plugin.v1.OperationRecord
+	(*OperationResponse)(nil),        // 33: payhost.plugin.v1.OperationResponse
+	(*QueryRequest)(nil),             // 34: payhost.plugin.v1.QueryRequest
+	(*QueryResponse)(nil),            // 35: payhost.plugin.v1.QueryResponse
+	nil,                              // 36: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                              // 37: payhost.plugin.v1.Session.ProviderDataEntry
+	nil,                              // 38: payhost.plugin.v1.BeginRequest.ConfigEntry
+	nil,                              // 39: payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	nil,                              // 40: payhost.plugin.v1.HTTPRequest.HeaderEntry
+	nil,                              // 41: payhost.plugin.v1.HTTPResponse.HeaderEntry
+	nil,                              // 42: payhost.plugin.v1.CallbackRequest.ConfigEntry
+	nil,                              // 43: payhost.plugin.v1.Outcome.PayloadEntry
+	nil,                              // 44: payhost.plugin.v1.RefundRequest.ConfigEntry
+	nil,                              // 45: payhost.plugin.v1.CaptureRequest.ConfigEntry
+	nil,                              // 46: payhost.plugin.v1.CancelRequest.ConfigEntry
+	nil,                              // 47: payhost.plugin.v1.OperationResponse.PayloadEntry
+	nil,                              // 48: payhost.plugin.v1.QueryRequest.ConfigEntry
 }
 var file_payhost_plugin_v1_provider_proto_depIdxs = []int32{
 	3,  // 0: payhost.plugin.v1.DescribeResponse.modes:type_name -> payhost.plugin.v1.Mode
 	4,  // 1: payhost.plugin.v1.Mode.capabilities:type_name -> payhost.plugin.v1.Capabilities
 	5,  // 2: payhost.plugin.v1.Mode.reference:type_name -> payhost.plugin.v1.ReferenceFormat
 	6,  // 3: payhost.plugin.v1.Mode.config_schema:type_name -> payhost.plugin.v1.ConfigField
-	34, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	9,  // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
-	11, // 6: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
-	12, // 7: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
-	35, // 8: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
-	13, // 9: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
-	10, // 10: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
-	36, // 11: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
-	16, // 12: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
-	16, // 13: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
-	18, // 14: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
-	26, // 15: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	37, // 16: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	17, // 17: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
-	17, // 18: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
-	38, // 19: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
-	39, // 20: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
-	19, // 21: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	10, // 22: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
-	40, // 23: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
-	19, // 24: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	26, // 25: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	21, // 26: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
-	27, // 27: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
-	41, // 28: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
-	10, // 29: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
-	42, // 30: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
-	10, // 31: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
-	43, // 32: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
-	10, // 33: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
-	44, // 34: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
-	45, // 35: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
-	10, // 36: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
-	46, // 37: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
-	26, // 38: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	20, // 39: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	20, // 40: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	1,  // 41: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
-	7,  // 42: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
-	14, // 43: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
-	22, // 44: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
-	24, // 45: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
-	24, // 46: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
-	28, // 47: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
-	29, // 48: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
-	30, // 49: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
-	32, // 50: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
-	2,  // 51: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
-	8,  // 52: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
-	15, // 53: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
-	23, // 54: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
-	25, // 55: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
-	25, // 56: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
-	31, // 57: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 58: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 59: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
-	33, // 60: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
-	51, // [51:61] is the sub-list for method output_type
-	41, // [41:51] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	36, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	10, // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
+	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.unsupported:type_name -> payhost.plugin.v1.UnsupportedCapability
+	12, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
+	13, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
+	37, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
+	14, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
+	11, // 11: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
+	38, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
+	17, // 13: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
+	17, // 14: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
+	19, // 15: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
+	27, // 16: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	39, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	18, // 18: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
+	18, // 19: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
+	40, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
+	41, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
+	20, // 22: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	11, // 23: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
+	42, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
+	20, // 25: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	27, // 26: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	22, // 27: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
+	28, // 28: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
+	43, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
+	11, // 30: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
+	44, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	32, // 32: payhost.plugin.v1.RefundRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 33: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
+	45, // 34: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
+	32, // 35: payhost.plugin.v1.CaptureRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 36: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
+	46, // 37: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
+	32, // 38: payhost.plugin.v1.CancelRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	47, // 39: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
+	11, // 40: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
+	48, // 41: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
+	27, // 42: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	21, // 43: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	21, // 44: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	1,  // 45: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
+	7,  // 46: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
+	15, // 47: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
+	23, // 48: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
+	25, // 49: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
+	25, // 50: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
+	29, // 51: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
+	30, // 52: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
+	31, // 53: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
+	34, // 54: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
+	2,  // 55: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
+	8,  // 56: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
+	16, // 57: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
+	24, // 58: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
+	26, // 59: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
+	26, // 60: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
+	33, // 61: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 62: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 63: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
+	35, // 64: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
+	55, // [55:65] is the sub-list for method output_type
+	45, // [45:55] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_payhost_plugin_v1_provider_proto_init() }
@@ -2787,7 +3044,7 @@ func file_payhost_plugin_v1_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_payhost_plugin_v1_provider_proto_rawDesc), len(file_payhost_plugin_v1_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
