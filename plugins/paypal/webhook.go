@@ -163,16 +163,21 @@ func (p *Provider) checkPayPalCert(chain []*x509.Certificate) error {
 	return nil
 }
 
-// verifyWebhook checks a webhook with the configured method.
+// verifyWebhook checks a webhook with the configured method. Every
+// transmission header PayPal sends is required, whichever the method: a
+// webhook that lost one is not a PayPal webhook.
 func (p *Provider) verifyWebhook(ctx context.Context, cfg payment.Config, r payment.HTTPRequest) error {
 	h := headersOf(r)
-	if h.transmissionID == "" || h.transmissionTime == "" || h.transmissionSig == "" {
+	if h.transmissionID == "" || h.transmissionTime == "" || h.transmissionSig == "" || h.certURL == "" || h.authAlgo == "" {
 		return payment.Errorf(payment.CodeInvalidSignature, "PayPal transmission headers missing")
+	}
+	if cfg[keyWebhookID] == "" {
+		return payment.Errorf(payment.CodeInvalidSignature, "no webhook_id configured")
 	}
 	if cfg[keyVerification] == VerifyAPI {
 		return p.verifyByAPI(ctx, cfg, h, r.Body)
 	}
-	if h.authAlgo != "" && h.authAlgo != "SHA256withRSA" {
+	if h.authAlgo != "SHA256withRSA" {
 		return payment.Errorf(payment.CodeInvalidSignature, "unsupported auth algorithm %q", h.authAlgo)
 	}
 	if !certAllowed(h.certURL, cfg[keyEnvironment]) {

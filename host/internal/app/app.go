@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	})
 
 	if m.Getenv == nil {
-		for _, k := range config.UnknownEnv(os.Environ()) {
+		for _, k := range cfg.UnknownEnv(os.Environ()) {
 			m.Logger.Warn("unknown environment variable ignored (a typo?)", "variable", k, "known", strings.Join(config.EnvVars(), " "))
 		}
 	}

@@ -64,7 +64,7 @@ type Store interface {
 	Checkout(ctx context.Context, id string) (*Checkout, error)
 	// CheckoutSessions lists the checkout's sessions, oldest first.
 	CheckoutSessions(ctx context.Context, id string) ([]*session.Session, error)
-	ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey) (*session.IdempotencyKey, bool, error)
+	ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey) (rec *session.IdempotencyKey, held bool, err error)
 	CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp session.IdempotentResponse) error
 	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
 }

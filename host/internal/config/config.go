@@ -36,6 +36,10 @@ type Config struct {
 	Janitor   Janitor
 	Shutdown  Shutdown
 	Sites     []Site
+
+	// envRead are the variables Load looked up (overrides and env:
+	// references): not unknown, whatever their prefix.
+	envRead map[string]bool
 }
 
 // Shutdown bounds a graceful stop (SIGTERM, SIGINT).
@@ -177,9 +181,9 @@ var envOverrides = []string{
 // otherEnv are the PAYHOST_* variables read elsewhere.
 var otherEnv = []string{"PAYHOST_CONFIG", "PAYHOST_TEST_POSTGRES"}
 
-// EnvVars lists every PAYHOST_* variable the host reads, sorted.
-func EnvVars() []string {
-	out := slices.Clone(otherEnv)
+// OverrideVars lists the PAYHOST_* variables that override a key, sorted.
+func OverrideVars() []string {
+	var out []string
 	for _, k := range envOverrides {
 		out = append(out, EnvName(k))
 	}
@@ -187,14 +191,23 @@ func EnvVars() []string {
 	return out
 }
 
+// EnvVars lists every PAYHOST_* variable the host reads, sorted.
+func EnvVars() []string {
+	out := append(OverrideVars(), otherEnv...)
+	slices.Sort(out)
+	return out
+}
+
 // UnknownEnv returns the PAYHOST_* variables of environ (KEY=value lines)
-// the host does not read: a typo there would otherwise go unnoticed.
-func UnknownEnv(environ []string) []string {
+// the host does not read, neither as an override nor through an env:
+// reference of c (which may be nil): a typo there would otherwise go
+// unnoticed.
+func (c *Config) UnknownEnv(environ []string) []string {
 	known := EnvVars()
 	var out []string
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) {
+		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) && (c == nil || !c.envRead[k]) {
 			out = append(out, k)
 		}
 	}
@@ -210,7 +223,12 @@ func EnvName(key string) string {
 // Load reads the file at path, applies environment overrides read through
 // getenv, fills defaults, resolves secrets and validates. A validation
 // failure is a *ValidationError listing every problem.
-func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	read := map[string]bool{}
+	getenv := func(k string) (string, bool) {
+		read[k] = true
+		return lookup(k)
+	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -255,6 +273,7 @@ func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
 		slices.Sort(problems)
 		return nil, &ValidationError{Problems: slices.Compact(problems)}
 	}
+	cfg.envRead = read
 	return &cfg, nil
 }
 

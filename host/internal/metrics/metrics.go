@@ -69,14 +69,14 @@ func New(src Sources) *Metrics {
 			Help: "Webhook delivery attempts by site and outcome (delivered or failed)."}, []string{"site", "outcome"}),
 		deliveryTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_webhook_delivery_duration_seconds",
 			Help: "Latency of webhook attempts.", Buckets: prometheus.ExponentialBuckets(0.005, 3, 9)}, []string{"site"}),
-		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
-			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
 		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_http_requests_total",
 			Help: "HTTP requests by route (the matched pattern) and status."}, []string{"route", "status"}),
 		httpLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "payhost_http_request_duration_seconds",
 			Help: "Latency of HTTP requests by route.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}, []string{"route"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_reloads_total",
 			Help: "Configuration and plugin reloads by outcome (applied or failed)."}, []string{"outcome"}),
+		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
+			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "payhost_build_info",
 		Help: "Always 1; the labels say which build runs."}, []string{"version", "built", "goversion"})

@@ -296,17 +296,17 @@ func (s *Service) insert(ctx context.Context, sess *Session, f payment.Reference
 		if err == nil {
 			return nil
 		}
-		if s.sessionID != "" && errors.Is(err, ErrConflict) {
-			if _, gerr := s.store.Session(ctx, id); gerr == nil {
-				// A request with the same key, presumed dead, stored it meanwhile.
-				return errorf(CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
-			}
-		}
 		if errors.Is(err, ErrAttemptActive) {
 			return wrapErr(CodeAttemptActive, err, "a payment of this checkout is already under way or done")
 		}
 		if sess.CheckoutID != "" && errors.Is(err, ErrNotFound) {
 			return wrapErr(CodeNotFound, err, "no such checkout")
+		}
+		if s.sessionID != "" && errors.Is(err, ErrConflict) {
+			if _, gerr := s.store.Session(ctx, id); gerr == nil {
+				// A request with the same key, presumed dead, stored it meanwhile.
+				return errorf(CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
+			}
 		}
 		if !errors.Is(err, ErrConflict) || attempt >= 5 {
 			return wrapErr(CodeInternal, err, "storing the session failed")

@@ -323,14 +323,17 @@ func (s *Service) moveAfter(cur *Session, src Source, kind OperationKind, to Sta
 	}
 	if !late && !(cur.Status == to && to == StatusPartiallyRefunded) {
 		c, err := s.transition(cur, src, to, info)
-		if err == nil && c.Session == nil && cur.Status == to {
-			// Already there through a notification or the janitor's
-			// query (Ogone's capture reaches 9 before the operation is
-			// polled): keep the amounts.
+		if err != nil {
+			return Change{}, err
+		}
+		if c.Session == nil && cur.Status == to {
+			// Already there through a notification or the janitor's query
+			// (Ogone's capture reaches 9 before the operation is polled):
+			// keep the amounts.
 			cur.UpdatedAt = s.clock()
 			c.Session = cur
 		}
-		return c, err
+		return c, nil
 	}
 	ev := s.event(cur, src, ResultApplied, to, info)
 	cur.UpdatedAt = ev.Time

@@ -14,11 +14,11 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrSequenceExhausted: a daily sequence has no value left today.
 	ErrSequenceExhausted = errors.New("sequence exhausted")
-	// ErrPruned: a webhook whose payload retention removed.
-	ErrPruned = errors.New("payload pruned")
 	// ErrAttemptActive: the session's checkout already has a session
 	// being paid or paid; a checkout has one active attempt at most.
 	ErrAttemptActive = errors.New("checkout has an active attempt")
+	// ErrPruned: a webhook whose payload retention removed.
+	ErrPruned = errors.New("payload pruned")
 )
 
 // Store keeps sessions, their events, reference sequences, the webhook
