@@ -32,8 +32,7 @@ func Dialect() sqlstore.Dialect {
 		IsUnique: func(err error) bool {
 			return strings.Contains(err.Error(), "UNIQUE constraint failed")
 		},
-		Migrations:  sub,
-		GroupCommit: true,
+		Migrations: sub,
 		VersionTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
 	}
