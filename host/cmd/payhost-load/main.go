@@ -48,6 +48,8 @@ type options struct {
 	half        bool
 	bare        bool
 	slice       time.Duration
+	prefill     int
+	periodic    bool
 }
 
 func runMain(args []string, out io.Writer) error {
@@ -64,6 +66,8 @@ func runMain(args []string, out io.Writer) error {
 	fs.BoolVar(&o.eligibility, "eligibility", true, "measure eligibility requests too")
 	fs.BoolVar(&o.half, "half", true, "measure latency at half the closed-loop rate too")
 	fs.BoolVar(&o.bare, "bare", true, "measure the bare net/http + SQLite server")
+	fs.IntVar(&o.prefill, "prefill", 0, "fill payhost's database with this many settled sessions (events, delivered webhooks) first")
+	fs.BoolVar(&o.periodic, "periodic", true, "time the janitor's and webhook worker's queries before and after the load")
 	fs.DurationVar(&o.slice, "slice", time.Second, "closed-loop phases take turns in slices this long")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -108,7 +112,7 @@ func runMain(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		t, err := startPayhost(ctx, engine, o.postgres, o.plugins, tmp, rcv.url, o.logLevel, o.clients)
+		t, err := startPayhost(ctx, engine, o.postgres, o.plugins, tmp, rcv.url, o.logLevel, o.clients, o.prefill, out)
 		if err != nil {
 			rcv.Close()
 			return fmt.Errorf("payhost on %s: %w", engine, err)
@@ -122,6 +126,15 @@ func runMain(args []string, out io.Writer) error {
 			return fmt.Errorf("bare server: %w", err)
 		}
 		targets = append(targets, &loadTarget{name: "bare net/http + SQLite", pair: b.barePair(), close: b.Close})
+	}
+	if o.periodic {
+		for _, t := range targets {
+			if t.payhost != nil {
+				if err := timePeriodic(ctx, out, t.name+", idle before", t.payhost.main.Store); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for _, t := range targets {
 		if _, err := t.measure(ctx, o.clients, time.Second, 0, t.pair); err != nil {
@@ -190,8 +203,13 @@ func runMain(args []string, out io.Writer) error {
 		for t.rcv.received.Load() < int64(t.queued) && time.Since(start) < 60*time.Second {
 			time.Sleep(50 * time.Millisecond)
 		}
-		fmt.Fprintf(out, "%s: %d of %d webhooks delivered, the last %.1f s after the load stopped; %d bad signatures\n",
+		fmt.Fprintf(out, "%s: %d webhooks delivered (%d queued by successful requests), the last %.1f s after the load stopped; %d bad signatures\n",
 			t.name, t.rcv.received.Load(), t.queued, time.Since(start).Seconds(), t.rcv.bad.Load())
+		if o.periodic {
+			if err := timePeriodic(ctx, out, t.name+", idle after", t.payhost.main.Store); err != nil {
+				return err
+			}
+		}
 	}
 	bare := targets[len(targets)-1]
 	if o.bare && bare.closed.loops > 0 {

@@ -119,7 +119,7 @@ type target struct {
 
 // startPayhost runs the host in-process with the plugins in dir, on a new
 // SQLite file under tmp or a new schema of the PostgreSQL database.
-func startPayhost(ctx context.Context, engine, pgDSN, dir, tmp, hook, logLevel string, clients int) (*target, error) {
+func startPayhost(ctx context.Context, engine, pgDSN, dir, tmp, hook, logLevel string, clients, fill int, out io.Writer) (*target, error) {
 	t := &target{cleanup: func() {}}
 	var dsn string
 	switch engine {
@@ -136,6 +136,14 @@ func startPayhost(ctx context.Context, engine, pgDSN, dir, tmp, hook, logLevel s
 		}
 	default:
 		return nil, fmt.Errorf("unknown engine %q", engine)
+	}
+	if fill > 0 {
+		start := time.Now()
+		if err := prefill(ctx, engine, dsn, fill); err != nil {
+			t.cleanup()
+			return nil, err
+		}
+		fmt.Fprintf(out, "payhost %s: prefilled %d sessions, %d events, %d delivered webhooks in %.0f s\n", engine, fill, 2*fill, 2*fill, time.Since(start).Seconds())
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
