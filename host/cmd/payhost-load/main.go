@@ -50,6 +50,7 @@ type options struct {
 	slice       time.Duration
 	prefill     int
 	periodic    bool
+	explain     bool
 }
 
 func runMain(args []string, out io.Writer) error {
@@ -67,6 +68,7 @@ func runMain(args []string, out io.Writer) error {
 	fs.BoolVar(&o.half, "half", true, "measure latency at half the closed-loop rate too")
 	fs.BoolVar(&o.bare, "bare", true, "measure the bare net/http + SQLite server")
 	fs.IntVar(&o.prefill, "prefill", 0, "fill payhost's database with this many settled sessions (events, delivered webhooks) first")
+	fs.BoolVar(&o.explain, "explain", false, "print the engine's plans of the periodic queries after the load")
 	fs.BoolVar(&o.periodic, "periodic", true, "time the janitor's and webhook worker's queries before and after the load")
 	fs.DurationVar(&o.slice, "slice", time.Second, "closed-loop phases take turns in slices this long")
 	if err := fs.Parse(args); err != nil {
@@ -207,6 +209,11 @@ func runMain(args []string, out io.Writer) error {
 			t.name, t.rcv.received.Load(), t.queued, time.Since(start).Seconds(), t.rcv.bad.Load())
 		if o.periodic {
 			if err := timePeriodic(ctx, out, t.name+", idle after", t.payhost.main.Store); err != nil {
+				return err
+			}
+		}
+		if o.explain {
+			if err := printPlans(ctx, out, t.name, t.payhost.main.Store); err != nil {
 				return err
 			}
 		}

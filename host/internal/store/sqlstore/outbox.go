@@ -44,16 +44,20 @@ func (db *DB) Outbox(ctx context.Context, sessionID string) ([]session.OutboxMes
 	return out, rows.Err()
 }
 
+// claimOutboxSQL takes now twice and a limit; the dialect's SkipLocked
+// follows (webhook worker, every poll and while there is work).
+const claimOutboxSQL = `SELECT ` + outboxColumns + ` FROM outbox o
+			WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.session_id = o.session_id AND p.id < o.id
+			                  AND p.delivered_at IS NULL AND p.given_up_at IS NULL)
+			ORDER BY next_attempt_at, id LIMIT ?`
+
 // ClaimOutbox implements session.Store.
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]session.OutboxMessage, error) {
 	var out []session.OutboxMessage
 	err := db.inTx(ctx, func(tx conn) error {
 		n := now.UnixNano()
-		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox o
-			WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.session_id = o.session_id AND p.id < o.id
-			                  AND p.delivered_at IS NULL AND p.given_up_at IS NULL)
-			ORDER BY next_attempt_at, id LIMIT ?`+db.d.SkipLocked, n, n, limit)
+		rows, err := tx.QueryContext(ctx, claimOutboxSQL+db.d.SkipLocked, n, n, limit)
 		if err != nil {
 			return err
 		}
@@ -135,10 +139,13 @@ func (db *DB) Redeliver(ctx context.Context, sessionID string, outboxID int64, n
 	})
 }
 
+// oldestUndeliveredSQL takes no argument (metrics, at every scrape).
+const oldestUndeliveredSQL = `SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND given_up_at IS NULL`
+
 // OldestUndelivered implements session.Store.
 func (db *DB) OldestUndelivered(ctx context.Context) (time.Time, bool, error) {
 	var t sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND given_up_at IS NULL`).Scan(&t); err != nil {
+	if err := db.read.QueryRowContext(ctx, oldestUndeliveredSQL).Scan(&t); err != nil {
 		return time.Time{}, false, err
 	}
 	return fromNanos(t), t.Valid, nil
