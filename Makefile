@@ -20,19 +20,22 @@ build:
 		$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
 	done
 	$(GO) build -o $(BIN)/payhost-sandbox ./cmd/payhost-sandbox
-	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-sandbox $(BIN)/plugins/*
+	$(GO) build -o $(BIN)/payhost-demo-shop ./cmd/payhost-demo-shop
+	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-sandbox $(BIN)/payhost-demo-shop $(BIN)/plugins/*
 
-## run: build, then start the provider sandbox and the host on var/payhost.db with the demo site
+## run: build, then start the provider sandbox, the demo shop and the host on var/payhost.db with the demo site
 run: build
-	@mkdir -p var
+	@mkdir -p -m 0700 var && chmod 0700 var
 	@echo
+	@echo "  demo shop on http://localhost:9000  <- open this in a browser and buy"
 	@echo "  payhost (development) on http://localhost:8080, provider sandbox on http://127.0.0.1:8090"
 	@echo "  demo site API key: $(DEV_KEY)   admin key: demo_admin_key_0123456789abcdef"
-	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -d @dev/cart.json http://localhost:8080/v1/eligibility"
-	@echo "  README.md, section 'Pay a test session', walks a whole payment."
+	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -H 'Content-Type: application/json' -d @dev/cart.json http://localhost:8080/v1/eligibility"
+	@echo "  README.md, section 'Buy in the demo shop', walks a whole payment."
 	@echo
 	@$(BIN)/payhost-sandbox --listen 127.0.0.1:8090 & sandbox=$$!; \
-	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/payhost-demo-shop --listen 127.0.0.1:9000 --public-url http://localhost:9000 --payhost http://localhost:8080 & shop=$$!; \
+	trap 'kill $$sandbox $$shop 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/payhost serve --config $(DEV_CONFIG)
 
 ## bench: payhost against a bare net/http + SQLite server, one run (README, "Performance");

@@ -18,6 +18,12 @@ const (
 	keyEnv       = "environment"
 	keyOperation = "operation"
 	keyLanguage  = "language"
+	// DirectLink (maintenance and query): an API user of the account,
+	// its password, and the DirectLink SHA-IN passphrase ("Checks for
+	// DirectLink"), which is not the hosted page's.
+	keyDLUser     = "directlink_user"
+	keyDLPassword = "directlink_password"
+	keyDLSHAIn    = "directlink_sha_in"
 )
 
 // Operations.
@@ -66,6 +72,11 @@ func schema() []payment.ConfigField {
 		{Key: keyOperation, Label: "Operation", Type: payment.FieldEnum, Default: OperationSale, Enum: []string{OperationSale, OperationAuthorisation},
 			Help: "SAL: sale; RES: authorisation only, captured later in the back office."},
 		{Key: keyLanguage, Label: "Default language", Type: payment.FieldString, Default: "en_US"},
+		{Key: keyDLUser, Label: "DirectLink API user (USERID)", Type: payment.FieldString,
+			Help: "An API user from the User Manager. Without the three DirectLink keys the mode takes payments but cannot refund, capture, cancel or query."},
+		{Key: keyDLPassword, Label: "DirectLink API user's password (PSWD)", Type: payment.FieldString, Secret: true},
+		{Key: keyDLSHAIn, Label: "DirectLink SHA-IN passphrase", Type: payment.FieldString, Secret: true,
+			Help: "From Technical information > Data and origin verification > Checks for DirectLink."},
 	}
 }
 
@@ -107,5 +118,44 @@ func validate(cfg payment.Config) []payment.ConfigProblem {
 	if !languageRe.MatchString(cfg[keyLanguage]) {
 		add(keyLanguage, "must look like en_US")
 	}
+	if set := directLinkKeys(cfg); set > 0 && set < 3 {
+		for _, k := range []string{keyDLUser, keyDLPassword, keyDLSHAIn} {
+			if cfg[k] == "" {
+				add(k, "required with the other DirectLink keys (set all three, or none to take payments only)")
+			}
+		}
+	}
+	if u := cfg[keyDLUser]; u != "" && !userIDRe.MatchString(u) {
+		add(keyDLUser, "must be the API user's login (letters, digits, . _ - @)")
+	}
 	return p
+}
+
+var userIDRe = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,100}$`)
+
+// directLinkKeys counts the DirectLink keys set.
+func directLinkKeys(cfg payment.Config) int {
+	n := 0
+	for _, k := range []string{keyDLUser, keyDLPassword, keyDLSHAIn} {
+		if cfg[k] != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// noDirectLink is why a configuration without DirectLink credentials
+// cannot run operations.
+const noDirectLink = "no DirectLink API user: set directlink_user, directlink_password and directlink_sha_in"
+
+// unsupported lists what a configuration without DirectLink cannot do.
+func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
+	if directLinkKeys(cfg) == 3 {
+		return nil
+	}
+	var out []payment.UnsupportedCapability
+	for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+		out = append(out, payment.UnsupportedCapability{Capability: c, Reason: noDirectLink})
+	}
+	return out
 }

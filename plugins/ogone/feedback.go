@@ -92,6 +92,13 @@ func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	if nc := f["NCERROR"]; nc != "" && nc != "0" {
 		message += " (NCERROR " + nc + ")"
 	}
+	if sub := f["PAYIDSUB"]; sub != "" && sub != "0" {
+		// A maintenance (capture, refund, cancellation) settled offline:
+		// the host settles its operation by querying this history item;
+		// the feedback is recorded, not applied (a partial refund's 8 is
+		// not the whole order refunded).
+		status, message = payment.StatusUnknown, "history item "+sub+": "+message+"; settled through the host's operation"
+	}
 	o := &payment.Outcome{
 		Status: status, Verified: true, Reference: f["ORDERID"], ProviderTransactionID: f["PAYID"],
 		AuthorizationCode: f["ACCEPTANCE"], ResponseCode: f["STATUS"], ResponseMessage: message,

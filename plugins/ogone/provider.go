@@ -2,6 +2,8 @@ package ogone
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -13,12 +15,16 @@ const Version = "1.0.0"
 const ModeID = "ogone"
 
 // Provider implements payment.Provider for Ogone. It keeps no state.
-type Provider struct{ payment.Unimplemented }
+type Provider struct {
+	payment.Unimplemented
+	// client calls DirectLink; the call's context bounds each request.
+	client *http.Client
+}
 
 var _ payment.Provider = (*Provider)(nil)
 
 // New returns the provider.
-func New() *Provider { return &Provider{} }
+func New() *Provider { return &Provider{client: &http.Client{Timeout: 60 * time.Second}} }
 
 // Describe implements payment.Provider.
 func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.DescribeResponse, error) {
@@ -28,7 +34,10 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 			ID: ModeID, Label: "Card (Ogone)", Kind: payment.KindRedirect,
 			Description: "Card payment on the Ogone / Ingenico e-Commerce hosted page (SHA-IN/SHA-OUT).",
 			// ORDERID: letters and digits, at most 30 characters, unique.
-			Reference:    payment.ReferenceFormat{Kind: payment.ReferenceRandom, Charset: payment.CharsetUpperAlphanumeric, Length: 20},
+			Reference: payment.ReferenceFormat{Kind: payment.ReferenceRandom, Charset: payment.CharsetUpperAlphanumeric, Length: 20},
+			// Through DirectLink, when the configuration has an API user
+			// (ValidateConfig reports them unsupported otherwise).
+			Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
 			ConfigSchema: schema(),
 		}},
 	}, nil
@@ -39,5 +48,5 @@ func (p *Provider) ValidateConfig(_ context.Context, req payment.ValidateConfigR
 	if req.Mode != ModeID {
 		return payment.ValidateConfigResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unknown mode %q", req.Mode)
 	}
-	return payment.ValidateConfigResponse{Problems: validate(req.Config)}, nil
+	return payment.ValidateConfigResponse{Problems: validate(req.Config), Unsupported: unsupported(req.Config)}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -19,12 +20,23 @@ const (
 	keyCaptureDelay   = "capture_delay"
 	keyValidationMode = "validation_mode"
 	keyPaymentCards   = "payment_cards"
+	keyRESTTest       = "rest_password_test"
+	keyRESTProduction = "rest_password_production"
+	keyAPIURL         = "api_url"
 )
 
 // DefaultPaymentURL is Systempay's; PayZen uses
 // https://secure.payzen.eu/vads-payment/, Lyra Collect
 // https://secure.lyra.com/vads-payment/.
 const DefaultPaymentURL = "https://paiement.systempay.fr/vads-payment/"
+
+// DefaultAPIURL is the base of Systempay's REST API V4 (one host for TEST
+// and PRODUCTION: the password decides); PayZen uses
+// https://api.payzen.eu/api-payment/, Lyra Collect https://api.lyra.com/api-payment/.
+const DefaultAPIURL = "https://api.systempay.fr/api-payment/"
+
+// testPasswordPrefix starts every TEST REST password (Lyra's documentation).
+const testPasswordPrefix = "testpassword_"
 
 var (
 	siteIDRe = regexp.MustCompile(`^[0-9]{8}$`)
@@ -43,6 +55,12 @@ func schema() []payment.ConfigField {
 		{Key: keyCaptureDelay, Label: "Capture delay (days)", Type: payment.FieldInt},
 		{Key: keyValidationMode, Label: "Validation mode", Type: payment.FieldEnum, Enum: []string{"", "0", "1"}, Help: "1: payments wait for a manual validation."},
 		{Key: keyPaymentCards, Label: "Accepted cards", Type: payment.FieldString, Help: "e.g. CB;VISA;MASTERCARD; empty for all."},
+		{Key: keyRESTTest, Label: "REST API password (TEST)", Type: payment.FieldString, Secret: true,
+			Help: "Back office: Settings > Shop > REST API keys (testpassword_...). Not the vads signing key. Without it, refunds, captures, cancellations and queries are unavailable in TEST."},
+		{Key: keyRESTProduction, Label: "REST API password (PRODUCTION)", Type: payment.FieldString, Secret: true,
+			Help: "The production REST password. Without it, refunds, captures, cancellations and queries are unavailable in PRODUCTION."},
+		{Key: keyAPIURL, Label: "REST API URL", Type: payment.FieldURL, Default: DefaultAPIURL,
+			Help: "Systempay by default; PayZen https://api.payzen.eu/api-payment/, Lyra Collect https://api.lyra.com/api-payment/."},
 	}
 }
 
@@ -99,7 +117,43 @@ func validate(cfg payment.Config) []payment.ConfigProblem {
 	if c := cfg[keyPaymentCards]; c != "" && !cardsRe.MatchString(c) {
 		add(keyPaymentCards, "card brands separated by ';', e.g. CB;VISA")
 	}
+	if pw := cfg[keyRESTTest]; pw != "" && !strings.HasPrefix(pw, testPasswordPrefix) {
+		add(keyRESTTest, "a TEST REST password starts with "+testPasswordPrefix)
+	}
+	if pw := cfg[keyRESTProduction]; pw != "" && strings.HasPrefix(pw, testPasswordPrefix) {
+		add(keyRESTProduction, "this is a TEST REST password")
+	}
+	if u, err := url.Parse(cfg[keyAPIURL]); cfg[keyAPIURL] != "" && (err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname())))) {
+		add(keyAPIURL, "must be an https URL (http only on loopback, for the sandbox)")
+	}
 	return p
+}
+
+// restPassword is the REST password of the configured context mode.
+func restPassword(cfg payment.Config) string {
+	if cfg[keyCtxMode] == "PRODUCTION" {
+		return cfg[keyRESTProduction]
+	}
+	return cfg[keyRESTTest]
+}
+
+// unsupported lists what a configuration without the REST password of its
+// context mode cannot do: every server-to-server operation.
+func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
+	if restPassword(cfg) != "" {
+		return nil
+	}
+	key := keyRESTTest
+	if cfg[keyCtxMode] == "PRODUCTION" {
+		key = keyRESTProduction
+	}
+	reason := key + " is not set: refunds, captures, cancellations and status queries go through Lyra's REST API, which needs the REST password of the " + cfg[keyCtxMode] + " context"
+	var out []payment.UnsupportedCapability
+	for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityPartialRefund, payment.CapabilityCapture,
+		payment.CapabilityPartialCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+		out = append(out, payment.UnsupportedCapability{Capability: c, Reason: reason})
+	}
+	return out
 }
 
 func isLoopback(h string) bool { return h == "localhost" || h == "127.0.0.1" || h == "::1" }

@@ -2,6 +2,7 @@ package systempay
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -17,13 +18,16 @@ const ModeID = "systempay"
 // state.
 type Provider struct {
 	payment.Unimplemented
-	now func() time.Time
+	now  func() time.Time
+	http *http.Client // for the REST API; the host's deadline bounds each call
 }
 
 var _ payment.Provider = (*Provider)(nil)
 
 // New returns the provider.
-func New() *Provider { return &Provider{now: time.Now} }
+func New() *Provider {
+	return &Provider{now: time.Now, http: &http.Client{Timeout: 30 * time.Second}}
+}
 
 // Describe implements payment.Provider.
 func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.DescribeResponse, error) {
@@ -34,7 +38,11 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 			Description: "Card payment on Lyra's hosted page: Systempay, and with another payment URL PayZen, Sogecommerce or Lyra Collect.",
 			// vads_trans_id: 6 digits unique per shop and UTC day, never
 			// reused, 900000-999999 reserved for the platform.
-			Reference:    payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
+			Reference: payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
+			// Through the REST API V4, when the configuration has the REST
+			// password of its context (ValidateConfig withholds them otherwise).
+			// A partial capture lowers the amount before validating.
+			Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
 			ConfigSchema: schema(),
 		}},
 	}, nil
@@ -45,5 +53,5 @@ func (p *Provider) ValidateConfig(_ context.Context, req payment.ValidateConfigR
 	if req.Mode != ModeID {
 		return payment.ValidateConfigResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unknown mode %q", req.Mode)
 	}
-	return payment.ValidateConfigResponse{Problems: validate(req.Config)}, nil
+	return payment.ValidateConfigResponse{Problems: validate(req.Config), Unsupported: unsupported(req.Config)}, nil
 }

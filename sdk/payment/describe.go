@@ -70,6 +70,61 @@ type Capabilities struct {
 	Query          bool
 }
 
+// Capability names one optional operation of [Capabilities].
+type Capability string
+
+// The capabilities, as [ValidateConfigResponse.Unsupported] names them.
+const (
+	CapabilityRefund         Capability = "refund"
+	CapabilityPartialRefund  Capability = "partial_refund"
+	CapabilityCapture        Capability = "capture"
+	CapabilityPartialCapture Capability = "partial_capture"
+	CapabilityCancel         Capability = "cancel"
+	CapabilityQuery          Capability = "query"
+)
+
+// Has reports whether c includes the capability named n (false for an
+// unknown name).
+func (c Capabilities) Has(n Capability) bool {
+	switch n {
+	case CapabilityRefund:
+		return c.Refund
+	case CapabilityPartialRefund:
+		return c.PartialRefund
+	case CapabilityCapture:
+		return c.Capture
+	case CapabilityPartialCapture:
+		return c.PartialCapture
+	case CapabilityCancel:
+		return c.Cancel
+	case CapabilityQuery:
+		return c.Query
+	}
+	return false
+}
+
+// Without returns c minus the capabilities a configuration cannot offer.
+// Losing refund also loses partial refund, and capture partial capture.
+func (c Capabilities) Without(u []UnsupportedCapability) Capabilities {
+	for _, x := range u {
+		switch x.Capability {
+		case CapabilityRefund:
+			c.Refund, c.PartialRefund = false, false
+		case CapabilityPartialRefund:
+			c.PartialRefund = false
+		case CapabilityCapture:
+			c.Capture, c.PartialCapture = false, false
+		case CapabilityPartialCapture:
+			c.PartialCapture = false
+		case CapabilityCancel:
+			c.Cancel = false
+		case CapabilityQuery:
+			c.Query = false
+		}
+	}
+	return c
+}
+
 // ReferenceKind says how the host generates a session's provider reference.
 type ReferenceKind string
 
@@ -141,6 +196,17 @@ type ValidateConfigRequest struct {
 // ValidateConfigResponse lists the problems found; none means valid.
 type ValidateConfigResponse struct {
 	Problems []ConfigProblem
+	// Unsupported lists capabilities the mode declares that this valid
+	// configuration cannot offer (an optional API credential is not set),
+	// each with the reason. The host treats them as unsupported for the
+	// site and shows the reasons to operators; payments keep working.
+	Unsupported []UnsupportedCapability
+}
+
+// UnsupportedCapability is a capability a configuration withholds, and why.
+type UnsupportedCapability struct {
+	Capability Capability
+	Reason     string
 }
 
 // ConfigProblem is one problem with one configuration key.

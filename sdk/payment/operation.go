@@ -8,6 +8,7 @@ type RefundRequest struct {
 	// provider's idempotency key so a retry never refunds twice.
 	OperationID string
 	Amount      int64
+	OperationHistory
 }
 
 // CaptureRequest captures Amount of an authorized session.
@@ -16,6 +17,7 @@ type CaptureRequest struct {
 	Config      Config
 	OperationID string
 	Amount      int64
+	OperationHistory
 }
 
 // CancelRequest cancels a session at the provider.
@@ -23,6 +25,39 @@ type CancelRequest struct {
 	Session     Session
 	Config      Config
 	OperationID string
+	OperationHistory
+}
+
+// OperationHistory is what the host knows around an operation, for
+// providers without idempotency keys: before sending again an operation
+// whose earlier answer was lost, such a plugin looks at the payment's
+// operations at the provider and sends only when the earlier attempt is
+// provably absent.
+type OperationHistory struct {
+	// Attempt is 1 on the host's first call for this operation and grows
+	// each time it asks again: an earlier call timed out, crashed or
+	// answered pending. From 2 on, an earlier call may have been applied
+	// at the provider although its answer never arrived.
+	Attempt int
+	// ProviderOperationID is what an earlier call of this operation
+	// answered (a pending refund's id), if any.
+	ProviderOperationID string
+	// Operations are the session's other operations as the host knows
+	// them, so a plugin can tell which of the provider's records are
+	// already accounted for.
+	Operations []OperationRecord
+}
+
+// OperationRecord is one operation of a session as the host knows it.
+type OperationRecord struct {
+	ID string
+	// Kind is "refund", "capture" or "cancel".
+	Kind   string
+	Amount int64
+	// Status is the host's view: "requested", "pending", "succeeded",
+	// "failed" or "unknown" (no answer came).
+	Status              string
+	ProviderOperationID string
 }
 
 // OperationStatus is the state of a refund, capture or cancel at the provider.
@@ -32,6 +67,10 @@ const (
 	OperationSucceeded OperationStatus = "succeeded"
 	OperationPending   OperationStatus = "pending"
 	OperationFailed    OperationStatus = "failed"
+	// OperationUnknown: the provider answered without saying whether the
+	// operation happened (an uncertain or undocumented status). The host
+	// asks again later, as after a timeout; it is never a success.
+	OperationUnknown OperationStatus = "unknown"
 )
 
 // OperationResponse is the provider's answer to an operation.

@@ -22,7 +22,8 @@ var (
 // well-formed (protocol version, mode ids, kinds, amount limits, reference
 // formats, configuration schemas with lower-case keys), ValidateConfig
 // refuses an unknown mode with invalid_request and reports every required
-// key of an empty configuration without echoing values, and callbacks with
+// key of an empty configuration without echoing values (and withholds only
+// declared capabilities, each with a reason), and callbacks with
 // an empty request never yield a verified settling outcome.
 func Check(t *testing.T, p payment.Provider) {
 	t.Helper()
@@ -56,6 +57,11 @@ func Check(t *testing.T, p payment.Provider) {
 		reported := map[string]bool{}
 		for _, pr := range resp.Problems {
 			reported[pr.Key] = true
+		}
+		for _, u := range resp.Unsupported {
+			if !m.Capabilities.Has(u.Capability) || u.Reason == "" {
+				t.Errorf("mode %s: ValidateConfig withholds %q (reason %q): only a declared capability, with a reason", m.ID, u.Capability, u.Reason)
+			}
 		}
 		for _, f := range m.ConfigSchema {
 			if f.Required && f.Default == "" && !reported[f.Key] {

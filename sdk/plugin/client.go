@@ -29,12 +29,17 @@ type ClientOptions struct {
 
 // ClientConfig returns the go-plugin configuration the host uses to launch a
 // plugin: gRPC only, AutoMTLS, the SHA-256 check, and an empty environment
-// (SkipHostEnv) so the host's secrets never reach a plugin.
+// (SkipHostEnv) so the host's secrets never reach a plugin. On Unix the
+// plugin runs in a process group of its own (its pid is the group id: the
+// host kills the group to stop whatever the plugin started) and, on Linux,
+// dies with the host (parent-death signal).
 func ClientConfig(o ClientOptions) *goplugin.ClientConfig {
+	cmd := exec.Command(o.Path)
+	cmd.SysProcAttr = sysProcAttr()
 	cfg := &goplugin.ClientConfig{
 		HandshakeConfig:  Handshake(),
 		VersionedPlugins: VersionedPlugins(nil),
-		Cmd:              exec.Command(o.Path),
+		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		SkipHostEnv:      true,
@@ -88,11 +93,7 @@ func (c *Client) ValidateConfig(ctx context.Context, req payment.ValidateConfigR
 	if err != nil {
 		return payment.ValidateConfigResponse{}, fromStatus(ctx, err)
 	}
-	out := payment.ValidateConfigResponse{}
-	for _, p := range resp.GetProblems() {
-		out.Problems = append(out.Problems, payment.ConfigProblem{Key: p.GetKey(), Message: p.GetMessage()})
-	}
-	return out, nil
+	return validateConfigFromPB(resp), nil
 }
 
 // Begin implements [payment.Provider].
@@ -133,7 +134,7 @@ func (c *Client) HandleNotification(ctx context.Context, req payment.CallbackReq
 
 // Refund implements [payment.Provider].
 func (c *Client) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Refund(ctx, &pluginpb.RefundRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount})
+	resp, err := c.rpc.Refund(ctx, refundToPB(req))
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}
@@ -142,7 +143,7 @@ func (c *Client) Refund(ctx context.Context, req payment.RefundRequest) (payment
 
 // Capture implements [payment.Provider].
 func (c *Client) Capture(ctx context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Capture(ctx, &pluginpb.CaptureRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID, Amount: req.Amount})
+	resp, err := c.rpc.Capture(ctx, captureToPB(req))
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}
@@ -151,7 +152,7 @@ func (c *Client) Capture(ctx context.Context, req payment.CaptureRequest) (payme
 
 // Cancel implements [payment.Provider].
 func (c *Client) Cancel(ctx context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
-	resp, err := c.rpc.Cancel(ctx, &pluginpb.CancelRequest{Session: sessionToPB(req.Session), Config: req.Config, OperationId: req.OperationID})
+	resp, err := c.rpc.Cancel(ctx, cancelToPB(req))
 	if err != nil {
 		return payment.OperationResponse{}, fromStatus(ctx, err)
 	}

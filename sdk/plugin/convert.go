@@ -259,3 +259,74 @@ func operationFromPB(o *pluginpb.OperationResponse) payment.OperationResponse {
 		ResponseCode: o.GetResponseCode(), ResponseMessage: o.GetResponseMessage(), Payload: o.GetPayload(),
 	}
 }
+
+func validateConfigToPB(r payment.ValidateConfigResponse) *pluginpb.ValidateConfigResponse {
+	out := &pluginpb.ValidateConfigResponse{}
+	for _, p := range r.Problems {
+		out.Problems = append(out.Problems, &pluginpb.ConfigProblem{Key: p.Key, Message: p.Message})
+	}
+	for _, u := range r.Unsupported {
+		out.Unsupported = append(out.Unsupported, &pluginpb.UnsupportedCapability{Capability: string(u.Capability), Reason: u.Reason})
+	}
+	return out
+}
+
+func validateConfigFromPB(r *pluginpb.ValidateConfigResponse) payment.ValidateConfigResponse {
+	out := payment.ValidateConfigResponse{}
+	for _, p := range r.GetProblems() {
+		out.Problems = append(out.Problems, payment.ConfigProblem{Key: p.GetKey(), Message: p.GetMessage()})
+	}
+	for _, u := range r.GetUnsupported() {
+		out.Unsupported = append(out.Unsupported, payment.UnsupportedCapability{Capability: payment.Capability(u.GetCapability()), Reason: u.GetReason()})
+	}
+	return out
+}
+
+func recordsToPB(ops []payment.OperationRecord) []*pluginpb.OperationRecord {
+	out := make([]*pluginpb.OperationRecord, len(ops))
+	for i, o := range ops {
+		out[i] = &pluginpb.OperationRecord{Id: o.ID, Kind: o.Kind, Amount: o.Amount, Status: o.Status, ProviderOperationId: o.ProviderOperationID}
+	}
+	return out
+}
+
+func recordsFromPB(ops []*pluginpb.OperationRecord) []payment.OperationRecord {
+	if len(ops) == 0 {
+		return nil
+	}
+	out := make([]payment.OperationRecord, len(ops))
+	for i, o := range ops {
+		out[i] = payment.OperationRecord{ID: o.GetId(), Kind: o.GetKind(), Amount: o.GetAmount(), Status: o.GetStatus(), ProviderOperationID: o.GetProviderOperationId()}
+	}
+	return out
+}
+
+func refundToPB(r payment.RefundRequest) *pluginpb.RefundRequest {
+	return &pluginpb.RefundRequest{Session: sessionToPB(r.Session), Config: r.Config, OperationId: r.OperationID, Amount: r.Amount,
+		Attempt: int32(r.Attempt), ProviderOperationId: r.ProviderOperationID, Operations: recordsToPB(r.Operations)}
+}
+
+func refundFromPB(r *pluginpb.RefundRequest) payment.RefundRequest {
+	return payment.RefundRequest{Session: sessionFromPB(r.GetSession()), Config: configFromPB(r.GetConfig()), OperationID: r.GetOperationId(), Amount: r.GetAmount(),
+		OperationHistory: payment.OperationHistory{Attempt: int(r.GetAttempt()), ProviderOperationID: r.GetProviderOperationId(), Operations: recordsFromPB(r.GetOperations())}}
+}
+
+func captureToPB(r payment.CaptureRequest) *pluginpb.CaptureRequest {
+	return &pluginpb.CaptureRequest{Session: sessionToPB(r.Session), Config: r.Config, OperationId: r.OperationID, Amount: r.Amount,
+		Attempt: int32(r.Attempt), ProviderOperationId: r.ProviderOperationID, Operations: recordsToPB(r.Operations)}
+}
+
+func captureFromPB(r *pluginpb.CaptureRequest) payment.CaptureRequest {
+	return payment.CaptureRequest{Session: sessionFromPB(r.GetSession()), Config: configFromPB(r.GetConfig()), OperationID: r.GetOperationId(), Amount: r.GetAmount(),
+		OperationHistory: payment.OperationHistory{Attempt: int(r.GetAttempt()), ProviderOperationID: r.GetProviderOperationId(), Operations: recordsFromPB(r.GetOperations())}}
+}
+
+func cancelToPB(r payment.CancelRequest) *pluginpb.CancelRequest {
+	return &pluginpb.CancelRequest{Session: sessionToPB(r.Session), Config: r.Config, OperationId: r.OperationID,
+		Attempt: int32(r.Attempt), ProviderOperationId: r.ProviderOperationID, Operations: recordsToPB(r.Operations)}
+}
+
+func cancelFromPB(r *pluginpb.CancelRequest) payment.CancelRequest {
+	return payment.CancelRequest{Session: sessionFromPB(r.GetSession()), Config: configFromPB(r.GetConfig()), OperationID: r.GetOperationId(),
+		OperationHistory: payment.OperationHistory{Attempt: int(r.GetAttempt()), ProviderOperationID: r.GetProviderOperationId(), Operations: recordsFromPB(r.GetOperations())}}
+}

@@ -129,3 +129,50 @@ func TestOperationRoundTrip(t *testing.T) {
 		t.Errorf("round trip:\n got %#v\nwant %#v", got, o)
 	}
 }
+
+func TestValidateConfigRoundTrip(t *testing.T) {
+	r := payment.ValidateConfigResponse{Problems: []payment.ConfigProblem{{Key: "k", Message: "m"}},
+		Unsupported: []payment.UnsupportedCapability{{Capability: payment.CapabilityRefund, Reason: "no API password"}}}
+	requireFilled(t, "ValidateConfigResponse", reflect.ValueOf(r))
+	if got := validateConfigFromPB(validateConfigToPB(r)); !reflect.DeepEqual(got, r) {
+		t.Errorf("round trip:\n got %#v\nwant %#v", got, r)
+	}
+}
+
+func TestOperationRequestRoundTrip(t *testing.T) {
+	h := payment.OperationHistory{Attempt: 2, ProviderOperationID: "po", Operations: []payment.OperationRecord{
+		{ID: "op_1", Kind: "refund", Amount: 100, Status: "succeeded", ProviderOperationID: "credit1"}}}
+	cfg := payment.Config{"k": "v"}
+	refund := payment.RefundRequest{Session: fixtureSession(), Config: cfg, OperationID: "op_2", Amount: 50, OperationHistory: h}
+	requireFilled(t, "RefundRequest", reflect.ValueOf(refund))
+	if got := refundFromPB(refundToPB(refund)); !reflect.DeepEqual(got, refund) {
+		t.Errorf("refund round trip:\n got %#v\nwant %#v", got, refund)
+	}
+	capture := payment.CaptureRequest{Session: fixtureSession(), Config: cfg, OperationID: "op_2", Amount: 50, OperationHistory: h}
+	requireFilled(t, "CaptureRequest", reflect.ValueOf(capture))
+	if got := captureFromPB(captureToPB(capture)); !reflect.DeepEqual(got, capture) {
+		t.Errorf("capture round trip:\n got %#v\nwant %#v", got, capture)
+	}
+	cancel := payment.CancelRequest{Session: fixtureSession(), Config: cfg, OperationID: "op_2", OperationHistory: h}
+	requireFilled(t, "CancelRequest", reflect.ValueOf(cancel))
+	if got := cancelFromPB(cancelToPB(cancel)); !reflect.DeepEqual(got, cancel) {
+		t.Errorf("cancel round trip:\n got %#v\nwant %#v", got, cancel)
+	}
+}
+
+func TestCapabilitiesWithout(t *testing.T) {
+	all := payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true}
+	got := all.Without([]payment.UnsupportedCapability{{Capability: payment.CapabilityRefund}, {Capability: payment.CapabilityQuery}, {Capability: "teleport"}})
+	want := payment.Capabilities{Capture: true, PartialCapture: true, Cancel: true}
+	if got != want {
+		t.Errorf("Without = %+v, want %+v", got, want)
+	}
+	for _, c := range []payment.Capability{payment.CapabilityCapture, payment.CapabilityPartialCapture, payment.CapabilityCancel} {
+		if !got.Has(c) {
+			t.Errorf("Has(%s) = false", c)
+		}
+	}
+	if got.Has(payment.CapabilityRefund) || got.Has("teleport") {
+		t.Error("Has reports a removed or unknown capability")
+	}
+}

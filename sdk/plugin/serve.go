@@ -2,6 +2,9 @@ package plugin
 
 import (
 	"os"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -26,12 +29,20 @@ func Logger(name string) hclog.Logger {
 // It is meant to be the whole of a plugin's main function. Run by hand
 // (without the host's handshake), the binary prints a short explanation and
 // exits.
+//
+// The plugin's lifetime belongs to the host: SIGTERM and SIGHUP are ignored
+// (a signal sent to the host's whole process group, as systemd and a
+// terminal do, must not stop a plugin while the host drains its calls; the
+// host stops it over the connection when it is done), and the process
+// exits by itself when its parent, the host, is gone.
 func Serve(p payment.Provider) {
 	ServeWithLogger(p, Logger("plugin"))
 }
 
 // ServeWithLogger is [Serve] with the logger the plugin also uses itself.
 func ServeWithLogger(p payment.Provider, logger hclog.Logger) {
+	signal.Ignore(syscall.SIGTERM, syscall.SIGHUP)
+	go exitWithParent(logger, os.Getppid(), 250*time.Millisecond)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{
@@ -42,4 +53,21 @@ func ServeWithLogger(p payment.Provider, logger hclog.Logger) {
 		},
 		Logger: logger,
 	})
+}
+
+// exitWithParent ends the process once its parent is no longer ppid: the
+// host died without stopping its plugins (SIGKILL, crash), and the plugin
+// was handed to another parent. On Linux the host also asks the kernel for a
+// parent-death signal; this covers the other systems and a host killed
+// between fork and exec.
+func exitWithParent(logger hclog.Logger, ppid int, every time.Duration) {
+	if ppid <= 1 {
+		return // started by init or without a parent to watch
+	}
+	for range time.Tick(every) {
+		if os.Getppid() != ppid {
+			logger.Warn("the host is gone; exiting", "host_pid", ppid)
+			os.Exit(0)
+		}
+	}
 }

@@ -50,11 +50,7 @@ func (s *server) ValidateConfig(ctx context.Context, req *pluginpb.ValidateConfi
 		if err != nil {
 			return nil, err
 		}
-		out := &pluginpb.ValidateConfigResponse{}
-		for _, p := range resp.Problems {
-			out.Problems = append(out.Problems, &pluginpb.ConfigProblem{Key: p.Key, Message: p.Message})
-		}
-		return out, nil
+		return validateConfigToPB(resp), nil
 	})
 }
 
@@ -100,7 +96,7 @@ func (s *server) HandleNotification(ctx context.Context, req *pluginpb.CallbackR
 
 func (s *server) Refund(ctx context.Context, req *pluginpb.RefundRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Refund(ctx, payment.RefundRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		resp, err := s.impl.Refund(ctx, refundFromPB(req))
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +106,7 @@ func (s *server) Refund(ctx context.Context, req *pluginpb.RefundRequest) (*plug
 
 func (s *server) Capture(ctx context.Context, req *pluginpb.CaptureRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Capture(ctx, payment.CaptureRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId(), Amount: req.GetAmount()})
+		resp, err := s.impl.Capture(ctx, captureFromPB(req))
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +116,7 @@ func (s *server) Capture(ctx context.Context, req *pluginpb.CaptureRequest) (*pl
 
 func (s *server) Cancel(ctx context.Context, req *pluginpb.CancelRequest) (*pluginpb.OperationResponse, error) {
 	return guard(ctx, s.log, func(ctx context.Context) (*pluginpb.OperationResponse, error) {
-		resp, err := s.impl.Cancel(ctx, payment.CancelRequest{Session: sessionFromPB(req.GetSession()), Config: configFromPB(req.GetConfig()), OperationID: req.GetOperationId()})
+		resp, err := s.impl.Cancel(ctx, cancelFromPB(req))
 		if err != nil {
 			return nil, err
 		}

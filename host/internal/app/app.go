@@ -20,6 +20,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/metrics"
@@ -27,6 +28,7 @@ import (
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/postgres"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
+	"github.com/payhost/payhost/host/internal/web"
 	"github.com/payhost/payhost/host/internal/webhook"
 )
 
@@ -132,8 +134,18 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		QuerySchedule: cfg.Janitor.QuerySchedule,
 		Metrics:       m.Metrics,
 	})
+	checkoutStore, ok := m.Store.(checkout.Store)
+	if !ok {
+		return fmt.Errorf("the %s store does not keep checkouts", cfg.Database.Driver)
+	}
+	pages, err := web.New()
+	if err != nil {
+		return fmt.Errorf("buyer pages: %w", err)
+	}
 	handler := httpapi.New(httpapi.Options{
 		Service:      m.Service,
+		Checkouts:    checkout.NewService(checkout.Options{Store: checkoutStore, Sessions: m.Service, PublicURL: cfg.PublicURL}),
+		Pages:        pages,
 		Auth:         newAuth(cfg),
 		Plugins:      pluginList{m.Plugins},
 		Ready:        m.Store.Ping,

@@ -351,7 +351,7 @@ func TestFreeAndDeferredModes(t *testing.T) {
 			t.Fatalf("cheque session = %+v", s)
 		}
 		page := h.expect(h.do("GET", "/pay/"+s.ID, "", nil), http.StatusOK)
-		if !containsAll(string(page.body), "E2E Shop", s.Reference, "25.00") {
+		if !containsAll(string(page.body), "E2E Shop", s.Reference, "25,00\u00a0€") { // fr-FR customer
 			t.Errorf("pay page lacks payee, reference or amount: %s", page.body)
 		}
 		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/confirm", siteKey, nil), http.StatusUnauthorized)

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/payhost/payhost/host/internal/app"
+	"github.com/payhost/payhost/host/internal/store/storetest"
 )
 
 // The real binaries, built once for the package: pluginDir holds the
@@ -100,7 +101,7 @@ const hostConfig = `
 environment: development
 listen: "127.0.0.1:0"
 public_url: "http://placeholder.invalid"
-database: {driver: sqlite, dsn: "{{DB}}"}
+database: {driver: {{DRIVER}}, dsn: "{{DB}}"}
 webhooks: {poll_interval: 50ms}
 janitor: {{JANITOR}}
 plugins:
@@ -155,8 +156,11 @@ type hostOptions struct {
 	pins   map[string]string // plugin -> "sha256:..."
 	dir    string            // plugins directory (default: the built one)
 	dbPath string            // default: a new file under t.TempDir()
-	modes  string            // YAML of extra modes for the site "shop", indented six spaces
-	hook   string            // the shop's webhook URL (default: a closed port)
+	// postgres, when set, is the DSN of a PostgreSQL database the host
+	// uses instead of SQLite (see engines).
+	postgres string
+	modes    string // YAML of extra modes for the site "shop", indented six spaces
+	hook     string // the shop's webhook URL (default: a closed port)
 	// janitor is the janitor's YAML (default: runs rarely, never queries
 	// during a test); lifetime the shop's session lifetime (default 24h).
 	janitor, lifetime string
@@ -166,6 +170,8 @@ type hostOptions struct {
 	// publicURL replaces the host's own address in the URLs it gives out
 	// (a proxy in front of it).
 	publicURL string
+	// logs receives the host's log (default: discarded).
+	logs io.Writer
 }
 
 // with returns the host bound to t, so that a failure inside a subtest
@@ -215,7 +221,11 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 	if o.lifetime == "" {
 		o.lifetime = "24h"
 	}
-	cfg := strings.NewReplacer("{{DB}}", o.dbPath, "{{DIR}}", o.dir, "{{VERIFY}}", o.verify, "{{PINS}}", strings.TrimSuffix(pins, "\n"),
+	driver, dsn := "sqlite", o.dbPath
+	if o.postgres != "" {
+		driver, dsn = "postgres", o.postgres
+	}
+	cfg := strings.NewReplacer("{{DRIVER}}", driver, "{{DB}}", dsn, "{{DIR}}", o.dir, "{{VERIFY}}", o.verify, "{{PINS}}", strings.TrimSuffix(pins, "\n"),
 		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime).Replace(hostConfig)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -238,7 +248,10 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		ConfigPath: cfgPath,
 		Getenv:     func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Listener:   ln,
-		LogOutput:  io.Discard,
+		LogOutput:  o.logs,
+	}
+	if m.LogOutput == nil {
+		m.LogOutput = io.Discard
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -253,6 +266,13 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 	}}
 	t.Cleanup(func() { _ = m.Close() })
 	return h, nil
+}
+
+// engines runs fn on SQLite, and on PostgreSQL when PAYHOST_TEST_POSTGRES
+// names a server (a fresh schema each time), each as a subtest.
+func engines(t *testing.T, fn func(t *testing.T, o hostOptions)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, hostOptions{}) })
+	t.Run("postgres", func(t *testing.T) { fn(t, hostOptions{postgres: storetest.PostgresDSN(t)}) })
 }
 
 type response struct {

@@ -75,6 +75,21 @@ func checkAgainstSpec(t testing.TB, req *http.Request, reqBody []byte, status in
 		}
 		r.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
+	if status == http.StatusMethodNotAllowed {
+		// The spec has no operation for the method refused; the answer must
+		// be an error of each operation it allows instead.
+		for _, m := range strings.Split(header.Get("Allow"), ", ") {
+			if m == http.MethodHead {
+				continue
+			}
+			r.Method = m
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			if ok, errs := v.ValidateHttpResponse(r, resp); !ok {
+				t.Errorf("OpenAPI: %s %s → 405 (Allow: %s): not an answer of %s %s in the spec: %s\n%s", req.Method, p, header.Get("Allow"), m, p, describe(errs), body)
+			}
+		}
+		return
+	}
 	if ok, errs := v.ValidateHttpResponse(r, resp); !ok {
 		t.Errorf("OpenAPI: %s %s → %d: response does not match the spec: %s\n%s", req.Method, p, status, describe(errs), body)
 	}

@@ -107,10 +107,9 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 		proxy.mu.Lock()
 		proxy.failFirst, proxy.seen = 1, nil
 		proxy.mu.Unlock()
+		// The retry comes 200 ms later: on a loaded machine it may already
+		// be applied when pay returns, so the attempts below are the check.
 		s, _ := pay(t, "accept")
-		if got := h.get(s.ID).Status; got != "pending" {
-			t.Fatalf("status %s after a failed IPN", got)
-		}
 		eventually(t, 10*time.Second, "retried IPN", func() bool { return h.get(s.ID).Status == "paid" })
 		time.Sleep(500 * time.Millisecond) // no further retry may arrive
 		var ipns []struct {

@@ -33,6 +33,15 @@ type pluginList struct{ m *pluginmgr.Manager }
 
 func (p pluginList) PluginsJSON() any { return p.m.Plugins() }
 
+func (p pluginList) HasPlugin(name string) bool {
+	for _, info := range p.m.Plugins() {
+		if info.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // auth checks API keys in constant time against every key.
 type auth struct {
 	sites map[string]string // key -> site id
@@ -76,6 +85,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 	for _, sc := range cfg.Sites {
 		site := session.Site{
 			ID:               sc.ID,
+			Name:             sc.Name,
+			AllowedOrigins:   sc.AllowedOrigins,
 			TestMode:         sc.TestMode,
 			CartTypes:        sc.CartTypes,
 			SessionLifetime:  sc.SessionLifetime,
@@ -97,8 +108,11 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 			for _, p := range schemaProblems {
 				problems = append(problems, where+": "+p)
 			}
+			var unsupported []payment.UnsupportedCapability
 			if mc.Enabled && len(schemaProblems) == 0 {
-				problems = append(problems, validate(ctx, mgr, mi, where, conf, sc.TestMode)...)
+				var vp []string
+				vp, unsupported = validate(ctx, mgr, mi, where, conf, sc.TestMode)
+				problems = append(problems, vp...)
 			}
 			site.Modes[id] = session.SiteMode{
 				Enabled: mc.Enabled,
@@ -110,7 +124,8 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 					Countries:         mc.Eligibility.Countries,
 					ExcludedCountries: mc.Eligibility.ExcludedCountries,
 				},
-				Config: conf,
+				Config:      conf,
+				Unsupported: unsupported,
 			}
 		}
 		sites = append(sites, site)
@@ -144,20 +159,22 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 	return conf, problems
 }
 
-func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) []string {
+// validate asks the plugin; besides the problems it returns the
+// capabilities this configuration withholds, with the plugin's reasons.
+func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.UnsupportedCapability) {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {
-		return []string{where + ": plugin " + mi.Plugin + " is not running"}
+		return []string{where + ": plugin " + mi.Plugin + " is not running"}, nil
 	}
 	resp, err := p.ValidateConfig(ctx, payment.ValidateConfigRequest{Mode: mi.Mode.ID, Config: conf, TestMode: testMode})
 	if err != nil {
-		return []string{fmt.Sprintf("%s: plugin %s could not validate the configuration: %v", where, mi.Plugin, err)}
+		return []string{fmt.Sprintf("%s: plugin %s could not validate the configuration: %v", where, mi.Plugin, err)}, nil
 	}
 	out := make([]string, 0, len(resp.Problems))
 	for _, pr := range resp.Problems {
 		out = append(out, fmt.Sprintf("%s: config.%s: %s", where, pr.Key, pr.Message))
 	}
-	return out
+	return out, resp.Unsupported
 }
 
 // refusedHint explains a missing mode by the plugins that did not load.

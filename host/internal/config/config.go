@@ -85,10 +85,15 @@ type Limits struct {
 
 // Site is one shop.
 type Site struct {
-	ID       string
-	TestMode bool   `mapstructure:"test_mode"`
-	APIKey   Secret `mapstructure:"api_key"`
-	Webhook  Webhook
+	ID string
+	// Name is the shop's name shown to buyers (default: the id).
+	Name string
+	// AllowedOrigins are the shop's web origins ("https://shop.example")
+	// allowed to call the checkout widget's public endpoints (CORS).
+	AllowedOrigins []string `mapstructure:"allowed_origins"`
+	TestMode       bool     `mapstructure:"test_mode"`
+	APIKey         Secret   `mapstructure:"api_key"`
+	Webhook        Webhook
 	// CartTypes the site sells; default ["web"].
 	CartTypes        []string      `mapstructure:"cart_types"`
 	SessionLifetime  time.Duration `mapstructure:"session_lifetime"`

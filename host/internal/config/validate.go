@@ -54,6 +54,9 @@ func normalise(cfg *Config) {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	for i := range cfg.Sites {
 		s := &cfg.Sites[i]
+		if s.Name == "" {
+			s.Name = s.ID
+		}
 		if len(s.CartTypes) == 0 {
 			s.CartTypes = []string{"web"}
 		}
@@ -207,6 +210,11 @@ func validate(cfg *Config) []string {
 		}
 		if s.SessionLifetime < time.Second || s.DeferredLifetime < time.Second {
 			add("%s: session_lifetime and deferred_lifetime must be at least 1s", at)
+		}
+		for _, o := range s.AllowedOrigins {
+			if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+				add("%s.allowed_origins: %q must be an origin, scheme://host[:port] without a path", at, o)
+			}
 		}
 		for _, ct := range s.CartTypes {
 			if !modeIDPattern.MatchString(ct) {

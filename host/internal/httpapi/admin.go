@@ -6,10 +6,40 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/sdk/payment"
 )
 
 func (s *Server) handlePlugins(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON()})
+	modes := []siteModeView{}
+	for _, m := range s.svc.SiteModeCapabilities() {
+		v := siteModeView{Site: m.Site, Mode: m.Mode, Plugin: m.Plugin, Enabled: m.Enabled, Capabilities: []string{}, Unsupported: []unsupportedView{}}
+		for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityPartialRefund, payment.CapabilityCapture,
+			payment.CapabilityPartialCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+			if m.Capabilities.Has(c) {
+				v.Capabilities = append(v.Capabilities, string(c))
+			}
+		}
+		for _, u := range m.Unsupported {
+			v.Unsupported = append(v.Unsupported, unsupportedView{Capability: string(u.Capability), Reason: u.Reason})
+		}
+		modes = append(modes, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plugins": s.plugins.PluginsJSON(), "site_modes": modes})
+}
+
+// siteModeView is what a site's mode can do, and why it cannot do more.
+type siteModeView struct {
+	Site         string            `json:"site"`
+	Mode         string            `json:"mode"`
+	Plugin       string            `json:"plugin"`
+	Enabled      bool              `json:"enabled"`
+	Capabilities []string          `json:"capabilities"`
+	Unsupported  []unsupportedView `json:"unsupported"`
+}
+
+type unsupportedView struct {
+	Capability string `json:"capability"`
+	Reason     string `json:"reason"`
 }
 
 func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {

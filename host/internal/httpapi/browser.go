@@ -1,68 +1,54 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
-	"html/template"
 	"io"
 	"net/http"
 
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/locale"
 )
 
-var payPage = template.Must(template.New("pay").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>Payment</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}button{font-size:1rem;padding:.6rem 1.2rem;margin:.3rem 0}dt{font-weight:600}</style>
-</head><body>
-<h1>Payment of {{.Amount}} {{.Currency}}</h1>
-{{with .Form}}
-<p>You are being sent to the payment page.</p>
-<form id="pay" method="{{.Method}}" action="{{.URL}}"{{if .AcceptCharset}} accept-charset="{{.AcceptCharset}}"{{end}}>{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}
-<button type="submit">{{if .Label}}{{.Label}}{{else}}Continue to payment{{end}}</button></form>
-<script>document.getElementById("pay").submit()</script>
-{{end}}
-{{with .Choices}}
-<p>Test payment: choose the outcome.</p>
-{{range .}}<form method="{{.Method}}" action="{{.URL}}"{{if .AcceptCharset}} accept-charset="{{.AcceptCharset}}"{{end}}>{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">{{end}}<button type="submit">{{.Label}}</button></form>{{end}}
-{{end}}
-{{with .Instructions}}
-<p>{{.Text}}</p>
-<dl>{{range .Details}}<dt>{{.Name}}</dt><dd>{{.Value}}</dd>{{end}}</dl>
-{{end}}
-{{with .ShopURL}}<p><a href="{{.}}">Back to the shop</a></p>{{end}}
-</body></html>
-`))
-
-var messagePage = template.Must(template.New("msg").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto"><h1>{{.Title}}</h1><p>{{.Text}}</p></body></html>
-`))
-
-type payView struct {
-	Amount       string
-	Currency     string
-	Form         *payment.Form
-	Choices      []payment.Form
-	Instructions *payment.Instructions
-	ShopURL      string
+// providerNames are the names buyers know providers by.
+var providerNames = map[string]string{
+	"mercanet": "Mercanet (BNP Paribas)", "systempay": "Systempay", "ogone": "Ogone", "paypal": "PayPal", "offline": "payhost",
 }
 
-func (s *Server) page(w http.ResponseWriter, status int, title, text string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = messagePage.Execute(w, struct{ Title, Text string }{title, text})
+func providerName(plugin string) string {
+	if n, ok := providerNames[plugin]; ok {
+		return n
+	}
+	return plugin
+}
+
+// base is the common data of a buyer page for a site.
+func (s *Server) base(p *locale.Printer, siteID string) web.Base {
+	b := web.Base{P: p, Static: web.StaticPrefix}
+	if site, ok := s.svc.Site(siteID); ok {
+		b.ShopName = site.Name
+	}
+	return b
+}
+
+// message shows a page with a title, a text and links, in the buyer's
+// language.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, b web.Base, kind, key string, links ...web.Link) {
+	m := web.Message{Base: b, Kind: kind, Title: b.P.T("error." + key + ".title"), Text: b.P.T("error." + key + ".text"), Links: links}
+	if err := s.pages.Render(w, status, "message", m); err != nil {
+		s.log.Error("rendering page", "path", r.URL.Path, "error", err)
+	}
 }
 
 // handlePay shows the customer what to do for a session: the provider form
 // (auto-submitted), a redirect, the test choices, or instructions. A session
-// that is already settled sends the browser back to the shop.
+// that is already settled sends the browser back to the shop (or, for a
+// failed attempt of a checkout, to the checkout).
 func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 	sess, _, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
 	if err != nil {
-		s.browserError(w, r, err)
+		s.browserError(w, r, "", err)
 		return
 	}
 	a := sess.Action
@@ -74,40 +60,94 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, a.RedirectURL, http.StatusSeeOther)
 		return
 	}
-	v := payView{Amount: formatAmount(sess.Amount, sess.Currency), Currency: sess.Currency, Form: a.Form, Choices: a.Choices, Instructions: a.Instructions}
-	if a.Instructions != nil {
+	p := s.pages.Printer(sess.Customer.Locale, r)
+	v := web.PayPage{
+		Base: s.base(p, sess.SiteID), Amount: p.Amount(sess.Amount, sess.Currency), OrderRef: sess.OrderRef,
+		Provider: providerName(sess.Plugin),
+	}
+	if a.Form != nil {
+		f := webForm(*a.Form)
+		v.Form = &f
+	}
+	for _, c := range a.Choices {
+		ch := web.Choice{Form: webForm(c), Label: c.Label}
+		// The test mode's choices carry their outcome in a "status" field.
+		if st := fieldValue(c, "status"); st != "" && s.pages.Has("pay.test."+st) {
+			ch.Label = p.T("pay.test." + st)
+			if st == "paid" {
+				ch.Class = "primary"
+			}
+		}
+		v.Choices = append(v.Choices, ch)
+	}
+	if in := a.Instructions; in != nil {
+		v.Instructions = s.instructions(p, sess, in)
 		if loc, err := s.svc.ShopRedirect(sess); err == nil {
 			v.ShopURL = loc
 		}
 	}
-	var buf bytes.Buffer
-	if err := payPage.Execute(&buf, v); err != nil {
+	if err := s.pages.Render(w, http.StatusOK, "pay", v); err != nil {
 		s.log.Error("rendering pay page", "session_id", sess.ID, "error", err)
-		s.page(w, http.StatusInternalServerError, "Error", "The payment page could not be shown.")
-		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY")
-	_, _ = buf.WriteTo(w)
+}
+
+// instructions localizes a deferred mode's instructions: the catalog's
+// text for the mode when it has one, the detail names translated, the
+// amount formatted for the buyer.
+func (s *Server) instructions(p *locale.Printer, sess *session.Session, in *payment.Instructions) *web.Instructions {
+	out := &web.Instructions{Text: in.Text}
+	if s.pages.Has("instructions." + sess.Mode) {
+		out.Text = p.T("instructions." + sess.Mode)
+	}
+	for _, d := range in.Details {
+		f := web.Field{Name: d.Name, Value: d.Value}
+		if s.pages.Has("detail." + d.Name) {
+			f.Name = p.T("detail." + d.Name)
+		}
+		if d.Name == "Amount" {
+			f.Value = p.Amount(sess.Amount, sess.Currency)
+		}
+		out.Details = append(out.Details, f)
+	}
+	return out
+}
+
+func webForm(f payment.Form) web.Form {
+	out := web.Form{Method: f.Method, URL: f.URL, AcceptCharset: f.AcceptCharset}
+	for _, fl := range f.Fields {
+		out.Fields = append(out.Fields, web.Field{Name: fl.Name, Value: fl.Value})
+	}
+	return out
+}
+
+func fieldValue(f payment.Form, name string) string {
+	for _, fl := range f.Fields {
+		if fl.Name == name {
+			return fl.Value
+		}
+	}
+	return ""
 }
 
 func (s *Server) redirectToShop(w http.ResponseWriter, r *http.Request, sess *session.Session) {
 	loc, err := s.svc.ShopRedirect(sess)
 	if err != nil {
-		s.browserError(w, r, err)
+		s.browserError(w, r, sess.Customer.Locale, err)
 		return
 	}
 	http.Redirect(w, r, loc, http.StatusSeeOther)
 }
 
-func (s *Server) browserError(w http.ResponseWriter, r *http.Request, err error) {
+// browserError shows a buyer a page for a failed request, in their
+// language (customerLocale when known).
+func (s *Server) browserError(w http.ResponseWriter, r *http.Request, customerLocale string, err error) {
+	b := web.Base{P: s.pages.Printer(customerLocale, r), Static: web.StaticPrefix}
 	switch session.ErrorCode(err) {
 	case session.CodeNotFound:
-		s.page(w, http.StatusNotFound, "Unknown payment", "This payment does not exist.")
+		s.message(w, r, http.StatusNotFound, b, "warn", "notfound")
 	default:
 		s.log.Error("browser request failed", "path", r.URL.Path, "error", err)
-		s.page(w, http.StatusInternalServerError, "Error", "Something went wrong; your payment is being checked.")
+		s.message(w, r, http.StatusInternalServerError, b, "error", "internal")
 	}
 }
 
@@ -121,7 +161,7 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.svc.HandleReturn(r.Context(), r.PathValue("id"), req)
 	if err != nil {
-		s.browserError(w, r, err)
+		s.browserError(w, r, "", err)
 		return
 	}
 	http.Redirect(w, r, res.Location, http.StatusSeeOther)
@@ -138,6 +178,10 @@ func (s *Server) providerRequest(w http.ResponseWriter, r *http.Request) (paymen
 		} else {
 			http.Error(w, "request body unreadable", http.StatusBadRequest)
 		}
+		return payment.HTTPRequest{}, false
+	}
+	if bad := checkProviderBody(r.Header.Get("Content-Type"), body); bad != nil {
+		writeError(w, http.StatusBadRequest, bad.code, bad.msg)
 		return payment.HTTPRequest{}, false
 	}
 	return payment.HTTPRequest{

@@ -3,7 +3,10 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/payhost/payhost/host/internal/session"
 )
@@ -17,8 +20,10 @@ func statusFor(code string) int {
 		return http.StatusNotFound
 	case session.CodeAmountMismatch, session.CodeModeNotEligible, session.CodeUnknownMode, session.CodeIdempotencyKeyReused, session.CodeAmountExceeded:
 		return http.StatusUnprocessableEntity
-	case session.CodeInvalidState, session.CodeUnsupported, session.CodeIdempotencyInProgress:
+	case session.CodeInvalidState, session.CodeUnsupported, session.CodeIdempotencyInProgress, session.CodeAttemptActive:
 		return http.StatusConflict
+	case session.CodeCheckoutExpired:
+		return http.StatusGone
 	case session.CodePluginUnavailable, session.CodeProviderUnavailable:
 		return http.StatusServiceUnavailable
 	case session.CodePluginError, session.CodeProviderRejected:
@@ -37,7 +42,7 @@ type errorBody struct {
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
-	if status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "5")
 	}
 	writeJSON(w, status, b)
@@ -62,22 +67,47 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decodeJSON reads a JSON body strictly: one object, no unknown fields.
-func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+// readJSON reads a JSON request body strictly (unmarshalStrict) into v and
+// returns its bytes; on failure it has answered the client.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) ([]byte, bool) {
+	if !isJSON(r.Header.Get("Content-Type")) {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "the request body must be sent with Content-Type: application/json")
+		return nil, false
+	}
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
-			return false
+			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, "invalid_json", "the request body is not valid JSON for this endpoint: "+err.Error())
+		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return nil, false
+	}
+	if err := unmarshalStrict(raw, v); err != nil {
+		var bad *inputError
+		if !errors.As(err, &bad) {
+			bad = invalidJSON("%v", err)
+		}
+		writeError(w, http.StatusBadRequest, bad.code, bad.msg)
+		return nil, false
+	}
+	return raw, true
+}
+
+// isJSON reports whether a Content-Type declares JSON in UTF-8 (the only
+// charset JSON has).
+func isJSON(contentType string) bool {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
 		return false
 	}
-	if dec.More() {
-		writeError(w, http.StatusBadRequest, "invalid_json", "the request body holds more than one JSON value")
-		return false
-	}
-	return true
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
+// decodeJSON is readJSON for handlers that do not need the bytes.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	_, ok := s.readJSON(w, r, v)
+	return ok
 }

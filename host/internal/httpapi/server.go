@@ -7,11 +7,14 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 )
 
 // Authenticator maps a site API key to its site id, in constant time.
@@ -20,15 +23,21 @@ type Authenticator interface {
 	IsAdminKey(apiKey string) bool
 }
 
-// PluginLister reports the loaded plugins for operators.
+// PluginLister reports the plugins.
 type PluginLister interface {
 	// PluginsJSON returns a JSON-encodable description of every plugin.
 	PluginsJSON() any
+	// HasPlugin reports whether a plugin of that name was discovered
+	// (loaded or not).
+	HasPlugin(name string) bool
 }
 
 // Options configures the handler.
 type Options struct {
-	Service *session.Service
+	Service   *session.Service
+	Checkouts *checkout.Service
+	// Pages renders the buyer pages.
+	Pages   *web.Pages
 	Auth    Authenticator
 	Plugins PluginLister
 	// Ready reports whether the host can serve (storage answers).
@@ -36,6 +45,10 @@ type Options struct {
 	// PublicURL is the host's external base URL; plugins see request URLs
 	// under it, as the provider called them.
 	PublicURL string
+	// PublicRate and PublicBurst bound the widget's endpoints per client
+	// address: requests per second refilled, and at once (default 2 and
+	// 30).
+	PublicRate, PublicBurst float64
 	// MaxBodyBytes bounds every request body (default 1 MiB).
 	MaxBodyBytes int64
 	// Metrics serves /metrics; nil answers 404.
@@ -47,6 +60,10 @@ type Options struct {
 // Server is the HTTP handler of the host.
 type Server struct {
 	svc       *session.Service
+	checkouts *checkout.Service
+	pages     *web.Pages
+	// public limits the widget's endpoints per client address.
+	public    *limiter
 	auth      Authenticator
 	plugins   PluginLister
 	ready     func(ctx context.Context) error
@@ -56,6 +73,9 @@ type Server struct {
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
+	// Provider endpoints are open to anyone: what they refuse is logged
+	// at most once a second per kind.
+	unknownPluginLog, refusedNotifyLog logLimiter
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -63,9 +83,17 @@ var _ http.Handler = (*Server)(nil)
 // New builds the handler; it does no I/O.
 func New(o Options) *Server {
 	s := &Server{
-		svc: o.Service, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		mux: http.NewServeMux(),
+		mux:              http.NewServeMux(),
+		unknownPluginLog: logLimiter{interval: time.Second},
+		refusedNotifyLog: logLimiter{interval: time.Second},
+	}
+	if o.PublicRate <= 0 {
+		o.PublicRate = 2
+	}
+	if o.PublicBurst < 1 {
+		o.PublicBurst = 30
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
@@ -76,6 +104,7 @@ func New(o Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.public = newLimiter(o.PublicRate, o.PublicBurst, s.now)
 	s.routes()
 	return s
 }
@@ -88,6 +117,18 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/sessions/{id}/refund", s.shop(s.handleOperation(session.OperationRefund)))
 	m.HandleFunc("POST /v1/sessions/{id}/capture", s.shop(s.handleOperation(session.OperationCapture)))
 	m.HandleFunc("POST /v1/sessions/{id}/cancel", s.shop(s.handleOperation(session.OperationCancel)))
+
+	m.HandleFunc("POST /v1/checkouts", s.shop(s.handleCreateCheckout))
+	m.HandleFunc("GET /v1/checkouts/{id}", s.shop(s.handleGetCheckout))
+	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
+	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
+	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
+	m.HandleFunc("GET /widget.js", s.handleWidget(false))
+	m.HandleFunc("GET /widget/v"+web.WidgetVersion+".js", s.handleWidget(true))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPreflight))
+	m.HandleFunc("GET /v1/public/checkouts/{id}", s.public.limit(s.handlePublicCheckout))
+	m.HandleFunc("POST /v1/public/checkouts/{id}/sessions", s.public.limit(s.handlePublicPick))
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)
@@ -111,9 +152,31 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		m.Handle("GET /metrics", s.metrics)
 	}
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
-	})
+	m.HandleFunc("/", s.handleNoRoute)
+}
+
+// handleNoRoute answers what no route takes: 405 with Allow when the path
+// exists for other methods, 404 otherwise. (ServeMux would answer 405 by
+// itself, but in plain text, and not with a catch-all route.)
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := s.allowed(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+}
+
+// allowed lists the methods a route takes for r's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := &http.Request{Method: m, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP adds panic recovery and access logging around the routes.
@@ -136,6 +199,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	r.Body = http.MaxBytesReader(rec, r.Body, s.maxBody)
+	if bad := checkURL(r); bad != nil {
+		writeError(rec, http.StatusBadRequest, bad.code, bad.msg)
+		return
+	}
 	s.mux.ServeHTTP(rec, r)
 }
 

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -55,11 +53,6 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-type eligibilityRequest struct {
-	Cart    session.CartInput `json:"cart"`
-	Explain bool              `json:"explain"`
-}
-
 type modeOffer struct {
 	ID          string `json:"id"`
 	Plugin      string `json:"plugin"`
@@ -84,7 +77,7 @@ func (s *Server) handleEligibility(w http.ResponseWriter, r *http.Request, siteI
 	if !s.decodeJSON(w, r, &req) {
 		return
 	}
-	res, err := s.svc.Eligibility(r.Context(), siteID, req.Cart)
+	res, err := s.svc.Eligibility(r.Context(), siteID, req.Cart.input())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -109,21 +102,12 @@ func offerJSON(o eligibility.Offer) modeOffer {
 const maxIdempotencyKey = 255
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, siteID string) {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+	var wire createRequest
+	raw, ok := s.readJSON(w, r, &wire)
+	if !ok {
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	var req session.CreateRequest
-	if !s.decodeJSON(w, r, &req) {
-		return
-	}
+	req := wire.input()
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		sess, err := s.svc.Create(r.Context(), siteID, req)
@@ -165,10 +149,6 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, siteID string
 		return
 	}
 	writeJSON(w, http.StatusOK, s.svc.ViewWithEvents(sess, events, ops))
-}
-
-type operationRequest struct {
-	Amount int64 `json:"amount"`
 }
 
 type operationResponse struct {

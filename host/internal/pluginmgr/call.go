@@ -7,8 +7,10 @@ import (
 	"github.com/payhost/payhost/sdk/payment"
 )
 
-// managed wraps a plugin's provider: it fails fast while the plugin is down
-// and bounds every call by the manager's call timeout.
+// managed wraps a plugin's provider: every call goes to the plugin's
+// current process (counted in flight, so a replaced process drains before it
+// stops), fails fast while the plugin is down and is bounded by the
+// manager's call timeout.
 type managed struct{ p *proc }
 
 var _ payment.Provider = (*managed)(nil)
@@ -24,22 +26,22 @@ func call[Req, Resp any](ctx context.Context, m *managed, method string, req Req
 			o.PluginCall(m.p.name, method, outcome, time.Since(start))
 		}
 	}()
-	prov := m.p.live()
-	if prov == nil {
-		return resp, payment.Errorf(payment.CodePluginUnavailable, "plugin %s is not running (restarting)", m.p.name)
+	inst, why := m.p.acquire()
+	if inst == nil {
+		return resp, payment.Errorf(payment.CodePluginUnavailable, "plugin %s %s", m.p.name, why)
 	}
+	defer inst.inflight.Add(-1)
 	cctx, cancel := context.WithTimeout(ctx, m.p.m.opts.CallTimeout)
 	defer cancel()
-	resp, err = f(prov, cctx, req)
+	resp, err = f(inst.provider, cctx, req)
 	// A call the caller gave up on (a client that disconnected) says
 	// nothing about the plugin: marking it down would fail everyone's
 	// calls until the supervisor's check.
 	if payment.ErrorCode(err) == payment.CodePluginUnavailable && ctx.Err() == nil {
-		m.p.markDown()
+		m.p.markDown(inst)
 	}
 	return resp, err
 }
-
 func (m *managed) Describe(ctx context.Context, req payment.DescribeRequest) (payment.DescribeResponse, error) {
 	return call(ctx, m, "Describe", req, payment.Provider.Describe)
 }

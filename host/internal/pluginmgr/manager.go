@@ -1,22 +1,27 @@
 // Package pluginmgr finds, verifies, launches and supervises the plugin
 // processes, and hands the rest of the host a [payment.Provider] per plugin
 // whose calls carry a deadline and fail fast while the plugin is down.
+//
+// Lifecycle: [New] (no side effects) → [Manager.Start] (discover, verify,
+// launch every plugin in parallel, supervise) → calls → [Manager.Stage] and
+// [Stage.Commit] to reload the directory without a restart →
+// [Manager.BeginShutdown] (no more restarts) → [Manager.Close] (drain and
+// stop every process).
 package pluginmgr
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/sdk/plugin"
 )
 
 // Options configure a [Manager].
@@ -24,13 +29,20 @@ type Options struct {
 	Dir    string
 	Verify VerifyMode
 	// Pins maps plugin names to "sha256:<hex>".
-	Pins         map[string]string
-	StartTimeout time.Duration // handshake bound; default 10s
+	Pins map[string]string
+	// StartTimeout bounds a launch, handshake and Describe included;
+	// default 10s. A plugin still not up is killed with its process group.
+	StartTimeout time.Duration
 	CallTimeout  time.Duration // default deadline of every call; default 15s
+	// DrainTimeout bounds the wait for in-flight calls of a process being
+	// replaced, removed or shut down; default 20s.
+	DrainTimeout time.Duration
 	Logger       hclog.Logger
 	// Backoff bounds the delay between restarts of a crashed plugin;
-	// defaults 200ms doubling up to 30s.
+	// defaults 200ms doubling up to 30s, with jitter. The delay resets only
+	// once a process stayed up for StableAfter (default 30s).
 	MinBackoff, MaxBackoff time.Duration
+	StableAfter            time.Duration
 	// Observer, when set, sees every call's outcome and latency.
 	Observer Observer
 }
@@ -60,6 +72,10 @@ type Info struct {
 	Restarts int      `json:"restarts"`
 	// Err says why the plugin is not loaded or not running.
 	Err string `json:"error,omitempty"`
+	// Permanent is true when retrying cannot help (binary changed and
+	// refused, not a plugin, wrong protocol): an operator must act, then
+	// reload.
+	Permanent bool `json:"permanent"`
 }
 
 // Manager owns the plugin processes.
@@ -70,7 +86,10 @@ type Manager struct {
 	plugins map[string]*proc
 	ctx     context.Context
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // supervisors
+	bg      sync.WaitGroup // processes draining after a reload
+	closing atomic.Bool
+	stageMu sync.Mutex // one reload at a time
 }
 
 // New returns a manager; nothing runs before [Manager.Start].
@@ -81,11 +100,17 @@ func New(o Options) *Manager {
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 15 * time.Second
 	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 20 * time.Second
+	}
 	if o.MinBackoff <= 0 {
 		o.MinBackoff = 200 * time.Millisecond
 	}
 	if o.MaxBackoff <= 0 {
 		o.MaxBackoff = 30 * time.Second
+	}
+	if o.StableAfter <= 0 {
+		o.StableAfter = 30 * time.Second
 	}
 	if o.Verify == "" {
 		o.Verify = VerifyStrict
@@ -97,10 +122,11 @@ func New(o Options) *Manager {
 	return &Manager{opts: o, log: o.Logger, plugins: map[string]*proc{}, ctx: ctx, cancel: cancel}
 }
 
-// Start discovers and launches every plugin. A plugin that cannot be trusted
-// or started is recorded with its reason (see [Manager.Plugins]) and does
-// not stop the others; Start fails only when the directory itself is unsafe
-// or unreadable, or the verify mode is unknown.
+// Start discovers and launches every plugin, all at once, so start-up waits
+// at most StartTimeout whatever the number of plugins. A plugin that cannot
+// be trusted or started is recorded with its reason (see [Manager.Plugins])
+// and does not stop the others; Start fails only when the directory itself
+// is unsafe or unreadable, or the verify mode is unknown.
 func (m *Manager) Start(ctx context.Context) error {
 	if m.opts.Verify != VerifyStrict && m.opts.Verify != VerifyWarn {
 		return fmt.Errorf("plugins.verify: %q is neither strict nor warn", m.opts.Verify)
@@ -110,49 +136,74 @@ func (m *Manager) Start(ctx context.Context) error {
 		return err
 	}
 	results := Verify(bins, m.opts.Pins)
-	modeOwner := map[string]string{}
+	launched := make([]*instance, len(bins))
+	errs := make([]error, len(bins))
+	var wg sync.WaitGroup
 	for i, b := range bins {
-		p := &proc{name: b.Name, path: b.Path, sha: b.SHA256, pin: results[i].Status, m: m,
-			log: m.log.Named(b.Name), wake: make(chan struct{}, 1)}
+		p := m.newProc(b, results[i].Status)
 		m.plugins[b.Name] = p
-		if reason := m.refusal(results[i]); reason != "" {
-			p.err = reason
+		if reason := m.refusal(m.opts.Verify, results[i]); reason != "" {
+			p.fail(reason, true)
 			m.log.Error("plugin refused", "plugin", b.Name, "reason", reason)
 			continue
 		} else if !results[i].OK {
 			m.log.Warn("loading an unverified plugin (plugins.verify: warn)", "plugin", b.Name, "problem", results[i].Problem)
 		}
-		if err := p.launch(ctx); err != nil {
-			p.err = err.Error()
-			m.log.Error("plugin did not start", "plugin", b.Name, "error", err)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			launched[i], errs[i] = m.launch(ctx, b.Name, b.Path, b.SHA256, p.log)
+		}()
+	}
+	wg.Wait()
+	modeOwner := map[string]string{}
+	for i, b := range bins {
+		p := m.plugins[b.Name]
+		if errs[i] != nil {
+			p.fail(errs[i].Error(), isPermanent(errs[i]))
+			m.log.Error("plugin did not start", "plugin", b.Name, "error", errs[i])
 			continue
 		}
-		for _, mode := range p.desc.Modes {
-			if owner, dup := modeOwner[mode.ID]; dup {
-				p.err = fmt.Sprintf("offers mode %q, already offered by plugin %s", mode.ID, owner)
-			}
-		}
-		if p.err != "" {
-			m.log.Error("plugin refused", "plugin", b.Name, "reason", p.err)
-			p.stop()
+		inst := launched[i]
+		if inst == nil {
 			continue
 		}
-		for _, mode := range p.desc.Modes {
+		if owner := dupMode(inst.desc, modeOwner); owner != "" {
+			p.fail(owner, true)
+			m.log.Error("plugin refused", "plugin", b.Name, "reason", owner)
+			inst.kill()
+			continue
+		}
+		for _, mode := range inst.desc.Modes {
 			modeOwner[mode.ID] = b.Name
 		}
-		p.loaded = true
-		m.log.Info("plugin started", "plugin", b.Name, "version", p.desc.Version, "modes", len(p.desc.Modes))
-		m.wg.Add(1)
-		go p.supervise()
+		p.install(inst)
+		m.log.Info("plugin started", "plugin", b.Name, "version", inst.desc.Version, "modes", len(inst.desc.Modes))
+		m.supervise(p)
 	}
 	return nil
 }
 
-func (m *Manager) refusal(r VerifyResult) string {
+func (m *Manager) newProc(b Binary, pin string) *proc {
+	return &proc{name: b.Name, path: b.Path, sha: b.SHA256, pin: pin, m: m,
+		log: m.log.Named(b.Name), wake: make(chan struct{}, 1)}
+}
+
+// dupMode returns a refusal when d offers a mode another plugin offers.
+func dupMode(d payment.DescribeResponse, owner map[string]string) string {
+	for _, mode := range d.Modes {
+		if o, dup := owner[mode.ID]; dup {
+			return fmt.Sprintf("offers mode %q, already offered by plugin %s", mode.ID, o)
+		}
+	}
+	return ""
+}
+
+func (m *Manager) refusal(verify VerifyMode, r VerifyResult) string {
 	switch {
 	case r.Status == PinRefused:
 		return r.Problem
-	case r.OK || m.opts.Verify == VerifyWarn:
+	case r.OK || verify == VerifyWarn:
 		return ""
 	case r.Status == PinMismatch:
 		return r.Problem + " (plugins.verify: strict)"
@@ -161,12 +212,25 @@ func (m *Manager) refusal(r VerifyResult) string {
 	}
 }
 
+func (m *Manager) supervise(p *proc) {
+	ctx, cancel := context.WithCancel(m.ctx)
+	p.stopSupervisor = cancel
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		p.supervise(ctx)
+	}()
+}
+
 // Provider returns the provider of a loaded plugin. Its calls carry the
-// manager's call deadline (or the caller's, if sooner) and fail at once with
-// [payment.CodePluginUnavailable] while the plugin is restarting.
+// manager's call deadline (or the caller's, if sooner), go to the plugin's
+// current process (the new one once a reload replaced it) and fail at once
+// with [payment.CodePluginUnavailable] while the plugin is down.
 func (m *Manager) Provider(name string) (payment.Provider, bool) {
+	m.mu.RLock()
 	p, ok := m.plugins[name]
-	if !ok || !p.loaded {
+	m.mu.RUnlock()
+	if !ok || !p.isLoaded() {
 		return nil, false
 	}
 	return &managed{p: p}, true
@@ -174,13 +238,17 @@ func (m *Manager) Provider(name string) (payment.Provider, bool) {
 
 // Modes lists the modes of every loaded plugin, sorted by mode id.
 func (m *Manager) Modes() []ModeInfo {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	var out []ModeInfo
 	for _, p := range m.plugins {
-		if !p.loaded {
+		p.mu.RLock()
+		loaded, desc, healthy := p.loaded, p.desc, p.inst != nil && !p.down
+		p.mu.RUnlock()
+		if !loaded {
 			continue
 		}
-		healthy := p.healthy()
-		for _, mode := range p.desc.Modes {
+		for _, mode := range desc.Modes {
 			out = append(out, ModeInfo{Plugin: p.name, Mode: mode, Healthy: healthy})
 		}
 	}
@@ -190,166 +258,132 @@ func (m *Manager) Modes() []ModeInfo {
 
 // Plugins describes every discovered plugin, sorted by name.
 func (m *Manager) Plugins() []Info {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	out := make([]Info, 0, len(m.plugins))
 	for _, p := range m.plugins {
-		p.mu.RLock()
-		info := Info{Name: p.name, Path: p.path, SHA256: p.sha, Pin: p.pin, Version: p.desc.Version,
-			Healthy: p.provider != nil && !p.down, Restarts: p.restarts, Err: p.err, Modes: []string{}}
-		p.mu.RUnlock()
-		for _, mode := range p.desc.Modes {
-			info.Modes = append(info.Modes, mode.ID)
-		}
-		out = append(out, info)
+		out = append(out, p.info())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-// Close stops supervision and kills every plugin process.
+// BeginShutdown stops restarting plugins: from now on a plugin that exits
+// stays down. The running processes keep serving the calls still in flight
+// until [Manager.Close].
+func (m *Manager) BeginShutdown() {
+	m.closing.Store(true)
+}
+
+// Close stops supervision, lets the calls in flight finish (bounded by
+// DrainTimeout) and stops every plugin process with its process group.
 func (m *Manager) Close() error {
+	m.closing.Store(true)
 	m.cancel()
 	m.wg.Wait()
+	m.mu.Lock()
+	procs := make([]*proc, 0, len(m.plugins))
 	for _, p := range m.plugins {
-		p.stop()
+		procs = append(procs, p)
 	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range procs {
+		if inst := p.detach(); inst != nil {
+			wg.Add(1)
+			go func() { defer wg.Done(); inst.stop(m.opts.DrainTimeout) }()
+		}
+	}
+	wg.Wait()
+	m.bg.Wait()
 	return nil
 }
 
-// proc is one plugin binary and its current process.
+// proc is one plugin name and its current process.
 type proc struct {
-	name, path, sha, pin string
-	m                    *Manager
-	log                  hclog.Logger
-	wake                 chan struct{}
-	// loaded and desc are set once by Start, before any concurrent use.
-	loaded bool
-	desc   payment.DescribeResponse
+	name           string
+	m              *Manager
+	log            hclog.Logger
+	wake           chan struct{}
+	stopSupervisor context.CancelFunc
 
-	mu       sync.RWMutex
-	client   *goplugin.Client
-	rpc      goplugin.ClientProtocol
-	provider payment.Provider // nil while no process runs
-	down     bool             // a call saw the transport fail; the supervisor decides
-
-	restarts int
-	err      string
+	mu        sync.RWMutex
+	path, sha string
+	pin       string
+	loaded    bool // described itself once; its modes are offered
+	desc      payment.DescribeResponse
+	inst      *instance // nil while no process runs
+	down      bool      // a call saw the transport fail; the supervisor decides
+	restarts  int
+	err       string
+	permanent bool
 }
 
-func (p *proc) healthy() bool {
+func (p *proc) isLoaded() bool {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.provider != nil && !p.down
+	return p.loaded
 }
 
-// live returns the provider to call, or nil while the plugin is down.
-func (p *proc) live() payment.Provider {
+func (p *proc) info() Info {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.down {
-		return nil
+	info := Info{Name: p.name, Path: p.path, SHA256: p.sha, Pin: p.pin, Version: p.desc.Version,
+		Healthy: p.inst != nil && !p.down, Restarts: p.restarts, Err: p.err, Permanent: p.permanent, Modes: []string{}}
+	for _, mode := range p.desc.Modes {
+		info.Modes = append(info.Modes, mode.ID)
 	}
-	return p.provider
+	return info
 }
 
-// launch starts the process, dispenses the provider and checks Describe.
-// On a restart the plugin must describe the same modes as at start-up.
-func (p *proc) launch(ctx context.Context) error {
-	sum, err := hex.DecodeString(p.sha)
-	if err != nil {
-		return fmt.Errorf("checksum: %w", err)
-	}
-	client := goplugin.NewClient(plugin.ClientConfig(plugin.ClientOptions{
-		Path: p.path, SHA256: sum, StartTimeout: p.m.opts.StartTimeout, Logger: p.log,
-	}))
-	fail := func(err error) error {
-		client.Kill()
-		return err
-	}
-	rpc, err := client.Client()
-	if err != nil {
-		if errors.Is(err, goplugin.ErrChecksumsDoNotMatch) {
-			return fail(fmt.Errorf("the binary changed since it was verified: checksum mismatch"))
-		}
-		return fail(fmt.Errorf("starting %s: %w", p.path, err))
-	}
-	prov, err := plugin.Dispense(rpc)
-	if err != nil {
-		return fail(fmt.Errorf("plugin protocol: %w", err))
-	}
-	cctx, cancel := context.WithTimeout(ctx, p.m.opts.CallTimeout)
-	defer cancel()
-	desc, err := prov.Describe(cctx, payment.DescribeRequest{})
-	if err != nil {
-		return fail(fmt.Errorf("describe: %w", err))
-	}
-	if err := checkDescribe(p.name, desc); err != nil {
-		return fail(err)
-	}
-	if p.loaded && !sameModes(p.desc, desc) {
-		return fail(errors.New("after a restart the plugin describes different modes; restart the host to load the new version"))
-	}
+func (p *proc) fail(reason string, permanent bool) {
 	p.mu.Lock()
-	p.client, p.rpc, p.provider, p.down = client, rpc, prov, false
-	if !p.loaded {
-		p.desc = desc
-	}
+	p.err, p.permanent = reason, permanent
 	p.mu.Unlock()
-	return nil
 }
 
-func checkDescribe(name string, d payment.DescribeResponse) error {
-	if d.ProtocolVersion != payment.ProtocolVersion {
-		return fmt.Errorf("speaks SDK protocol %d, the host speaks %d", d.ProtocolVersion, payment.ProtocolVersion)
-	}
-	if d.Name != name {
-		return fmt.Errorf("describes itself as %q but its file is named %s%s", d.Name, Prefix, name)
-	}
-	if len(d.Modes) == 0 {
-		return errors.New("offers no mode")
-	}
-	ids := map[string]bool{}
-	for _, mode := range d.Modes {
-		switch {
-		case mode.ID == "" || ids[mode.ID]:
-			return fmt.Errorf("mode id %q is empty or repeated", mode.ID)
-		case mode.Kind != payment.KindRedirect && mode.Kind != payment.KindDeferred && mode.Kind != payment.KindInstant:
-			return fmt.Errorf("mode %s has unknown kind %q", mode.ID, mode.Kind)
-		case mode.MinAmount < 0 || mode.MaxAmount < 0 || (mode.MaxAmount > 0 && mode.MinAmount > mode.MaxAmount):
-			return fmt.Errorf("mode %s has inconsistent amount limits", mode.ID)
-		}
-		ids[mode.ID] = true
-	}
-	return nil
-}
-
-func sameModes(a, b payment.DescribeResponse) bool {
-	if len(a.Modes) != len(b.Modes) {
-		return false
-	}
-	for i := range a.Modes {
-		if a.Modes[i].ID != b.Modes[i].ID || a.Modes[i].Kind != b.Modes[i].Kind {
-			return false
-		}
-	}
-	return true
-}
-
-func (p *proc) stop() {
+// install makes inst the plugin's process and returns the one it replaces.
+func (p *proc) install(inst *instance) *instance {
 	p.mu.Lock()
-	c := p.client
-	p.client, p.rpc, p.provider = nil, nil, nil
-	p.mu.Unlock()
-	if c != nil {
-		c.Kill()
+	defer p.mu.Unlock()
+	old := p.inst
+	p.inst, p.desc, p.loaded, p.down, p.err, p.permanent = inst, inst.desc, true, false, "", false
+	p.sha = inst.sha
+	return old
+}
+
+// detach forgets the current process and returns it.
+func (p *proc) detach() *instance {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	inst := p.inst
+	p.inst = nil
+	return inst
+}
+
+// acquire returns the process to call with one more call counted in
+// flight, or nil while the plugin is down, with the reason.
+func (p *proc) acquire() (*instance, string) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.down || p.inst == nil {
+		if p.permanent {
+			return nil, "failed permanently (" + p.err + "); an operator must fix it and reload"
+		}
+		return nil, "is not running (restarting)"
 	}
+	p.inst.inflight.Add(1)
+	return p.inst, ""
 }
 
 // markDown is called when a call saw the transport fail: further calls
 // fail fast and the supervisor checks the process at once instead of at its
 // next tick.
-func (p *proc) markDown() {
+func (p *proc) markDown(inst *instance) {
 	p.mu.Lock()
-	p.down = true
+	if p.inst == inst {
+		p.down = true
+	}
 	p.mu.Unlock()
 	select {
 	case p.wake <- struct{}{}:
@@ -357,14 +391,14 @@ func (p *proc) markDown() {
 	}
 }
 
-// alive reports whether the process runs and answers. After a call saw the
-// transport fail, a process that has not exited must still answer a ping
-// within a second to be trusted again.
+// alive reports whether the current process runs and answers. After a call
+// saw the transport fail, a process that has not exited must still answer a
+// ping within a second to be trusted again.
 func (p *proc) alive() bool {
 	p.mu.RLock()
-	c, rpc, down := p.client, p.rpc, p.down
+	inst, down := p.inst, p.down
 	p.mu.RUnlock()
-	if c == nil || c.Exited() {
+	if inst == nil || inst.client.Exited() {
 		return false
 	}
 	if !down {
@@ -372,12 +406,14 @@ func (p *proc) alive() bool {
 	}
 	deadline := time.Now().Add(time.Second)
 	for time.Now().Before(deadline) {
-		if c.Exited() {
+		if inst.client.Exited() {
 			return false
 		}
-		if rpc.Ping() == nil {
+		if inst.rpc.Ping() == nil {
 			p.mu.Lock()
-			p.down = false
+			if p.inst == inst {
+				p.down = false
+			}
 			p.mu.Unlock()
 			return true
 		}
@@ -386,47 +422,100 @@ func (p *proc) alive() bool {
 	return false
 }
 
-// supervise watches the process and relaunches it with exponential backoff
-// when it exits. go-plugin never restarts a plugin by itself.
-func (p *proc) supervise() {
-	defer p.m.wg.Done()
+// jitter spreads a delay over [d/2, d) so plugins that crashed together do
+// not come back in lockstep.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// supervise watches the process and relaunches it when it exits, unless the
+// host is shutting down or the failure is permanent. go-plugin never
+// restarts a plugin by itself. The backoff between launches grows with
+// every process that dies young and resets only after one stayed up for
+// StableAfter.
+func (p *proc) supervise(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
-	backoff := p.m.opts.MinBackoff
+	o := p.m.opts
+	backoff := o.MinBackoff
+	sleep := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return !p.m.closing.Load()
+		}
+	}
 	for {
 		select {
-		case <-p.m.ctx.Done():
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		case <-p.wake:
 		}
-		if p.alive() {
+		if p.m.closing.Load() {
+			return
+		}
+		p.mu.RLock()
+		failed := p.permanent
+		p.mu.RUnlock()
+		if failed || p.alive() {
 			continue
 		}
-		p.stop()
-		p.log.Error("plugin process exited; restarting", "backoff", backoff)
+		old := p.detach()
+		uptime := time.Duration(0)
+		if old != nil {
+			uptime = time.Since(old.started)
+			old.kill()
+		}
+		if uptime >= o.StableAfter {
+			backoff = o.MinBackoff
+			p.log.Error("plugin process exited; restarting", "uptime", uptime.Round(time.Millisecond))
+		} else {
+			wait := jitter(backoff)
+			p.log.Error("plugin process exited soon after start; restarting after a delay", "uptime", uptime.Round(time.Millisecond), "delay", wait)
+			if !sleep(wait) {
+				return
+			}
+			backoff = min(backoff*2, o.MaxBackoff)
+		}
 		for {
-			err := p.launch(p.m.ctx)
+			p.mu.RLock()
+			path, sha, desc := p.path, p.sha, p.desc
+			p.mu.RUnlock()
+			inst, err := p.m.launch(ctx, p.name, path, sha, p.log)
+			if err == nil && !sameModes(desc, inst.desc) {
+				inst.kill()
+				err = permanent(errors.New("after a restart the plugin describes different modes; reload to load the new version"))
+			}
 			p.mu.Lock()
 			p.restarts++
-			if err == nil {
-				p.err = ""
-			} else {
-				p.err = "restart failed: " + err.Error()
-			}
 			p.mu.Unlock()
 			if err == nil {
+				p.install(inst)
 				p.log.Info("plugin restarted")
-				backoff = p.m.opts.MinBackoff
 				break
 			}
-			p.log.Error("plugin restart failed", "error", err, "retry_in", backoff)
-			select {
-			case <-p.m.ctx.Done():
+			if ctx.Err() != nil || p.m.closing.Load() {
 				return
-			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, p.m.opts.MaxBackoff)
+			if isPermanent(err) {
+				p.fail("restart failed: "+err.Error(), true)
+				p.log.Error("plugin restart failed permanently; fix the binary and reload", "error", err)
+				break
+			}
+			p.fail("restart failed: "+err.Error(), false)
+			wait := jitter(backoff)
+			p.log.Error("plugin restart failed", "error", err, "retry_in", wait)
+			if !sleep(wait) {
+				return
+			}
+			backoff = min(backoff*2, o.MaxBackoff)
 		}
 	}
 }

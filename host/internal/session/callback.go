@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/payhost/payhost/host/internal/shopsig"
 	"github.com/payhost/payhost/sdk/payment"
@@ -85,13 +86,18 @@ func (s *Service) record(ctx context.Context, id string, src Source, res Result,
 	}
 }
 
-// ShopRedirect is the shop URL the browser goes to for a session in its
-// current state: the cancel URL for a cancelled session, the return URL
-// otherwise, with signed parameters.
+// ShopRedirect is the URL the browser goes to for a session in its
+// current state. A failed attempt of a checkout (refused, cancelled,
+// failed, expired) goes back to the checkout, where the buyer may pick
+// another mode; otherwise the shop's cancel URL for a cancelled session,
+// the return URL for the rest, with signed parameters.
 func (s *Service) ShopRedirect(sess *Session) (string, error) {
 	site, ok := s.sites[sess.SiteID]
 	if !ok {
 		return "", errorf(CodeNotFound, "no such session")
+	}
+	if sess.CheckoutID != "" && sess.Status.Terminal() && !sess.Status.Success() {
+		return s.publicURL + "/checkout/" + sess.CheckoutID + "?attempt=" + url.QueryEscape(string(sess.Status)), nil
 	}
 	target := sess.ReturnURL
 	if sess.Status == StatusCancelled && sess.CancelURL != "" {

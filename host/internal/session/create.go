@@ -35,6 +35,9 @@ type CreateRequest struct {
 	Customer  payment.Customer `json:"customer"`
 	ReturnURL string           `json:"return_url"`
 	CancelURL string           `json:"cancel_url"`
+	// CheckoutID links the session to the checkout it is an attempt of
+	// (set by the checkout service, never by the shop's JSON).
+	CheckoutID string `json:"-"`
 }
 
 var (
@@ -144,10 +147,17 @@ func checkShopURL(field, raw string, required bool) error {
 
 func checkCreate(req *CreateRequest) error {
 	req.Mode = strings.TrimSpace(req.Mode)
+	if req.Mode == "" {
+		return errorf(CodeInvalidRequest, "mode is required")
+	}
+	return CheckOrder(req)
+}
+
+// CheckOrder validates (and trims) what a session takes besides its mode:
+// order reference, customer and shop URLs. Checkouts take the same.
+func CheckOrder(req *CreateRequest) error {
 	req.OrderRef = strings.TrimSpace(req.OrderRef)
 	switch {
-	case req.Mode == "":
-		return errorf(CodeInvalidRequest, "mode is required")
 	case req.OrderRef == "":
 		return errorf(CodeInvalidRequest, "order_ref is required")
 	case len(req.OrderRef) > maxOrderRefLen:
@@ -198,26 +208,27 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	mode := avail.Mode
 	now := s.clock()
 	sess := &Session{
-		SiteID:    site.ID,
-		Mode:      mode.ID,
-		Plugin:    avail.Plugin,
-		Kind:      mode.Kind,
-		Status:    StatusCreated,
-		Amount:    cart.TotalAmount,
-		Currency:  cart.Currency,
-		Country:   cart.Country,
-		CartType:  cart.Type,
-		OrderRef:  req.OrderRef,
-		Cart:      cart,
-		Customer:  req.Customer,
-		ReturnURL: req.ReturnURL,
-		CancelURL: req.CancelURL,
-		CreatedAt: now,
-		UpdatedAt: now,
-		ExpiresAt: now.Add(site.lifetime(mode.Kind)),
+		SiteID:     site.ID,
+		Mode:       mode.ID,
+		Plugin:     avail.Plugin,
+		Kind:       mode.Kind,
+		Status:     StatusCreated,
+		Amount:     cart.TotalAmount,
+		Currency:   cart.Currency,
+		Country:    cart.Country,
+		CartType:   cart.Type,
+		OrderRef:   req.OrderRef,
+		Cart:       cart,
+		Customer:   req.Customer,
+		ReturnURL:  req.ReturnURL,
+		CancelURL:  req.CancelURL,
+		CheckoutID: req.CheckoutID,
+		CreatedAt:  now,
+		UpdatedAt:  now,
+		ExpiresAt:  now.Add(site.lifetime(mode.Kind)),
 		// The janitor checks the session on the query schedule (modes that
 		// can Query their provider) or at expiry.
-		NextCheckAt: s.firstCheck(now, mode),
+		NextCheckAt: s.firstCheck(now, site.ID, mode),
 	}
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL
@@ -281,6 +292,12 @@ func (s *Service) insert(ctx context.Context, sess *Session, f payment.Reference
 		err = s.store.CreateSession(ctx, sess, []Event{created}, nil)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, ErrAttemptActive) {
+			return wrapErr(CodeAttemptActive, err, "a payment of this checkout is already under way or done")
+		}
+		if sess.CheckoutID != "" && errors.Is(err, ErrNotFound) {
+			return wrapErr(CodeNotFound, err, "no such checkout")
 		}
 		if !errors.Is(err, ErrConflict) || attempt >= 5 {
 			return wrapErr(CodeInternal, err, "storing the session failed")

@@ -33,6 +33,11 @@ const (
 	CodeAmountExceeded        = "amount_exceeded"
 	CodeIdempotencyInProgress = "idempotency_in_progress"
 	CodeInternal              = "internal"
+	// CodeAttemptActive: a checkout already has a session being paid or
+	// paid.
+	CodeAttemptActive = "attempt_active"
+	// CodeCheckoutExpired: the checkout's time is over.
+	CodeCheckoutExpired = "checkout_expired"
 )
 
 func (e *Error) Error() string {

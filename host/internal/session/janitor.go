@@ -14,8 +14,8 @@ func (s Status) open() bool {
 
 // firstCheck is when the janitor first looks at a new session: after the
 // first query delay for modes that can Query, at expiry otherwise.
-func (s *Service) firstCheck(now time.Time, mode payment.Mode) time.Time {
-	if mode.Capabilities.Query {
+func (s *Service) firstCheck(now time.Time, siteID string, mode payment.Mode) time.Time {
+	if s.capabilities(siteID, mode).Query {
 		return now.Add(s.schedule[0])
 	}
 	return time.Time{}
@@ -95,7 +95,7 @@ func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (e
 		return false, false
 	}
 	avail, known := s.mode(claimed.Mode)
-	canQuery := known && avail.Mode.Capabilities.Query
+	canQuery := known && s.capabilities(claimed.SiteID, avail.Mode).Query
 	if canQuery {
 		queried = true
 		after, err := s.Reconcile(ctx, id, SourceJanitor)

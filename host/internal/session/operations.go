@@ -48,7 +48,9 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	if !known {
 		return nil, nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if err := checkCapability(avail.Mode.Capabilities, req, sess); err != nil {
+	if err := checkCapability(s.capabilities(sess.SiteID, avail.Mode), req, sess, func(c payment.Capability) string {
+		return s.unsupportedReason(sess.SiteID, sess.Mode, c)
+	}); err != nil {
 		return nil, nil, err
 	}
 	opID, err := s.newID("op_")
@@ -81,34 +83,36 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	return s.callOperation(ctx, op, site)
 }
 
-func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session) error {
+// checkCapability refuses what the mode cannot do for the site; why says
+// why a capability is withheld ("" or ": reason").
+func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, why func(payment.Capability) string) error {
 	switch req.Kind {
 	case OperationRefund:
 		if !c.Refund {
-			return errorf(CodeUnsupported, "mode %s cannot refund", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot refund%s", sess.Mode, why(payment.CapabilityRefund))
 		}
 		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded {
 			return errorf(CodeInvalidState, "session %s is %s: only a paid session can be refunded", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Refundable() && !c.PartialRefund {
-			return errorf(CodeUnsupported, "mode %s refunds only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s refunds only the full amount%s", sess.Mode, why(payment.CapabilityPartialRefund))
 		}
 		if sess.Status == StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is authorized: cancel it instead", sess.ID)
 		}
 	case OperationCapture:
 		if !c.Capture {
-			return errorf(CodeUnsupported, "mode %s cannot capture", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot capture%s", sess.Mode, why(payment.CapabilityCapture))
 		}
 		if sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only an authorized session can be captured", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Amount && !c.PartialCapture {
-			return errorf(CodeUnsupported, "mode %s captures only the full amount", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s captures only the full amount%s", sess.Mode, why(payment.CapabilityPartialCapture))
 		}
 	case OperationCancel:
 		if !c.Cancel {
-			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider", sess.Mode)
+			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider%s", sess.Mode, why(payment.CapabilityCancel))
 		}
 		if sess.Status != StatusPending && sess.Status != StatusAuthorized {
 			return errorf(CodeInvalidState, "session %s is %s: only a pending or authorized session can be cancelled", sess.ID, sess.Status)
@@ -168,17 +172,40 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site) (
 	prov, err := s.provider(sess.Plugin)
 	var resp payment.OperationResponse
 	if err == nil {
+		var hist payment.OperationHistory
+		hist, err = s.operationHistory(ctx, op)
 		ps, cfg := s.paymentSession(sess, site), site.Modes[sess.Mode].Config
-		switch op.Kind {
-		case OperationRefund:
-			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
-		case OperationCapture:
-			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount})
-		case OperationCancel:
-			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID})
+		switch {
+		case err != nil:
+			err = wrapErr(CodeInternal, err, "reading the session's operations")
+		case op.Kind == OperationRefund:
+			resp, err = prov.Refund(ctx, payment.RefundRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCapture:
+			resp, err = prov.Capture(ctx, payment.CaptureRequest{Session: ps, Config: cfg, OperationID: op.ID, Amount: op.Amount, OperationHistory: hist})
+		case op.Kind == OperationCancel:
+			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, OperationHistory: hist})
 		}
 	}
 	return s.applyOperation(ctx, op, resp, err)
+}
+
+// operationHistory tells the plugin which attempt this is and what the
+// host knows of the session's other operations, so a plugin whose provider
+// has no idempotency key can find an earlier attempt whose answer was lost
+// before sending again.
+func (s *Service) operationHistory(ctx context.Context, op Operation) (payment.OperationHistory, error) {
+	ops, err := s.store.Operations(ctx, op.SessionID)
+	if err != nil {
+		return payment.OperationHistory{}, err
+	}
+	h := payment.OperationHistory{Attempt: op.CheckAttempts + 1, ProviderOperationID: op.ProviderOperationID}
+	for _, o := range ops {
+		if o.ID != op.ID {
+			h.Operations = append(h.Operations, payment.OperationRecord{ID: o.ID, Kind: string(o.Kind), Amount: o.Amount,
+				Status: string(o.Status), ProviderOperationID: o.ProviderOperationID})
+		}
+	}
+	return h, nil
 }
 
 // applyOperation stores the plugin's answer to an operation and, when it
@@ -199,13 +226,16 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 		case callErr == nil && resp.Status == payment.OperationFailed, code == payment.CodeProviderRejected, code == payment.CodeInvalidRequest, code == payment.CodeUnsupported:
 			o.Status, o.NextCheckAt = OperationFailed, time.Time{}
 		case callErr == nil:
-			o.Status = OperationUnknown // an answer outside the contract
+			o.Status = OperationUnknown // payment.OperationUnknown, or an answer outside the contract
 		default:
 			// Timeout, crash, unreachable provider: nobody knows whether
 			// the provider acted. The janitor asks again with the same id.
 			o.Status = OperationUnknown
 		}
-		o.ProviderOperationID, o.ResponseCode, o.ResponseMessage = resp.ProviderOperationID, resp.ResponseCode, resp.ResponseMessage
+		if resp.ProviderOperationID != "" { // a failed poll keeps the id an earlier answer gave
+			o.ProviderOperationID = resp.ProviderOperationID
+		}
+		o.ResponseCode, o.ResponseMessage = resp.ResponseCode, resp.ResponseMessage
 		if callErr != nil {
 			o.ResponseCode, o.ResponseMessage = string(payment.ErrorCode(callErr)), callErr.Error()
 		}
@@ -249,6 +279,13 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 				if err != nil {
 					return Change{}, err
 				}
+				if c.Session == nil && cur.Status == to {
+					// Already there through a notification or the
+					// janitor's query (Ogone's capture reaches 9 before
+					// the operation is polled): keep the amounts.
+					cur.UpdatedAt = now
+					c.Session = cur
+				}
 				ch = c
 			}
 		} else {
@@ -277,6 +314,12 @@ func (s *Service) retryOperation(ctx context.Context, op Operation, now time.Tim
 		for _, o := range cur.Operations {
 			if o.ID == op.ID && o.Open() && !o.NextCheckAt.After(now) {
 				o.NextCheckAt = now.Add(lease)
+				if o.CheckAttempts == 0 {
+					// Still "requested": the host stopped during the first
+					// call, which the provider may have applied. This call
+					// is attempt 2 for the plugin.
+					o.CheckAttempts = 1
+				}
 				op = o
 				claimed = true
 				return Change{Operations: []Operation{o}}, nil

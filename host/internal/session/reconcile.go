@@ -23,8 +23,8 @@ func (s *Service) Reconcile(ctx context.Context, id string, src Source) (*Sessio
 	if !known {
 		return nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if !avail.Mode.Capabilities.Query {
-		return nil, errorf(CodeUnsupported, "mode %s cannot query its provider", sess.Mode)
+	if !s.capabilities(sess.SiteID, avail.Mode).Query {
+		return nil, errorf(CodeUnsupported, "mode %s cannot query its provider%s", sess.Mode, s.unsupportedReason(sess.SiteID, sess.Mode, payment.CapabilityQuery))
 	}
 	prov, err := s.provider(sess.Plugin)
 	if err != nil {

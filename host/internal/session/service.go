@@ -101,6 +101,19 @@ func (s *Service) Site(id string) (*Site, bool) {
 	return site, ok
 }
 
+// AnySiteAllowsOrigin reports whether some site lists origin in its
+// allowed_origins (CORS preflights, which do not say which checkout).
+func (s *Service) AnySiteAllowsOrigin(origin string) bool {
+	for _, site := range s.sites {
+		for _, o := range site.AllowedOrigins {
+			if o == origin {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Ping checks storage.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 

@@ -50,6 +50,9 @@ type Session struct {
 	Customer       payment.Customer
 	ReturnURL      string
 	CancelURL      string
+	// CheckoutID names the checkout the buyer picked this session's mode
+	// on; "" for a session the shop created directly.
+	CheckoutID string
 	// Action is what /pay shows, from the plugin's Begin.
 	Action                *Action
 	ProviderTransactionID string

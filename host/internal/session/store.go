@@ -14,13 +14,19 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrSequenceExhausted: a daily sequence has no value left today.
 	ErrSequenceExhausted = errors.New("sequence exhausted")
+	// ErrAttemptActive: the session's checkout already has a session
+	// being paid or paid; a checkout has one active attempt at most.
+	ErrAttemptActive = errors.New("checkout has an active attempt")
 )
 
 // Store keeps sessions, their events, reference sequences, the webhook
 // outbox and idempotency keys. Each method is one transaction.
 type Store interface {
 	// CreateSession inserts a new session with its first events and outbox
-	// messages. ErrConflict if the id or (site, mode, scope, reference) exists.
+	// messages. ErrConflict if the id or (site, mode, scope, reference) exists;
+	// for a session of a checkout, ErrNotFound without the checkout and
+	// ErrAttemptActive when another of its sessions is created, pending or
+	// successful (checked under the checkout's lock).
 	CreateSession(ctx context.Context, s *Session, events []Event, outbox []OutboxMessage) error
 	// Session returns one session; ErrNotFound if absent.
 	Session(ctx context.Context, id string) (*Session, error)

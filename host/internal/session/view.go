@@ -25,6 +25,7 @@ type View struct {
 	Customer              CustomerView      `json:"customer"`
 	ReturnURL             string            `json:"return_url"`
 	CancelURL             string            `json:"cancel_url"`
+	CheckoutID            string            `json:"checkout_id,omitempty"`
 	CreatedAt             time.Time         `json:"created_at"`
 	UpdatedAt             time.Time         `json:"updated_at"`
 	ExpiresAt             time.Time         `json:"expires_at"`
@@ -116,6 +117,7 @@ func (s *Service) View(sess *Session) View {
 		Customer:              CustomerView(sess.Customer),
 		ReturnURL:             sess.ReturnURL,
 		CancelURL:             sess.CancelURL,
+		CheckoutID:            sess.CheckoutID,
 		CreatedAt:             sess.CreatedAt,
 		UpdatedAt:             sess.UpdatedAt,
 		ExpiresAt:             sess.ExpiresAt,

@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/plugins/mercanet"
+	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
 // Merchants known to the sandbox: the public Mercanet and Sips test shops.
@@ -78,14 +80,6 @@ func (s *Server) Deliveries() int {
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Mercanet sandbox: error</title>
 <h1>Payment request refused</h1><p>responseCode={{.Code}}</p><p>{{.Message}}</p>{{end}}
-{{define "page"}}<!doctype html><meta charset="utf-8"><title>Mercanet sandbox</title>
-<h1>Mercanet sandbox</h1><p>Merchant {{.Merchant}}: {{.Amount}} (currency {{.Currency}}), transaction {{.Ref}}</p>
-<form method="POST" action="{{.Action}}">
-<button name="choice" value="accept">Accept</button>
-<button name="choice" value="refuse">Refuse</button>
-<button name="choice" value="cancel">Cancel</button>
-<button name="choice" value="accept-silent">Accept without automatic response</button>
-</form>{{end}}
 {{define "return"}}<!doctype html><meta charset="utf-8"><title>Mercanet sandbox: back to the shop</title>
 <body onload="document.forms[0].submit()"><form method="POST" action="{{.URL}}">
 {{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
@@ -163,9 +157,11 @@ func (s *Server) paymentInit(w http.ResponseWriter, r *http.Request) {
 	s.txns[id] = t
 	s.tokens[token] = t
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	pages.ExecuteTemplate(w, "page", map[string]string{"Merchant": t.merchant, "Amount": fields["amount"],
-		"Currency": fields["currencyCode"], "Ref": fields["transactionReference"], "Action": "page/" + token})
+	amount, _ := strconv.ParseInt(fields["amount"], 10, 64)
+	cur, _ := currency.ByNumeric(fields["currencyCode"])
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Mercanet · BNP Paribas", Color: "#00915a", Merchant: t.merchant,
+		Amount: amount, Currency: cur.Code, Reference: fields["transactionReference"], Action: "page/" + token,
+		Choices: []string{"accept", "refuse", "cancel", "accept-silent"}, Language: fields["customerLanguage"]})
 }
 
 // choose settles the transaction, sends the automatic response (unless

@@ -72,7 +72,7 @@ func TestPaymentInitChecks(t *testing.T) {
 	for _, tc := range tests {
 		status, body := post(t, srv, "/paymentInit", tc.form)
 		if tc.code == "" {
-			if status != http.StatusOK || !strings.Contains(body, "Accept") {
+			if status != http.StatusOK || !strings.Contains(body, `value="accept"`) {
 				t.Errorf("%s: %d %s", tc.name, status, body)
 			}
 			continue

@@ -18,12 +18,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/payhost/payhost/plugins/ogone"
 	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
 // Merchant is a merchant's back-office configuration.
@@ -87,6 +89,7 @@ func New() *Server {
 	s.mux.HandleFunc("GET /backoffice/postsales", s.listAttempts)
 	s.mux.HandleFunc("POST /backoffice/capture", s.capture)
 	s.mux.HandleFunc("POST /backoffice/resend", s.resend)
+	s.registerDirectLink()
 	return s
 }
 
@@ -95,14 +98,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Ogone sandbox: error</title><h1>An error has occurred</h1><p>{{.}}</p>{{end}}
-{{define "page"}}<!doctype html><meta charset="utf-8"><title>Ogone sandbox</title>
-<h1>Ogone sandbox</h1><p>{{.Merchant}}: {{.Amount}} {{.Currency}}, order {{.Order}}, {{.Name}}</p>
-<form method="POST" action="{{.Action}}">
-<button name="choice" value="accept">Accept</button>
-<button name="choice" value="decline">Decline</button>
-<button name="choice" value="exception">Exception (uncertain)</button>
-<button name="choice" value="cancel">Cancel</button>
-</form>{{end}}
 `))
 
 func fail(w http.ResponseWriter, msg string) {
@@ -156,9 +151,16 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 		s.orders[key] = true
 		s.pages[token] = &order{m: m, charset: charset, params: upper}
 		s.mu.Unlock()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		pages.ExecuteTemplate(w, "page", map[string]string{"Merchant": m.PSPID, "Amount": upper["AMOUNT"], "Currency": upper["CURRENCY"],
-			"Order": upper["ORDERID"], "Name": upper["CN"], "Action": "page/" + token})
+		// AMOUNT is the amount × 100 whatever the currency's decimals.
+		amount, _ := strconv.ParseInt(upper["AMOUNT"], 10, 64)
+		if c, ok := currency.Lookup(upper["CURRENCY"]); ok && c.Exponent != 2 {
+			for e := c.Exponent; e < 2; e++ {
+				amount /= 10
+			}
+		}
+		sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Ogone · Ingenico ePayments", Color: "#2b4c7e", Merchant: m.PSPID,
+			Amount: amount, Currency: upper["CURRENCY"], Reference: upper["ORDERID"], Buyer: upper["CN"], Action: "page/" + token,
+			Choices: []string{"accept", "decline", "exception", "cancel"}, Language: upper["LANGUAGE"]})
 	}
 }
 

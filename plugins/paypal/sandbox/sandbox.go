@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"html/template"
 	"io"
 	"math/big"
 	"net/http"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/payhost/payhost/plugins/paypal"
 	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
 // App is a REST app: its credentials and its webhook registration.
@@ -98,6 +98,7 @@ type order struct {
 	Return    string
 	Cancel    string
 	plan      string // capture status on capture: COMPLETED, PENDING, DECLINED
+	locale    string // the buyer's language, from the experience context
 	capture   *captureRec
 }
 
@@ -284,6 +285,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, app App) {
 				ExperienceContext struct {
 					ReturnURL string `json:"return_url"`
 					CancelURL string `json:"cancel_url"`
+					Locale    string `json:"locale"`
 				} `json:"experience_context"`
 			} `json:"paypal"`
 		} `json:"payment_source"`
@@ -307,7 +309,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, app App) {
 		return
 	}
 	o := &order{app: app.ClientID, ID: randomID(9)[:17], Status: "PAYER_ACTION_REQUIRED", Amount: pu.Amount, Reference: pu.CustomID,
-		Return: ec.ReturnURL, Cancel: ec.CancelURL}
+		Return: ec.ReturnURL, Cancel: ec.CancelURL, locale: ec.Locale}
 	s.mu.Lock()
 	s.orders[o.ID] = o
 	delay := s.createDelay
@@ -445,16 +447,6 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, app App) {
 	go s.sendWebhook(s.base(r), app, "PAYMENT.CAPTURE.REFUNDED", "refund", refund)
 }
 
-var page = template.Must(template.New("").Parse(`<!doctype html><meta charset="utf-8"><title>PayPal sandbox</title>
-<h1>PayPal sandbox</h1><p>Order {{.ID}}: {{.Amount.Value}} {{.Amount.CurrencyCode}}</p>
-<form method="POST" action="checkoutnow/{{.ID}}">
-<button name="choice" value="approve">Approve</button>
-<button name="choice" value="approve-pending">Approve (capture pending review)</button>
-<button name="choice" value="approve-declined">Approve (capture declined)</button>
-<button name="choice" value="approve-no-return">Approve and close the window (no return)</button>
-<button name="choice" value="cancel">Cancel and return</button>
-</form>`))
-
 func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	o := s.orders[r.URL.Query().Get("token")]
@@ -463,8 +455,10 @@ func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown order", http.StatusNotFound)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	page.Execute(w, o)
+	amount, _ := minor(o.Amount)
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "PayPal", Color: "#003087", Merchant: o.app, Amount: amount,
+		Currency: o.Amount.CurrencyCode, Reference: o.ID, Action: "checkoutnow/" + o.ID,
+		Choices: []string{"approve", "cancel", "approve-pending", "approve-declined", "approve-no-return"}, Language: o.locale})
 }
 
 // approve records the buyer's decision. An approval sends the

@@ -14,11 +14,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/payhost/payhost/plugins/systempay"
+	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
 // Shop is a shop's back-office configuration.
@@ -50,16 +53,18 @@ type Server struct {
 	ipns   []IPNAttempt
 	client *http.Client
 	mux    *http.ServeMux
+	rest   *restAPI // the REST API V4 (rest.go)
 }
 
 // New returns the sandbox with the demo shop.
 func New() *Server {
 	s := &Server{shops: map[string]Shop{Demo.SiteID: Demo}, used: map[string]bool{}, pages: map[string]url.Values{},
-		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux()}
+		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux(), rest: newREST()}
 	s.mux.HandleFunc("POST /vads-payment/", s.payment)
 	s.mux.HandleFunc("POST /vads-payment/page/{token}", s.choose)
 	s.mux.HandleFunc("POST /backoffice/shops", s.addShop)
 	s.mux.HandleFunc("GET /backoffice/ipns", s.listIPNs)
+	s.rest.routes(s.mux)
 	return s
 }
 
@@ -68,14 +73,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Systempay sandbox: error</title><h1>Payment request refused</h1><p>Error {{.Code}}: {{.Message}}</p>{{end}}
-{{define "page"}}<!doctype html><meta charset="utf-8"><title>Systempay sandbox</title>
-<h1>Systempay sandbox ({{.Ctx}})</h1><p>Shop {{.Site}}: {{.Amount}} (currency {{.Currency}}), transaction {{.TransID}}</p>
-<form method="POST" action="{{.Action}}">
-<button name="choice" value="accept">Accept</button>
-<button name="choice" value="refuse">Refuse</button>
-<button name="choice" value="cancel">Cancel and return to the shop</button>
-<button name="choice" value="abandon">Abandon</button>
-</form>{{end}}
 {{define "return"}}<!doctype html><meta charset="utf-8"><title>Back to the shop</title>
 <body onload="document.forms[0].submit()"><form method="POST" action="{{.URL}}">
 {{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}<button>Back to the shop</button></form></body>{{end}}
@@ -136,9 +133,11 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	s.used[used] = true
 	s.pages[token] = f
 	s.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	pages.ExecuteTemplate(w, "page", map[string]string{"Ctx": f.Get("vads_ctx_mode"), "Site": shop.SiteID, "Amount": f.Get("vads_amount"),
-		"Currency": f.Get("vads_currency"), "TransID": tid, "Action": "page/" + token})
+	amount, _ := strconv.ParseInt(f.Get("vads_amount"), 10, 64)
+	cur, _ := currency.ByNumeric(f.Get("vads_currency"))
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Systempay (" + f.Get("vads_ctx_mode") + ")", Color: "#c8102e", Merchant: shop.SiteID,
+		Amount: amount, Currency: cur.Code, Reference: tid, Action: "page/" + token,
+		Choices: []string{"accept", "refuse", "cancel", "abandon"}, Language: f.Get("vads_language")})
 }
 
 func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +198,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		fail(w, "00", "unknown choice")
 		return
 	}
+	s.rest.recordPayment(req, res)
 	key := shop.KeyTest
 	if req.Get("vads_ctx_mode") == "PRODUCTION" {
 		key = shop.KeyProduction

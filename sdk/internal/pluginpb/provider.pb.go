@@ -664,8 +664,12 @@ func (x *ValidateConfigRequest) GetTestMode() bool {
 }
 
 type ValidateConfigResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Problems      []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Problems []*ConfigProblem       `protobuf:"bytes,1,rep,name=problems,proto3" json:"problems,omitempty"`
+	// Capabilities the mode declares that this configuration cannot offer
+	// (an optional credential is missing...), each with the reason shown to
+	// operators. The host treats them as unsupported for the site.
+	Unsupported   []*UnsupportedCapability `protobuf:"bytes,2,rep,name=unsupported,proto3" json:"unsupported,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -707,6 +711,66 @@ func (x *ValidateConfigResponse) GetProblems() []*ConfigProblem {
 	return nil
 }
 
+func (x *ValidateConfigResponse) GetUnsupported() []*UnsupportedCapability {
+	if x != nil {
+		return x.Unsupported
+	}
+	return nil
+}
+
+type UnsupportedCapability struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// refund | partial_refund | capture | partial_capture | cancel | query
+	Capability    string `protobuf:"bytes,1,opt,name=capability,proto3" json:"capability,omitempty"`
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsupportedCapability) Reset() {
+	*x = UnsupportedCapability{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsupportedCapability) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsupportedCapability) ProtoMessage() {}
+
+func (x *UnsupportedCapability) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsupportedCapability.ProtoReflect.Descriptor instead.
+func (*UnsupportedCapability) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UnsupportedCapability) GetCapability() string {
+	if x != nil {
+		return x.Capability
+	}
+	return ""
+}
+
+func (x *UnsupportedCapability) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type ConfigProblem struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -717,7 +781,7 @@ type ConfigProblem struct {
 
 func (x *ConfigProblem) Reset() {
 	*x = ConfigProblem{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -729,7 +793,7 @@ func (x *ConfigProblem) String() string {
 func (*ConfigProblem) ProtoMessage() {}
 
 func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[9]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -742,7 +806,7 @@ func (x *ConfigProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigProblem.ProtoReflect.Descriptor instead.
 func (*ConfigProblem) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{9}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ConfigProblem) GetKey() string {
@@ -783,7 +847,7 @@ type Session struct {
 
 func (x *Session) Reset() {
 	*x = Session{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +859,7 @@ func (x *Session) String() string {
 func (*Session) ProtoMessage() {}
 
 func (x *Session) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[10]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +872,7 @@ func (x *Session) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Session.ProtoReflect.Descriptor instead.
 func (*Session) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{10}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Session) GetId() string {
@@ -934,7 +998,7 @@ type Customer struct {
 
 func (x *Customer) Reset() {
 	*x = Customer{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -946,7 +1010,7 @@ func (x *Customer) String() string {
 func (*Customer) ProtoMessage() {}
 
 func (x *Customer) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[11]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -959,7 +1023,7 @@ func (x *Customer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Customer.ProtoReflect.Descriptor instead.
 func (*Customer) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{11}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Customer) GetEmail() string {
@@ -996,7 +1060,7 @@ type Line struct {
 
 func (x *Line) Reset() {
 	*x = Line{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1072,7 @@ func (x *Line) String() string {
 func (*Line) ProtoMessage() {}
 
 func (x *Line) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[12]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1085,7 @@ func (x *Line) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Line.ProtoReflect.Descriptor instead.
 func (*Line) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{12}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Line) GetSku() string {
@@ -1072,7 +1136,7 @@ type URLs struct {
 
 func (x *URLs) Reset() {
 	*x = URLs{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1148,7 @@ func (x *URLs) String() string {
 func (*URLs) ProtoMessage() {}
 
 func (x *URLs) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[13]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1097,7 +1161,7 @@ func (x *URLs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use URLs.ProtoReflect.Descriptor instead.
 func (*URLs) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{13}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *URLs) GetPay() string {
@@ -1145,7 +1209,7 @@ type BeginRequest struct {
 
 func (x *BeginRequest) Reset() {
 	*x = BeginRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1157,7 +1221,7 @@ func (x *BeginRequest) String() string {
 func (*BeginRequest) ProtoMessage() {}
 
 func (x *BeginRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[14]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1170,7 +1234,7 @@ func (x *BeginRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginRequest.ProtoReflect.Descriptor instead.
 func (*BeginRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{14}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *BeginRequest) GetSession() *Session {
@@ -1202,7 +1266,7 @@ type BeginResponse struct {
 
 func (x *BeginResponse) Reset() {
 	*x = BeginResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1214,7 +1278,7 @@ func (x *BeginResponse) String() string {
 func (*BeginResponse) ProtoMessage() {}
 
 func (x *BeginResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[15]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1227,7 +1291,7 @@ func (x *BeginResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BeginResponse.ProtoReflect.Descriptor instead.
 func (*BeginResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{15}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *BeginResponse) GetForm() *Form {
@@ -1292,7 +1356,7 @@ type Form struct {
 
 func (x *Form) Reset() {
 	*x = Form{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1368,7 @@ func (x *Form) String() string {
 func (*Form) ProtoMessage() {}
 
 func (x *Form) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[16]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1381,7 @@ func (x *Form) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Form.ProtoReflect.Descriptor instead.
 func (*Form) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{16}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Form) GetLabel() string {
@@ -1365,7 +1429,7 @@ type Field struct {
 
 func (x *Field) Reset() {
 	*x = Field{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1377,7 +1441,7 @@ func (x *Field) String() string {
 func (*Field) ProtoMessage() {}
 
 func (x *Field) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[17]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1390,7 +1454,7 @@ func (x *Field) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Field.ProtoReflect.Descriptor instead.
 func (*Field) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{17}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Field) GetName() string {
@@ -1417,7 +1481,7 @@ type Instructions struct {
 
 func (x *Instructions) Reset() {
 	*x = Instructions{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1493,7 @@ func (x *Instructions) String() string {
 func (*Instructions) ProtoMessage() {}
 
 func (x *Instructions) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[18]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1506,7 @@ func (x *Instructions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Instructions.ProtoReflect.Descriptor instead.
 func (*Instructions) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{18}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Instructions) GetText() string {
@@ -1472,7 +1536,7 @@ type HTTPRequest struct {
 
 func (x *HTTPRequest) Reset() {
 	*x = HTTPRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1548,7 @@ func (x *HTTPRequest) String() string {
 func (*HTTPRequest) ProtoMessage() {}
 
 func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[19]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1561,7 @@ func (x *HTTPRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPRequest.ProtoReflect.Descriptor instead.
 func (*HTTPRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{19}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *HTTPRequest) GetMethod() string {
@@ -1544,7 +1608,7 @@ type HeaderValues struct {
 
 func (x *HeaderValues) Reset() {
 	*x = HeaderValues{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1556,7 +1620,7 @@ func (x *HeaderValues) String() string {
 func (*HeaderValues) ProtoMessage() {}
 
 func (x *HeaderValues) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[20]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1569,7 +1633,7 @@ func (x *HeaderValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HeaderValues.ProtoReflect.Descriptor instead.
 func (*HeaderValues) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{20}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *HeaderValues) GetValues() []string {
@@ -1590,7 +1654,7 @@ type HTTPResponse struct {
 
 func (x *HTTPResponse) Reset() {
 	*x = HTTPResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1602,7 +1666,7 @@ func (x *HTTPResponse) String() string {
 func (*HTTPResponse) ProtoMessage() {}
 
 func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[21]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1615,7 +1679,7 @@ func (x *HTTPResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HTTPResponse.ProtoReflect.Descriptor instead.
 func (*HTTPResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{21}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *HTTPResponse) GetStatusCode() int32 {
@@ -1648,7 +1712,7 @@ type IdentifyCallbackRequest struct {
 
 func (x *IdentifyCallbackRequest) Reset() {
 	*x = IdentifyCallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1660,7 +1724,7 @@ func (x *IdentifyCallbackRequest) String() string {
 func (*IdentifyCallbackRequest) ProtoMessage() {}
 
 func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[22]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1673,7 +1737,7 @@ func (x *IdentifyCallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackRequest.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{22}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *IdentifyCallbackRequest) GetRequest() *HTTPRequest {
@@ -1693,7 +1757,7 @@ type IdentifyCallbackResponse struct {
 
 func (x *IdentifyCallbackResponse) Reset() {
 	*x = IdentifyCallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1705,7 +1769,7 @@ func (x *IdentifyCallbackResponse) String() string {
 func (*IdentifyCallbackResponse) ProtoMessage() {}
 
 func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[23]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1718,7 +1782,7 @@ func (x *IdentifyCallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IdentifyCallbackResponse.ProtoReflect.Descriptor instead.
 func (*IdentifyCallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{23}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *IdentifyCallbackResponse) GetSessionId() string {
@@ -1746,7 +1810,7 @@ type CallbackRequest struct {
 
 func (x *CallbackRequest) Reset() {
 	*x = CallbackRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +1822,7 @@ func (x *CallbackRequest) String() string {
 func (*CallbackRequest) ProtoMessage() {}
 
 func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[24]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +1835,7 @@ func (x *CallbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackRequest.ProtoReflect.Descriptor instead.
 func (*CallbackRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{24}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *CallbackRequest) GetSession() *Session {
@@ -1805,7 +1869,7 @@ type CallbackResponse struct {
 
 func (x *CallbackResponse) Reset() {
 	*x = CallbackResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1817,7 +1881,7 @@ func (x *CallbackResponse) String() string {
 func (*CallbackResponse) ProtoMessage() {}
 
 func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[25]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1830,7 +1894,7 @@ func (x *CallbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallbackResponse.ProtoReflect.Descriptor instead.
 func (*CallbackResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{25}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CallbackResponse) GetOutcome() *Outcome {
@@ -1866,7 +1930,7 @@ type Outcome struct {
 
 func (x *Outcome) Reset() {
 	*x = Outcome{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1878,7 +1942,7 @@ func (x *Outcome) String() string {
 func (*Outcome) ProtoMessage() {}
 
 func (x *Outcome) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[26]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1891,7 +1955,7 @@ func (x *Outcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outcome.ProtoReflect.Descriptor instead.
 func (*Outcome) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{26}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Outcome) GetStatus() string {
@@ -1981,7 +2045,7 @@ type ThreeDS struct {
 
 func (x *ThreeDS) Reset() {
 	*x = ThreeDS{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1993,7 +2057,7 @@ func (x *ThreeDS) String() string {
 func (*ThreeDS) ProtoMessage() {}
 
 func (x *ThreeDS) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[27]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2006,7 +2070,7 @@ func (x *ThreeDS) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThreeDS.ProtoReflect.Descriptor instead.
 func (*ThreeDS) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{27}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ThreeDS) GetStatus() string {
@@ -2024,18 +2088,25 @@ func (x *ThreeDS) GetEci() string {
 }
 
 type RefundRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RefundRequest) Reset() {
 	*x = RefundRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2047,7 +2118,7 @@ func (x *RefundRequest) String() string {
 func (*RefundRequest) ProtoMessage() {}
 
 func (x *RefundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[28]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2060,7 +2131,7 @@ func (x *RefundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefundRequest.ProtoReflect.Descriptor instead.
 func (*RefundRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{28}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *RefundRequest) GetSession() *Session {
@@ -2091,19 +2162,47 @@ func (x *RefundRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *RefundRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *RefundRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *RefundRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
 type CaptureRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
-	Amount        int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	Amount      int64                  `protobuf:"varint,4,opt,name=amount,proto3" json:"amount,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,5,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,6,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,7,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CaptureRequest) Reset() {
 	*x = CaptureRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2115,7 +2214,7 @@ func (x *CaptureRequest) String() string {
 func (*CaptureRequest) ProtoMessage() {}
 
 func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[29]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2128,7 +2227,7 @@ func (x *CaptureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CaptureRequest.ProtoReflect.Descriptor instead.
 func (*CaptureRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{29}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CaptureRequest) GetSession() *Session {
@@ -2159,18 +2258,46 @@ func (x *CaptureRequest) GetAmount() int64 {
 	return 0
 }
 
+func (x *CaptureRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *CaptureRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CaptureRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
 type CancelRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Session       *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
-	Config        map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	OperationId   string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Session     *Session               `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	Config      map[string]string      `protobuf:"bytes,2,rep,name=config,proto3" json:"config,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	OperationId string                 `protobuf:"bytes,3,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
+	// attempt is 1 on the host's first call for this operation and grows
+	// each time the host asks again (an earlier answer was lost or pending).
+	Attempt int32 `protobuf:"varint,4,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// provider_operation_id is what an earlier call of this operation answered.
+	ProviderOperationId string `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	// operations are the session's other operations as the host knows them.
+	Operations    []*OperationRecord `protobuf:"bytes,6,rep,name=operations,proto3" json:"operations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CancelRequest) Reset() {
 	*x = CancelRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2182,7 +2309,7 @@ func (x *CancelRequest) String() string {
 func (*CancelRequest) ProtoMessage() {}
 
 func (x *CancelRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[30]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2195,7 +2322,7 @@ func (x *CancelRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
 func (*CancelRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{30}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *CancelRequest) GetSession() *Session {
@@ -2219,9 +2346,106 @@ func (x *CancelRequest) GetOperationId() string {
 	return ""
 }
 
+func (x *CancelRequest) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *CancelRequest) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
+func (x *CancelRequest) GetOperations() []*OperationRecord {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+type OperationRecord struct {
+	state               protoimpl.MessageState `protogen:"open.v1"`
+	Id                  string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Kind                string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"` // refund | capture | cancel
+	Amount              int64                  `protobuf:"varint,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Status              string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"` // requested | pending | succeeded | failed | unknown
+	ProviderOperationId string                 `protobuf:"bytes,5,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *OperationRecord) Reset() {
+	*x = OperationRecord{}
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationRecord) ProtoMessage() {}
+
+func (x *OperationRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationRecord.ProtoReflect.Descriptor instead.
+func (*OperationRecord) Descriptor() ([]byte, []int) {
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *OperationRecord) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetAmount() int64 {
+	if x != nil {
+		return x.Amount
+	}
+	return 0
+}
+
+func (x *OperationRecord) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *OperationRecord) GetProviderOperationId() string {
+	if x != nil {
+		return x.ProviderOperationId
+	}
+	return ""
+}
+
 type OperationResponse struct {
 	state               protoimpl.MessageState `protogen:"open.v1"`
-	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed
+	Status              string                 `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"` // succeeded | pending | failed | unknown
 	ProviderOperationId string                 `protobuf:"bytes,2,opt,name=provider_operation_id,json=providerOperationId,proto3" json:"provider_operation_id,omitempty"`
 	ResponseCode        string                 `protobuf:"bytes,3,opt,name=response_code,json=responseCode,proto3" json:"response_code,omitempty"`
 	ResponseMessage     string                 `protobuf:"bytes,4,opt,name=response_message,json=responseMessage,proto3" json:"response_message,omitempty"`
@@ -2232,7 +2456,7 @@ type OperationResponse struct {
 
 func (x *OperationResponse) Reset() {
 	*x = OperationResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2244,7 +2468,7 @@ func (x *OperationResponse) String() string {
 func (*OperationResponse) ProtoMessage() {}
 
 func (x *OperationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[31]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2257,7 +2481,7 @@ func (x *OperationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationResponse.ProtoReflect.Descriptor instead.
 func (*OperationResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{31}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OperationResponse) GetStatus() string {
@@ -2305,7 +2529,7 @@ type QueryRequest struct {
 
 func (x *QueryRequest) Reset() {
 	*x = QueryRequest{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2317,7 +2541,7 @@ func (x *QueryRequest) String() string {
 func (*QueryRequest) ProtoMessage() {}
 
 func (x *QueryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[32]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2330,7 +2554,7 @@ func (x *QueryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryRequest.ProtoReflect.Descriptor instead.
 func (*QueryRequest) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{32}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *QueryRequest) GetSession() *Session {
@@ -2356,7 +2580,7 @@ type QueryResponse struct {
 
 func (x *QueryResponse) Reset() {
 	*x = QueryResponse{}
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2592,7 @@ func (x *QueryResponse) String() string {
 func (*QueryResponse) ProtoMessage() {}
 
 func (x *QueryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[33]
+	mi := &file_payhost_plugin_v1_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2605,7 @@ func (x *QueryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryResponse.ProtoReflect.Descriptor instead.
 func (*QueryResponse) Descriptor() ([]byte, []int) {
-	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{33}
+	return file_payhost_plugin_v1_provider_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *QueryResponse) GetOutcome() *Outcome {
@@ -2454,9 +2678,15 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_mode\x18\x03 \x01(\bR\btestMode\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"V\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +
 	"\x16ValidateConfigResponse\x12<\n" +
-	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\";\n" +
+	"\bproblems\x18\x01 \x03(\v2 .payhost.plugin.v1.ConfigProblemR\bproblems\x12J\n" +
+	"\vunsupported\x18\x02 \x03(\v2(.payhost.plugin.v1.UnsupportedCapabilityR\vunsupported\"O\n" +
+	"\x15UnsupportedCapability\x12\x1e\n" +
+	"\n" +
+	"capability\x18\x01 \x01(\tR\n" +
+	"capability\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\";\n" +
 	"\rConfigProblem\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"\x96\x05\n" +
@@ -2581,30 +2811,51 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"3\n" +
 	"\aThreeDS\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x10\n" +
-	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x81\x02\n" +
+	"\x03eci\x18\x02 \x01(\tR\x03eci\"\x93\x03\n" +
 	"\rRefundRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.RefundRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x83\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x95\x03\n" +
 	"\x0eCaptureRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12E\n" +
 	"\x06config\x18\x02 \x03(\v2-.payhost.plugin.v1.CaptureRequest.ConfigEntryR\x06config\x12!\n" +
 	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x16\n" +
-	"\x06amount\x18\x04 \x01(\x03R\x06amount\x1a9\n" +
+	"\x06amount\x18\x04 \x01(\x03R\x06amount\x12\x18\n" +
+	"\aattempt\x18\x05 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x06 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\a \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfb\x02\n" +
 	"\rCancelRequest\x124\n" +
 	"\asession\x18\x01 \x01(\v2\x1a.payhost.plugin.v1.SessionR\asession\x12D\n" +
 	"\x06config\x18\x02 \x03(\v2,.payhost.plugin.v1.CancelRequest.ConfigEntryR\x06config\x12!\n" +
-	"\foperation_id\x18\x03 \x01(\tR\voperationId\x1a9\n" +
+	"\foperation_id\x18\x03 \x01(\tR\voperationId\x12\x18\n" +
+	"\aattempt\x18\x04 \x01(\x05R\aattempt\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\x12B\n" +
+	"\n" +
+	"operations\x18\x06 \x03(\v2\".payhost.plugin.v1.OperationRecordR\n" +
+	"operations\x1a9\n" +
 	"\vConfigEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x99\x01\n" +
+	"\x0fOperationRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\x03R\x06amount\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x122\n" +
+	"\x15provider_operation_id\x18\x05 \x01(\tR\x13providerOperationId\"\xb8\x02\n" +
 	"\x11OperationResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x122\n" +
 	"\x15provider_operation_id\x18\x02 \x01(\tR\x13providerOperationId\x12#\n" +
@@ -2646,7 +2897,7 @@ func file_payhost_plugin_v1_provider_proto_rawDescGZIP() []byte {
 	return file_payhost_plugin_v1_provider_proto_rawDescData
 }
 
-var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_payhost_plugin_v1_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*Error)(nil),                    // 0: payhost.plugin.v1.Error
 	(*DescribeRequest)(nil),          // 1: payhost.plugin.v1.DescribeRequest
@@ -2657,112 +2908,118 @@ var file_payhost_plugin_v1_provider_proto_goTypes = []any{
 	(*ConfigField)(nil),              // 6: payhost.plugin.v1.ConfigField
 	(*ValidateConfigRequest)(nil),    // 7: payhost.plugin.v1.ValidateConfigRequest
 	(*ValidateConfigResponse)(nil),   // 8: payhost.plugin.v1.ValidateConfigResponse
-	(*ConfigProblem)(nil),            // 9: payhost.plugin.v1.ConfigProblem
-	(*Session)(nil),                  // 10: payhost.plugin.v1.Session
-	(*Customer)(nil),                 // 11: payhost.plugin.v1.Customer
-	(*Line)(nil),                     // 12: payhost.plugin.v1.Line
-	(*URLs)(nil),                     // 13: payhost.plugin.v1.URLs
-	(*BeginRequest)(nil),             // 14: payhost.plugin.v1.BeginRequest
-	(*BeginResponse)(nil),            // 15: payhost.plugin.v1.BeginResponse
-	(*Form)(nil),                     // 16: payhost.plugin.v1.Form
-	(*Field)(nil),                    // 17: payhost.plugin.v1.Field
-	(*Instructions)(nil),             // 18: payhost.plugin.v1.Instructions
-	(*HTTPRequest)(nil),              // 19: payhost.plugin.v1.HTTPRequest
-	(*HeaderValues)(nil),             // 20: payhost.plugin.v1.HeaderValues
-	(*HTTPResponse)(nil),             // 21: payhost.plugin.v1.HTTPResponse
-	(*IdentifyCallbackRequest)(nil),  // 22: payhost.plugin.v1.IdentifyCallbackRequest
-	(*IdentifyCallbackResponse)(nil), // 23: payhost.plugin.v1.IdentifyCallbackResponse
-	(*CallbackRequest)(nil),          // 24: payhost.plugin.v1.CallbackRequest
-	(*CallbackResponse)(nil),         // 25: payhost.plugin.v1.CallbackResponse
-	(*Outcome)(nil),                  // 26: payhost.plugin.v1.Outcome
-	(*ThreeDS)(nil),                  // 27: payhost.plugin.v1.ThreeDS
-	(*RefundRequest)(nil),            // 28: payhost.plugin.v1.RefundRequest
-	(*CaptureRequest)(nil),           // 29: payhost.plugin.v1.CaptureRequest
-	(*CancelRequest)(nil),            // 30: payhost.plugin.v1.CancelRequest
-	(*OperationResponse)(nil),        // 31: payhost.plugin.v1.OperationResponse
-	(*QueryRequest)(nil),             // 32: payhost.plugin.v1.QueryRequest
-	(*QueryResponse)(nil),            // 33: payhost.plugin.v1.QueryResponse
-	nil,                              // 34: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	nil,                              // 35: payhost.plugin.v1.Session.ProviderDataEntry
-	nil,                              // 36: payhost.plugin.v1.BeginRequest.ConfigEntry
-	nil,                              // 37: payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	nil,                              // 38: payhost.plugin.v1.HTTPRequest.HeaderEntry
-	nil,                              // 39: payhost.plugin.v1.HTTPResponse.HeaderEntry
-	nil,                              // 40: payhost.plugin.v1.CallbackRequest.ConfigEntry
-	nil,                              // 41: payhost.plugin.v1.Outcome.PayloadEntry
-	nil,                              // 42: payhost.plugin.v1.RefundRequest.ConfigEntry
-	nil,                              // 43: payhost.plugin.v1.CaptureRequest.ConfigEntry
-	nil,                              // 44: payhost.plugin.v1.CancelRequest.ConfigEntry
-	nil,                              // 45: payhost.plugin.v1.OperationResponse.PayloadEntry
-	nil,                              // 46: payhost.plugin.v1.QueryRequest.ConfigEntry
+	(*UnsupportedCapability)(nil),    // 9: payhost.plugin.v1.UnsupportedCapability
+	(*ConfigProblem)(nil),            // 10: payhost.plugin.v1.ConfigProblem
+	(*Session)(nil),                  // 11: payhost.plugin.v1.Session
+	(*Customer)(nil),                 // 12: payhost.plugin.v1.Customer
+	(*Line)(nil),                     // 13: payhost.plugin.v1.Line
+	(*URLs)(nil),                     // 14: payhost.plugin.v1.URLs
+	(*BeginRequest)(nil),             // 15: payhost.plugin.v1.BeginRequest
+	(*BeginResponse)(nil),            // 16: payhost.plugin.v1.BeginResponse
+	(*Form)(nil),                     // 17: payhost.plugin.v1.Form
+	(*Field)(nil),                    // 18: payhost.plugin.v1.Field
+	(*Instructions)(nil),             // 19: payhost.plugin.v1.Instructions
+	(*HTTPRequest)(nil),              // 20: payhost.plugin.v1.HTTPRequest
+	(*HeaderValues)(nil),             // 21: payhost.plugin.v1.HeaderValues
+	(*HTTPResponse)(nil),             // 22: payhost.plugin.v1.HTTPResponse
+	(*IdentifyCallbackRequest)(nil),  // 23: payhost.plugin.v1.IdentifyCallbackRequest
+	(*IdentifyCallbackResponse)(nil), // 24: payhost.plugin.v1.IdentifyCallbackResponse
+	(*CallbackRequest)(nil),          // 25: payhost.plugin.v1.CallbackRequest
+	(*CallbackResponse)(nil),         // 26: payhost.plugin.v1.CallbackResponse
+	(*Outcome)(nil),                  // 27: payhost.plugin.v1.Outcome
+	(*ThreeDS)(nil),                  // 28: payhost.plugin.v1.ThreeDS
+	(*RefundRequest)(nil),            // 29: payhost.plugin.v1.RefundRequest
+	(*CaptureRequest)(nil),           // 30: payhost.plugin.v1.CaptureRequest
+	(*CancelRequest)(nil),            // 31: payhost.plugin.v1.CancelRequest
+	(*OperationRecord)(nil),          // 32: payhost.plugin.v1.OperationRecord
+	(*OperationResponse)(nil),        // 33: payhost.plugin.v1.OperationResponse
+	(*QueryRequest)(nil),             // 34: payhost.plugin.v1.QueryRequest
+	(*QueryResponse)(nil),            // 35: payhost.plugin.v1.QueryResponse
+	nil,                              // 36: payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	nil,                              // 37: payhost.plugin.v1.Session.ProviderDataEntry
+	nil,                              // 38: payhost.plugin.v1.BeginRequest.ConfigEntry
+	nil,                              // 39: payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	nil,                              // 40: payhost.plugin.v1.HTTPRequest.HeaderEntry
+	nil,                              // 41: payhost.plugin.v1.HTTPResponse.HeaderEntry
+	nil,                              // 42: payhost.plugin.v1.CallbackRequest.ConfigEntry
+	nil,                              // 43: payhost.plugin.v1.Outcome.PayloadEntry
+	nil,                              // 44: payhost.plugin.v1.RefundRequest.ConfigEntry
+	nil,                              // 45: payhost.plugin.v1.CaptureRequest.ConfigEntry
+	nil,                              // 46: payhost.plugin.v1.CancelRequest.ConfigEntry
+	nil,                              // 47: payhost.plugin.v1.OperationResponse.PayloadEntry
+	nil,                              // 48: payhost.plugin.v1.QueryRequest.ConfigEntry
 }
 var file_payhost_plugin_v1_provider_proto_depIdxs = []int32{
 	3,  // 0: payhost.plugin.v1.DescribeResponse.modes:type_name -> payhost.plugin.v1.Mode
 	4,  // 1: payhost.plugin.v1.Mode.capabilities:type_name -> payhost.plugin.v1.Capabilities
 	5,  // 2: payhost.plugin.v1.Mode.reference:type_name -> payhost.plugin.v1.ReferenceFormat
 	6,  // 3: payhost.plugin.v1.Mode.config_schema:type_name -> payhost.plugin.v1.ConfigField
-	34, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
-	9,  // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
-	11, // 6: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
-	12, // 7: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
-	35, // 8: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
-	13, // 9: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
-	10, // 10: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
-	36, // 11: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
-	16, // 12: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
-	16, // 13: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
-	18, // 14: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
-	26, // 15: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	37, // 16: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
-	17, // 17: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
-	17, // 18: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
-	38, // 19: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
-	39, // 20: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
-	19, // 21: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	10, // 22: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
-	40, // 23: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
-	19, // 24: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
-	26, // 25: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	21, // 26: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
-	27, // 27: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
-	41, // 28: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
-	10, // 29: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
-	42, // 30: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
-	10, // 31: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
-	43, // 32: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
-	10, // 33: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
-	44, // 34: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
-	45, // 35: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
-	10, // 36: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
-	46, // 37: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
-	26, // 38: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
-	20, // 39: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	20, // 40: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
-	1,  // 41: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
-	7,  // 42: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
-	14, // 43: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
-	22, // 44: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
-	24, // 45: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
-	24, // 46: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
-	28, // 47: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
-	29, // 48: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
-	30, // 49: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
-	32, // 50: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
-	2,  // 51: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
-	8,  // 52: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
-	15, // 53: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
-	23, // 54: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
-	25, // 55: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
-	25, // 56: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
-	31, // 57: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 58: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
-	31, // 59: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
-	33, // 60: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
-	51, // [51:61] is the sub-list for method output_type
-	41, // [41:51] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	36, // 4: payhost.plugin.v1.ValidateConfigRequest.config:type_name -> payhost.plugin.v1.ValidateConfigRequest.ConfigEntry
+	10, // 5: payhost.plugin.v1.ValidateConfigResponse.problems:type_name -> payhost.plugin.v1.ConfigProblem
+	9,  // 6: payhost.plugin.v1.ValidateConfigResponse.unsupported:type_name -> payhost.plugin.v1.UnsupportedCapability
+	12, // 7: payhost.plugin.v1.Session.customer:type_name -> payhost.plugin.v1.Customer
+	13, // 8: payhost.plugin.v1.Session.lines:type_name -> payhost.plugin.v1.Line
+	37, // 9: payhost.plugin.v1.Session.provider_data:type_name -> payhost.plugin.v1.Session.ProviderDataEntry
+	14, // 10: payhost.plugin.v1.Session.urls:type_name -> payhost.plugin.v1.URLs
+	11, // 11: payhost.plugin.v1.BeginRequest.session:type_name -> payhost.plugin.v1.Session
+	38, // 12: payhost.plugin.v1.BeginRequest.config:type_name -> payhost.plugin.v1.BeginRequest.ConfigEntry
+	17, // 13: payhost.plugin.v1.BeginResponse.form:type_name -> payhost.plugin.v1.Form
+	17, // 14: payhost.plugin.v1.BeginResponse.choices:type_name -> payhost.plugin.v1.Form
+	19, // 15: payhost.plugin.v1.BeginResponse.instructions:type_name -> payhost.plugin.v1.Instructions
+	27, // 16: payhost.plugin.v1.BeginResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	39, // 17: payhost.plugin.v1.BeginResponse.provider_data:type_name -> payhost.plugin.v1.BeginResponse.ProviderDataEntry
+	18, // 18: payhost.plugin.v1.Form.fields:type_name -> payhost.plugin.v1.Field
+	18, // 19: payhost.plugin.v1.Instructions.details:type_name -> payhost.plugin.v1.Field
+	40, // 20: payhost.plugin.v1.HTTPRequest.header:type_name -> payhost.plugin.v1.HTTPRequest.HeaderEntry
+	41, // 21: payhost.plugin.v1.HTTPResponse.header:type_name -> payhost.plugin.v1.HTTPResponse.HeaderEntry
+	20, // 22: payhost.plugin.v1.IdentifyCallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	11, // 23: payhost.plugin.v1.CallbackRequest.session:type_name -> payhost.plugin.v1.Session
+	42, // 24: payhost.plugin.v1.CallbackRequest.config:type_name -> payhost.plugin.v1.CallbackRequest.ConfigEntry
+	20, // 25: payhost.plugin.v1.CallbackRequest.request:type_name -> payhost.plugin.v1.HTTPRequest
+	27, // 26: payhost.plugin.v1.CallbackResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	22, // 27: payhost.plugin.v1.CallbackResponse.response:type_name -> payhost.plugin.v1.HTTPResponse
+	28, // 28: payhost.plugin.v1.Outcome.three_ds:type_name -> payhost.plugin.v1.ThreeDS
+	43, // 29: payhost.plugin.v1.Outcome.payload:type_name -> payhost.plugin.v1.Outcome.PayloadEntry
+	11, // 30: payhost.plugin.v1.RefundRequest.session:type_name -> payhost.plugin.v1.Session
+	44, // 31: payhost.plugin.v1.RefundRequest.config:type_name -> payhost.plugin.v1.RefundRequest.ConfigEntry
+	32, // 32: payhost.plugin.v1.RefundRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 33: payhost.plugin.v1.CaptureRequest.session:type_name -> payhost.plugin.v1.Session
+	45, // 34: payhost.plugin.v1.CaptureRequest.config:type_name -> payhost.plugin.v1.CaptureRequest.ConfigEntry
+	32, // 35: payhost.plugin.v1.CaptureRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	11, // 36: payhost.plugin.v1.CancelRequest.session:type_name -> payhost.plugin.v1.Session
+	46, // 37: payhost.plugin.v1.CancelRequest.config:type_name -> payhost.plugin.v1.CancelRequest.ConfigEntry
+	32, // 38: payhost.plugin.v1.CancelRequest.operations:type_name -> payhost.plugin.v1.OperationRecord
+	47, // 39: payhost.plugin.v1.OperationResponse.payload:type_name -> payhost.plugin.v1.OperationResponse.PayloadEntry
+	11, // 40: payhost.plugin.v1.QueryRequest.session:type_name -> payhost.plugin.v1.Session
+	48, // 41: payhost.plugin.v1.QueryRequest.config:type_name -> payhost.plugin.v1.QueryRequest.ConfigEntry
+	27, // 42: payhost.plugin.v1.QueryResponse.outcome:type_name -> payhost.plugin.v1.Outcome
+	21, // 43: payhost.plugin.v1.HTTPRequest.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	21, // 44: payhost.plugin.v1.HTTPResponse.HeaderEntry.value:type_name -> payhost.plugin.v1.HeaderValues
+	1,  // 45: payhost.plugin.v1.Provider.Describe:input_type -> payhost.plugin.v1.DescribeRequest
+	7,  // 46: payhost.plugin.v1.Provider.ValidateConfig:input_type -> payhost.plugin.v1.ValidateConfigRequest
+	15, // 47: payhost.plugin.v1.Provider.Begin:input_type -> payhost.plugin.v1.BeginRequest
+	23, // 48: payhost.plugin.v1.Provider.IdentifyCallback:input_type -> payhost.plugin.v1.IdentifyCallbackRequest
+	25, // 49: payhost.plugin.v1.Provider.HandleReturn:input_type -> payhost.plugin.v1.CallbackRequest
+	25, // 50: payhost.plugin.v1.Provider.HandleNotification:input_type -> payhost.plugin.v1.CallbackRequest
+	29, // 51: payhost.plugin.v1.Provider.Refund:input_type -> payhost.plugin.v1.RefundRequest
+	30, // 52: payhost.plugin.v1.Provider.Capture:input_type -> payhost.plugin.v1.CaptureRequest
+	31, // 53: payhost.plugin.v1.Provider.Cancel:input_type -> payhost.plugin.v1.CancelRequest
+	34, // 54: payhost.plugin.v1.Provider.Query:input_type -> payhost.plugin.v1.QueryRequest
+	2,  // 55: payhost.plugin.v1.Provider.Describe:output_type -> payhost.plugin.v1.DescribeResponse
+	8,  // 56: payhost.plugin.v1.Provider.ValidateConfig:output_type -> payhost.plugin.v1.ValidateConfigResponse
+	16, // 57: payhost.plugin.v1.Provider.Begin:output_type -> payhost.plugin.v1.BeginResponse
+	24, // 58: payhost.plugin.v1.Provider.IdentifyCallback:output_type -> payhost.plugin.v1.IdentifyCallbackResponse
+	26, // 59: payhost.plugin.v1.Provider.HandleReturn:output_type -> payhost.plugin.v1.CallbackResponse
+	26, // 60: payhost.plugin.v1.Provider.HandleNotification:output_type -> payhost.plugin.v1.CallbackResponse
+	33, // 61: payhost.plugin.v1.Provider.Refund:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 62: payhost.plugin.v1.Provider.Capture:output_type -> payhost.plugin.v1.OperationResponse
+	33, // 63: payhost.plugin.v1.Provider.Cancel:output_type -> payhost.plugin.v1.OperationResponse
+	35, // 64: payhost.plugin.v1.Provider.Query:output_type -> payhost.plugin.v1.QueryResponse
+	55, // [55:65] is the sub-list for method output_type
+	45, // [45:55] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_payhost_plugin_v1_provider_proto_init() }
@@ -2776,7 +3033,7 @@ func file_payhost_plugin_v1_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_payhost_plugin_v1_provider_proto_rawDesc), len(file_payhost_plugin_v1_provider_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   47,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

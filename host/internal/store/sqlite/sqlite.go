@@ -40,15 +40,16 @@ func Dialect() sqlstore.Dialect {
 }
 
 // Open opens (creating if needed) the database file at path and applies
-// pending migrations. The directory must exist.
+// pending migrations. The directory must exist (a typo in the path is not
+// a new database); the file is created (or narrowed to) 0600, and SQLite
+// gives its -wal and -shm files the database file's mode: payment data is
+// for the host's user alone.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	if path == "" {
 		return nil, errors.New("empty database path")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("directory %s of the database does not exist", dir)
-		}
+	if err := prepareFile(path); err != nil {
+		return nil, err
 	}
 	write, read := pools(path)
 	db, err := sqlstore.New(ctx, Dialect(), write, read)
@@ -58,6 +59,38 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// prepareFile creates the database file 0600, or narrows an existing one and
+// its -wal and -shm files to 0600. The directory is left as it is (it may be
+// shared); `make run` creates var/ 0700.
+func prepareFile(path string) error {
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("directory %s of the database does not exist", dir)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening the database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o600); err != nil {
+				return fmt.Errorf("narrowing the permissions of %s: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // pools returns the write pool (one connection, BEGIN IMMEDIATE) and the

@@ -16,7 +16,7 @@ import (
 const sessionColumns = `id, site_id, mode, plugin, kind, status, amount, currency, country, cart_type,
 	order_ref, reference, reference_scope, cart, customer, return_url, cancel_url, action,
 	provider_transaction_id, provider_data, created_at, updated_at, expires_at, version,
-	captured_amount, refunded_amount, next_check_at, check_attempts`
+	captured_amount, refunded_amount, next_check_at, check_attempts, checkout_id`
 
 // placeholders has one "?" per session column.
 var placeholders = strings.TrimSuffix(strings.Repeat("?,", strings.Count(sessionColumns, ",")+1), ",")
@@ -71,7 +71,7 @@ func columnArgs(s *session.Session, cart, customer string, action any, pd string
 	return []any{s.ID, s.SiteID, s.Mode, s.Plugin, string(s.Kind), string(s.Status), s.Amount, s.Currency, s.Country,
 		s.CartType, s.OrderRef, s.Reference, s.ReferenceScope, cart, customer, s.ReturnURL, s.CancelURL, action,
 		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version,
-		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts}
+		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts, s.CheckoutID}
 }
 
 // sessionColumnNames are sessionColumns one by one.
@@ -121,7 +121,7 @@ func scanSessionRow(row scanner) (*session.Session, []any, error) {
 	err := row.Scan(&s.ID, &s.SiteID, &s.Mode, &s.Plugin, &kind, &status, &s.Amount, &s.Currency, &s.Country,
 		&s.CartType, &s.OrderRef, &s.Reference, &s.ReferenceScope, &cart, &customer, &s.ReturnURL, &s.CancelURL, &action,
 		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version,
-		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts)
+		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts, &s.CheckoutID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,6 +155,11 @@ func (db *DB) CreateSession(ctx context.Context, s *session.Session, events []se
 		return err
 	}
 	return db.inTx(ctx, func(tx conn) error {
+		if s.CheckoutID != "" {
+			if err := db.checkAttempt(ctx, tx, s.CheckoutID); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (`+placeholders+`)`, args...)
 		if isUnique(db, err) {
 			return fmt.Errorf("session %s or its reference %q: %w", s.ID, s.Reference, session.ErrConflict)

@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"DueSessions", testDueSessions},
 		{"OutboxDelivery", testOutboxDelivery},
 		{"ConcurrentOutboxClaims", testConcurrentOutboxClaims},
+		{"Checkouts", testCheckouts},
+		{"ConcurrentAttempts", testConcurrentAttempts},
 		{"Ping", func(t *testing.T, s session.Store) {
 			if err := s.Ping(context.Background()); err != nil {
 				t.Fatal(err)

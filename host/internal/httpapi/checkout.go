@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/payhost/payhost/host/internal/checkout"
+	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
+	"github.com/payhost/payhost/shared/locale"
+)
+
+// handleCreateCheckout serves POST /v1/checkouts.
+func (s *Server) handleCreateCheckout(w http.ResponseWriter, r *http.Request, siteID string) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var req checkout.CreateRequest
+	if !s.decodeJSON(w, r, &req) {
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		st, err := s.checkouts.Create(r.Context(), siteID, req)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, s.checkouts.View(st))
+		return
+	}
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		writeError(w, http.StatusBadRequest, "invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+		return
+	}
+	sum := sha256.Sum256(raw)
+	body, replayed, err := s.checkouts.CreateIdempotent(r.Context(), siteID, key, hex.EncodeToString(sum[:]), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(append(bytes.TrimRight(body, "\n"), '\n'))
+}
+
+// handleGetCheckout serves GET /v1/checkouts/{id}.
+func (s *Server) handleGetCheckout(w http.ResponseWriter, r *http.Request, siteID string) {
+	st, err := s.checkouts.Get(r.Context(), siteID, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.checkouts.View(st))
+}
+
+// handleCheckoutPage serves GET /checkout/{id}: the hosted chooser, or the
+// page saying why there is nothing to choose (expired, paid, under way).
+func (s *Server) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
+	st, err := s.checkouts.Get(r.Context(), "", r.PathValue("id"))
+	if err != nil {
+		s.browserError(w, r, "", err)
+		return
+	}
+	p := s.pages.Printer(st.Customer.Locale, r)
+	if s.checkoutBlocked(w, r, p, st) {
+		return
+	}
+	offers, err := s.checkouts.Offers(r.Context(), st)
+	if err != nil {
+		s.browserError(w, r, st.Customer.Locale, err)
+		return
+	}
+	page := s.checkoutPage(p, st, offers, web.StaticPrefix)
+	page.Action = "/checkout/" + st.ID
+	if n := r.URL.Query().Get("attempt"); n != "" && s.pages.Has("attempt."+n) {
+		page.Notice = p.T("attempt." + n)
+	}
+	if err := s.pages.Render(w, http.StatusOK, "checkout", page); err != nil {
+		s.log.Error("rendering checkout page", "checkout_id", st.ID, "error", err)
+	}
+}
+
+// checkoutPage is the chooser's data, shared by the hosted page and the
+// widget.
+func (s *Server) checkoutPage(p *locale.Printer, st *checkout.State, offers []eligibility.Offer, static string) web.CheckoutPage {
+	c := st.Cart
+	page := web.CheckoutPage{Base: s.base(p, st.SiteID), OrderRef: st.OrderRef, Total: p.Amount(c.TotalAmount, c.Currency), CancelURL: st.CancelURL}
+	page.Static = static
+	for _, l := range c.Lines {
+		page.Lines = append(page.Lines, web.LineView{Label: l.Label, Quantity: l.Quantity, Amount: p.Amount(l.Quantity*l.UnitAmount, c.Currency)})
+	}
+	if c.ShippingAmount > 0 {
+		page.Shipping = p.Amount(c.ShippingAmount, c.Currency)
+	}
+	for _, o := range offers {
+		page.Offers = append(page.Offers, s.offer(p, o, static))
+	}
+	return page
+}
+
+// offer is a mode as the buyer sees it: the catalog's label and
+// description for the built-in modes, the plugin's otherwise.
+func (s *Server) offer(p *locale.Printer, o eligibility.Offer, static string) web.Offer {
+	v := web.Offer{ID: o.ID, Label: o.Label, Description: o.Description, Kind: string(o.Kind), Logo: o.LogoURL}
+	if s.pages.Has("mode." + o.ID + ".label") {
+		v.Label = p.T("mode." + o.ID + ".label")
+		v.Description = p.T("mode." + o.ID + ".description")
+	}
+	if v.Logo == "" {
+		v.Logo = static + strings.TrimPrefix(web.LogoFor(o.ID, string(o.Kind)), web.StaticPrefix)
+	}
+	return v
+}
+
+// checkoutBlocked shows the page of a checkout on which no mode can be
+// picked, and reports whether it did.
+func (s *Server) checkoutBlocked(w http.ResponseWriter, r *http.Request, p *locale.Printer, st *checkout.State) bool {
+	b := s.base(p, st.SiteID)
+	back := web.Link{URL: st.CancelURL, Label: p.T("back.shop"), Primary: true}
+	switch st.Status {
+	case checkout.StatusExpired:
+		s.message(w, r, http.StatusGone, b, "warn", "expired", back)
+	case checkout.StatusComplete:
+		back.URL = st.ReturnURL
+		if loc, err := s.svc.ShopRedirect(st.Success()); err == nil {
+			back.URL = loc
+		}
+		s.message(w, r, http.StatusOK, b, "info", "paid", back)
+	case checkout.StatusProcessing:
+		cont := web.Link{URL: "/pay/" + st.Active().ID, Label: p.T("error.active.continue"), Primary: true}
+		back.Primary = false
+		s.message(w, r, http.StatusConflict, b, "warn", "active", cont, back)
+	default:
+		return false
+	}
+	return true
+}
+
+// handleCheckoutPick serves POST /checkout/{id}: the buyer picked a mode
+// on the hosted page (a plain form post, no JavaScript needed). The
+// session is created as POST /v1/sessions would, and the buyer sent to its
+// pay page (or straight back to the shop when it settled at once).
+func (s *Server) handleCheckoutPick(w http.ResponseWriter, r *http.Request) {
+	st, err := s.checkouts.Get(r.Context(), "", r.PathValue("id"))
+	if err != nil {
+		s.browserError(w, r, "", err)
+		return
+	}
+	p := s.pages.Printer(st.Customer.Locale, r)
+	if s.checkoutBlocked(w, r, p, st) {
+		return
+	}
+	sess, err := s.checkouts.Pick(r.Context(), st, r.PostFormValue("mode"))
+	if err != nil {
+		s.pickFailed(w, r, p, st, err)
+		return
+	}
+	http.Redirect(w, r, s.afterPick(sess), http.StatusSeeOther)
+}
+
+// afterPick is where the browser goes once a session is created: its pay
+// page, or the shop when it settled at once (free orders).
+func (s *Server) afterPick(sess *session.Session) string {
+	if sess.Status == session.StatusPending {
+		return s.publicURL + "/pay/" + sess.ID
+	}
+	if loc, err := s.svc.ShopRedirect(sess); err == nil {
+		return loc
+	}
+	return s.publicURL + "/pay/" + sess.ID
+}
+
+func (s *Server) pickFailed(w http.ResponseWriter, r *http.Request, p *locale.Printer, st *checkout.State, err error) {
+	code := session.ErrorCode(err)
+	b := s.base(p, st.SiteID)
+	again := web.Link{URL: "/checkout/" + st.ID, Label: p.T("back.checkout"), Primary: true}
+	switch code {
+	case session.CodeAttemptActive, session.CodeCheckoutExpired:
+		// Raced with another tab: show the checkout's current state.
+		if cur, gerr := s.checkouts.Get(r.Context(), "", st.ID); gerr == nil && s.checkoutBlocked(w, r, p, cur) {
+			return
+		}
+		s.message(w, r, http.StatusConflict, b, "warn", "active", again)
+	case session.CodeModeNotEligible, session.CodeUnknownMode, session.CodeInvalidRequest,
+		session.CodePluginUnavailable, session.CodeProviderUnavailable, session.CodePluginError, session.CodeProviderRejected:
+		if statusFor(code) >= 500 {
+			s.log.Warn("checkout pick failed", "checkout_id", st.ID, "code", code, "error", err)
+		}
+		s.message(w, r, statusFor(code), b, "warn", "unavailable", again)
+	default:
+		s.log.Error("checkout pick failed", "checkout_id", st.ID, "code", code, "error", err)
+		s.message(w, r, http.StatusInternalServerError, b, "error", "internal", again)
+	}
+}

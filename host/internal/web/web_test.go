@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/language"
+)
+
+func TestPagesRender(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := p.PrinterFor(language.French)
+	page := CheckoutPage{
+		Base: Base{P: fr, ShopName: "Boutique <Démo>", Static: StaticPrefix}, OrderRef: "1001",
+		Lines:  []LineView{{Label: "Thé", Quantity: 2, Amount: fr.Amount(3000, "EUR")}},
+		Total:  fr.Amount(3490, "EUR"),
+		Offers: []Offer{{ID: "cheque", Label: fr.T("mode.cheque.label"), Description: "d", Logo: LogoFor("cheque", "deferred")}},
+		Action: "/checkout/co_x",
+	}
+	w := httptest.NewRecorder()
+	if err := p.Render(w, 200, "checkout", page); err != nil {
+		t.Fatal(err)
+	}
+	body := w.Body.String()
+	for _, want := range []string{`<html lang="fr">`, "Boutique &lt;Démo&gt;", "34,90\u00a0€", "Chèque", `value="cheque"`, StaticPrefix + "/payhost.css", "Commande 1001"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if w.Header().Get("Content-Language") != "fr" || w.Header().Get("X-Frame-Options") != "DENY" {
+		t.Errorf("headers: %v", w.Header())
+	}
+	if err := p.Render(httptest.NewRecorder(), 200, "nope", page); err == nil {
+		t.Error("an unknown page rendered")
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"payhost.css", "logos/card.svg", "logos/cheque.svg", "logos/bank.svg", "logos/wallet.svg", "logos/test.svg", "logos/free.svg"} {
+		w := httptest.NewRecorder()
+		p.Static().ServeHTTP(w, httptest.NewRequest("GET", StaticPrefix+"/"+name, nil))
+		if w.Code != 200 || w.Body.Len() == 0 {
+			t.Errorf("%s: %d", name, w.Code)
+		}
+	}
+}

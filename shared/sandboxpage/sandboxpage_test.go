@@ -1,0 +1,39 @@
+package sandboxpage
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		lang, accept string
+		want         []string
+	}{
+		{"fr", "", []string{`lang="fr"`, "Payer 25,90\u00a0€", "Commerçant", "Carte refusée", "Mercanet"}},
+		{"", "en-US", []string{`lang="en"`, "Pay €25.90", "Merchant", "Card refused"}},
+		{"fr_FR", "en", []string{`lang="fr"`}},
+	}
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", tt.accept)
+		Render(w, r, Page{Provider: "Mercanet", Merchant: "211000021310001", Amount: 2590, Currency: "EUR",
+			Action: "page/x", Choices: []string{"accept", "refuse", "cancel"}, Language: tt.lang})
+		body := w.Body.String()
+		for _, want := range tt.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("lang %q accept %q: page lacks %q", tt.lang, tt.accept, want)
+			}
+		}
+		if !strings.Contains(body, `name="choice" value="refuse"`) {
+			t.Error("choice values changed")
+		}
+	}
+	w := httptest.NewRecorder()
+	Error(w, httptest.NewRequest("GET", "/", nil), "Ogone", "", "unknown PSPID")
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "unknown PSPID") {
+		t.Errorf("error page: %d %s", w.Code, w.Body)
+	}
+}
