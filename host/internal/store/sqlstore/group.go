@@ -33,6 +33,10 @@ type groupCommitter struct {
 	stop     chan struct{}
 	done     sync.WaitGroup
 	stopOnce sync.Once
+	// mu guards closed: senders hold it for reading while they queue, so
+	// that once close has set it nothing more enters the queue.
+	mu     sync.RWMutex
+	closed bool
 	// committed transactions and the commits that carried them
 	txs, commits atomic.Int64
 }
@@ -71,40 +75,51 @@ func newGroupCommitter(db *sql.DB, numbered bool) *groupCommitter {
 // or rolled back (fn's error, or the commit's).
 func (g *groupCommitter) do(ctx context.Context, fn func(conn) error) error {
 	t := &groupTx{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return errClosed
+	}
 	select {
 	case g.queue <- t:
-	case <-g.stop:
-		return errClosed
 	case <-ctx.Done():
+		g.mu.RUnlock()
 		return ctx.Err()
 	}
+	g.mu.RUnlock()
 	// Once queued the writer always answers, even if ctx ends meanwhile:
 	// the caller must learn whether its writes were committed.
 	return <-t.result
 }
 
-// close stops the writer after the batch in progress; what is still queued
-// is answered errClosed.
+// close refuses new transactions, lets the writer finish those already
+// queued, and waits for it.
 func (g *groupCommitter) close() {
-	g.stopOnce.Do(func() { close(g.stop) })
+	g.stopOnce.Do(func() {
+		g.mu.Lock()
+		g.closed = true
+		g.mu.Unlock()
+		close(g.stop)
+	})
 	g.done.Wait()
 }
 
 func (g *groupCommitter) run() {
 	defer g.done.Done()
 	batch := make([]*groupTx, 0, maxGroup)
+	stopping := false
 	for {
 		select {
 		case t := <-g.queue:
 			batch = append(batch[:0], t)
 		case <-g.stop:
-			for {
-				select {
-				case t := <-g.queue:
-					t.result <- errClosed
-				default:
-					return
-				}
+			// Nothing enters the queue any more: finish what is in it.
+			stopping = true
+			select {
+			case t := <-g.queue:
+				batch = append(batch[:0], t)
+			default:
+				return
 			}
 		}
 	more:
@@ -118,6 +133,9 @@ func (g *groupCommitter) run() {
 		}
 		g.apply(batch)
 		clear(batch)
+		if stopping && len(g.queue) == 0 {
+			return
+		}
 	}
 }
 
