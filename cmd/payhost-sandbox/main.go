@@ -43,7 +43,9 @@ func run(listen string) error {
 	mux.Handle("/systempay/", http.StripPrefix("/systempay", systempay.New()))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "payhost-sandbox:")
-		fmt.Fprintln(w, "  Mercanet: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData")
+		fmt.Fprintln(w, "  Mercanet: /mercanet/paymentInit, /mercanet/rs-services/v2/diagnostic/getTransactionData,")
+		fmt.Fprintln(w, "            /mercanet/rs-services/v2/cashManagement/{refund,cancel,validate},")
+		fmt.Fprintln(w, "            POST /mercanet/backoffice/office/{faults,remit}, GET /mercanet/backoffice/office/transactions/{merchant}/{ref}")
 		fmt.Fprintln(w, "  Ogone:    /ogone/ncol/test/orderstandard_utf8.asp, /ogone/ncol/test/orderstandard.asp,")
 		fmt.Fprintln(w, "            POST /ogone/backoffice/merchants, GET /ogone/backoffice/postsales,")
 		fmt.Fprintln(w, "            DirectLink /ogone/ncol/test/maintenancedirect.asp, /ogone/ncol/test/querydirect.asp,")

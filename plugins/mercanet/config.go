@@ -19,6 +19,9 @@ const (
 	keyEnvironment      = "environment"
 	keyCaptureMode      = "capture_mode"
 	keyCaptureDay       = "capture_day"
+	keyOffice           = "office"
+	keyOfficeSecretKey  = "office_secret_key"
+	keyOfficeKeyVersion = "office_key_version"
 )
 
 // Capture modes.
@@ -41,7 +44,11 @@ type endpoints struct {
 	office      string // "" when the environment has no Office server (simu)
 }
 
-const getTransactionDataPath = "/rs-services/v2/diagnostic/getTransactionData"
+// Office paths, the same on every Sips host.
+const (
+	getTransactionDataPath = "/rs-services/v2/diagnostic/getTransactionData"
+	cashManagementPath     = "/rs-services/v2/cashManagement/"
+)
 
 func resolveEnvironment(env string) (endpoints, bool) {
 	if e, ok := environments[env]; ok {
@@ -75,6 +82,12 @@ func schema() []payment.ConfigField {
 			Help: "simu, test, production, or the base URL of a local sandbox (http://127.0.0.1:port/mercanet)."},
 		{Key: keyCaptureMode, Label: "Capture mode", Type: payment.FieldEnum, Default: CaptureAuthor, Enum: []string{CaptureAuthor, CaptureValidation, CaptureImmediate}},
 		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Help: "Days before capture (0-99); empty for the contract's default."},
+		{Key: keyOffice, Label: "Office server", Type: payment.FieldBool, Default: "true",
+			Help: "false when the merchant contract has no Office (M2M) option: payments still work; refunds, validations, cancellations and status queries are then withheld."},
+		{Key: keyOfficeSecretKey, Label: "Office secret key", Type: payment.FieldString, Secret: true,
+			Help: "Only when the Office key differs from secret_key (Mercanet issues one key for every connector)."},
+		{Key: keyOfficeKeyVersion, Label: "Office key version", Type: payment.FieldInt,
+			Help: "The version of office_secret_key; empty means key_version."},
 	}
 }
 
@@ -113,5 +126,63 @@ func validate(cfg payment.Config) []payment.ConfigProblem {
 			add(keyCaptureDay, "must be a number of days from 0 to 99")
 		}
 	}
+	switch cfg[keyOffice] {
+	case "", "true", "false":
+	default:
+		add(keyOffice, "must be true or false")
+	}
+	if strings.ContainsAny(cfg[keyOfficeSecretKey], " \t\r\n") {
+		add(keyOfficeSecretKey, "contains white space (a copy-paste error?)")
+	}
+	if v := cfg[keyOfficeKeyVersion]; v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 99 {
+			add(keyOfficeKeyVersion, "must be a number from 1 to 99")
+		}
+	}
+	if cfg[keyOfficeKeyVersion] != "" && cfg[keyOfficeSecretKey] == "" {
+		add(keyOfficeKeyVersion, "set only with office_secret_key")
+	}
 	return p
+}
+
+// officeCredentials are what an Office call is sealed with.
+type officeCredentials struct {
+	base, merchant, key, version string
+}
+
+// officeFor resolves the Office server and credentials of a configuration,
+// or says why the configuration has none (shown to operators as the reason
+// the operations are withheld).
+func officeFor(cfg payment.Config) (officeCredentials, string) {
+	if cfg[keyOffice] == "false" {
+		return officeCredentials{}, "the merchant contract has no Office server option (office: false)"
+	}
+	env, ok := resolveEnvironment(cfg[keyEnvironment])
+	if !ok || env.office == "" {
+		return officeCredentials{}, "the " + cfg[keyEnvironment] + " environment has no Office server"
+	}
+	c := officeCredentials{base: env.office, merchant: cfg[keyMerchantID], key: cfg[keySecretKey], version: cfg[keyKeyVersion]}
+	if k := cfg[keyOfficeSecretKey]; k != "" {
+		c.key, c.version = k, cfg[keyKeyVersion]
+		if v := cfg[keyOfficeKeyVersion]; v != "" {
+			c.version = v
+		}
+	}
+	if c.key == "" {
+		return officeCredentials{}, "no secret key for the Office server"
+	}
+	return c, ""
+}
+
+// unsupported lists the operations a configuration cannot run, with why.
+func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
+	_, why := officeFor(cfg)
+	if why == "" {
+		return nil
+	}
+	var out []payment.UnsupportedCapability
+	for _, c := range []payment.Capability{payment.CapabilityRefund, payment.CapabilityCapture, payment.CapabilityCancel, payment.CapabilityQuery} {
+		out = append(out, payment.UnsupportedCapability{Capability: c, Reason: why})
+	}
+	return out
 }

@@ -3,6 +3,9 @@ package mercanet
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -260,5 +263,45 @@ func TestParseDataSplitsOnFirstEquals(t *testing.T) {
 		if _, err := ParseData(bad); err == nil {
 			t.Errorf("ParseData(%q) accepted", bad)
 		}
+	}
+}
+
+// TestQueryRefusesUnsealedAnswers: an Office answer saying "paid" is only
+// trusted with a valid seal; a missing seal is refused like a wrong one.
+func TestQueryRefusesUnsealedAnswers(t *testing.T) {
+	paid := map[string]string{"responseCode": "00", "getTransDataResponseCode": "00", "transactionReference": session().Reference,
+		"transactionStatus": "TO_CAPTURE", "amount": "1999", "originAmount": "1999", "currencyCode": "978"}
+	tests := []struct {
+		name string
+		seal func(map[string]string) string
+		code payment.Code
+	}{
+		{"valid seal", func(f map[string]string) string { return SealJSON(f, testKey) }, ""},
+		{"no seal", func(map[string]string) string { return "" }, payment.CodeInvalidSignature},
+		{"seal of another key", func(f map[string]string) string { return SealJSON(f, "002001000000001_KEY1") }, payment.CodeInvalidSignature},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				out := map[string]string{}
+				for k, v := range paid {
+					out[k] = v
+				}
+				if s := tc.seal(out); s != "" {
+					out["seal"] = s
+				}
+				json.NewEncoder(w).Encode(out)
+			}))
+			defer srv.Close()
+			cfg := config(SealSHA256)
+			cfg[keyEnvironment] = srv.URL
+			resp, err := New(nil).Query(context.Background(), payment.QueryRequest{Session: session(), Config: cfg})
+			if payment.ErrorCode(err) != tc.code {
+				t.Fatalf("Query = %+v, %v; want %q", resp.Outcome, err, tc.code)
+			}
+			if tc.code == "" && resp.Outcome.Status != payment.StatusPaid {
+				t.Errorf("sealed paid answer = %+v", resp.Outcome)
+			}
+		})
 	}
 }

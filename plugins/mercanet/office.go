@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -13,8 +14,13 @@ import (
 	"github.com/payhost/payhost/shared/currency"
 )
 
-// officeInterfaceVersion is the diagnostic interface of the Office server.
-const officeInterfaceVersion = "DR_WS_2.9"
+// Interface versions of the Office calls. The version decides which
+// response fields come back, so it is fixed rather than configured; these
+// are the ones the Mercanet documentation recommends.
+const (
+	diagnosticInterfaceVersion     = "DR_WS_2.55"
+	cashManagementInterfaceVersion = "CR_WS_2.55"
+)
 
 // transactionStatuses maps the Office transactionStatus of a transaction.
 // UNVERIFIED against a live Office server: taken from the Sips data
@@ -33,105 +39,184 @@ var transactionStatuses = map[string]payment.Status{
 	"CREDITED":     payment.StatusRefunded,
 }
 
-// Query asks the Office server (getTransactionData) for the transaction,
-// since the automatic response has no documented retry.
-func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment.QueryResponse, error) {
-	cfg := req.Config
-	env, ok := resolveEnvironment(cfg[keyEnvironment])
-	if !ok || env.office == "" {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeUnsupported, "the %s environment has no Office server", cfg[keyEnvironment])
-	}
-	body := map[string]string{
-		"interfaceVersion":     officeInterfaceVersion,
-		"keyVersion":           cfg[keyKeyVersion],
-		"merchantId":           cfg[keyMerchantID],
-		"transactionReference": req.Session.Reference,
-	}
-	body["seal"] = SealJSON(body, cfg[keySecretKey])
-	buf, _ := json.Marshal(body)
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, env.office+getTransactionDataPath, bytes.NewReader(buf))
+// officeAnswer is a verified Office answer: the decoded message (for the
+// seal) and its top-level scalar fields as text.
+type officeAnswer struct {
+	fields map[string]string
+}
+
+// officeCall posts one sealed Office request and returns its answer once
+// its seal verifies. Every error means "no trustworthy answer": the
+// operation may or may not have been applied.
+func (p *Provider) officeCall(ctx context.Context, c officeCredentials, path string, msg map[string]any) (officeAnswer, error) {
+	msg["merchantId"] = c.merchant
+	msg["keyVersion"] = c.version
+	msg["seal"] = SealOffice(msg, c.key)
+	body, err := json.Marshal(msg)
 	if err != nil {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidConfig, "office URL: %v", err)
+		return officeAnswer{}, payment.Errorf(payment.CodeInternal, "encoding the Office request: %v", err)
 	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-	resp, err := p.client.Do(hreq)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return payment.QueryResponse{}, payment.Errorf(payment.CodeTimeout, "the Office server did not answer in time")
+		return officeAnswer{}, payment.Errorf(payment.CodeInvalidConfig, "office URL: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			return officeAnswer{}, payment.Errorf(payment.CodeTimeout, "the Office server did not answer in time")
 		}
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office server is unreachable")
+		return officeAnswer{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office server gave no answer")
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil || resp.StatusCode != http.StatusOK {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office server answered HTTP %d", resp.StatusCode)
+		return officeAnswer{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office server answered HTTP %d", resp.StatusCode)
 	}
-	fields, err := flatJSON(raw)
-	if err != nil {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office answer is not JSON: %v", err)
+	return verifyOfficeAnswer(raw, c.key)
+}
+
+// verifyOfficeAnswer checks the answer's seal over every field it has,
+// including ones this plugin does not read. An answer without a seal is
+// refused like one with a wrong seal.
+func verifyOfficeAnswer(raw []byte, key string) (officeAnswer, error) {
+	var msg map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&msg); err != nil || msg == nil {
+		return officeAnswer{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office answer is not a JSON object")
 	}
-	if seal := fields["seal"]; seal != "" && !payment.ConstantTimeEqualHex(SealJSON(fields, cfg[keySecretKey]), seal) {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidSignature, "the Office answer's seal does not match")
+	if dec.More() {
+		return officeAnswer{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office answer has data after its JSON object")
 	}
-	switch rc := fields["responseCode"]; rc {
-	case "00":
-	case "25":
-		// Unknown to Mercanet: the customer never confirmed the payment page.
-		return payment.QueryResponse{Outcome: payment.Outcome{Verified: true, ResponseCode: rc, ResponseMessage: "transaction not found"}}, nil
-	case "03", "12", "30", "34", "40":
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderRejected, "the Office server refused the call (responseCode %s)", rc)
-	default:
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office server answered responseCode %s", rc)
+	seal, _ := msg["seal"].(string)
+	if seal == "" || !payment.ConstantTimeEqualHex(SealOffice(msg, key), seal) {
+		return officeAnswer{}, payment.Errorf(payment.CodeInvalidSignature, "the Office answer has no valid seal")
 	}
-	if ref := fields["transactionReference"]; ref != "" && ref != req.Session.Reference {
-		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the Office answered about another transaction")
-	}
-	o := payment.Outcome{
-		Status: transactionStatuses[fields["transactionStatus"]], Verified: true,
-		Reference: req.Session.Reference, ProviderTransactionID: req.Session.Reference,
-		AuthorizationCode: fields["authorisationId"], ResponseCode: fields["acquirerResponseCode"],
-		ResponseMessage: "transactionStatus " + fields["transactionStatus"],
-		ThreeDS:         payment.ThreeDS{Status: fields["holderAuthentStatus"]}, Payload: fields,
-	}
-	delete(o.Payload, "seal")
-	if a := fields["amount"]; a != "" {
-		if o.Amount, err = strconv.ParseInt(a, 10, 64); err != nil {
-			return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidRequest, "amount %q is not minor units", a)
+	fields := make(map[string]string, len(msg))
+	for k, v := range msg {
+		switch x := v.(type) {
+		case string:
+			fields[k] = x
+		case json.Number:
+			fields[k] = x.String()
+		case bool:
+			fields[k] = strconv.FormatBool(x)
 		}
 	}
-	if n := fields["currencyCode"]; n != "" {
-		if c, ok := currency.ByNumeric(n); ok {
-			o.Currency = c.Code
+	delete(fields, "seal")
+	return officeAnswer{fields: fields}, nil
+}
+
+// amount reads an integer amount field; ok is false when absent.
+func (a officeAnswer) amount(name string) (int64, bool, error) {
+	v, present := a.fields[name]
+	if !present || v == "" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, payment.Errorf(payment.CodeProviderUnavailable, "the Office answer's %s %q is not minor units", name, v)
+	}
+	return n, true, nil
+}
+
+// transaction is the Office's view of a payment (getTransactionData).
+type transaction struct {
+	found  bool
+	status string // transactionStatus
+	// left is what can still be given back: remainingAmount, or
+	// currentAmount when the answer has no remainingAmount.
+	left   int64
+	origin int64
+	answer officeAnswer
+}
+
+// transaction asks getTransactionData about the session's payment.
+func (p *Provider) transaction(ctx context.Context, c officeCredentials, reference string) (transaction, error) {
+	a, err := p.officeCall(ctx, c, getTransactionDataPath, map[string]any{
+		"interfaceVersion":     diagnosticInterfaceVersion,
+		"transactionReference": reference,
+	})
+	if err != nil {
+		return transaction{}, err
+	}
+	// getTransDataResponseCode is the call's result; responseCode is the
+	// original payment's. An answer with only responseCode (a refused
+	// call) is read as the call's result.
+	code, ok := a.fields["getTransDataResponseCode"]
+	if !ok {
+		code = a.fields["responseCode"]
+	}
+	switch code {
+	case "00":
+	case "25":
+		return transaction{answer: a}, nil
+	case "90", "99", "":
+		return transaction{}, payment.Errorf(payment.CodeProviderUnavailable, "getTransactionData answered %q: %s", code, officeMessage(code))
+	default:
+		return transaction{}, payment.Errorf(payment.CodeProviderRejected, "getTransactionData refused the call (%s: %s)", code, officeMessage(code))
+	}
+	if ref := a.fields["transactionReference"]; ref != "" && ref != reference {
+		return transaction{}, payment.Errorf(payment.CodeProviderUnavailable, "the Office answered about another transaction")
+	}
+	t := transaction{found: true, status: a.fields["transactionStatus"], answer: a}
+	var has bool
+	if t.left, has, err = a.amount("remainingAmount"); err != nil {
+		return transaction{}, err
+	}
+	if !has {
+		if t.left, _, err = a.amount("currentAmount"); err != nil {
+			return transaction{}, err
+		}
+	}
+	if t.origin, has, err = a.amount("originAmount"); err != nil {
+		return transaction{}, err
+	}
+	if !has {
+		if t.origin, _, err = a.amount("amount"); err != nil {
+			return transaction{}, err
+		}
+	}
+	return t, nil
+}
+
+// Query asks the Office server (getTransactionData) for the transaction,
+// since the automatic response has no documented retry.
+func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment.QueryResponse, error) {
+	c, why := officeFor(req.Config)
+	if why != "" {
+		return payment.QueryResponse{}, payment.Errorf(payment.CodeUnsupported, "%s", why)
+	}
+	t, err := p.transaction(ctx, c, req.Session.Reference)
+	if err != nil {
+		return payment.QueryResponse{}, err
+	}
+	f := t.answer.fields
+	if !t.found {
+		// Unknown to Mercanet: the customer never confirmed the payment page.
+		return payment.QueryResponse{Outcome: payment.Outcome{Verified: true, ResponseCode: "25", ResponseMessage: "transaction not found"}}, nil
+	}
+	o := payment.Outcome{
+		Status: transactionStatuses[t.status], Verified: true, Amount: t.origin,
+		Reference: req.Session.Reference, ProviderTransactionID: req.Session.Reference,
+		AuthorizationCode: f["authorisationId"], ResponseCode: f["acquirerResponseCode"],
+		ResponseMessage: "transactionStatus " + t.status,
+		ThreeDS:         payment.ThreeDS{Status: f["holderAuthentStatus"]}, Payload: f,
+	}
+	if n := f["currencyCode"]; n != "" {
+		if cur, ok := currency.ByNumeric(n); ok {
+			o.Currency = cur.Code
 		}
 	}
 	return payment.QueryResponse{Outcome: o}, nil
 }
 
-// flatJSON reads a JSON object whose values are scalars as strings (numbers
-// keep their literal text); nested values are skipped.
-func flatJSON(raw []byte) (map[string]string, error) {
-	var m map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
+// officeMessage names a documented Office responseCode.
+func officeMessage(code string) string {
+	if r, ok := officeCodes[code]; ok {
+		return r.message
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			out[k] = s
-			continue
-		}
-		var n json.Number
-		if err := json.Unmarshal(v, &n); err == nil {
-			out[k] = n.String()
-			continue
-		}
-		if string(v) == "true" || string(v) == "false" {
-			out[k] = string(v)
-		}
-	}
-	return out, nil
+	return fmt.Sprintf("undocumented responseCode %q", code)
 }

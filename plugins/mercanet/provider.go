@@ -46,10 +46,12 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 		Name: "mercanet", Version: Version, ProtocolVersion: payment.ProtocolVersion,
 		Modes: []payment.Mode{{
 			ID: ModeID, Label: "Card (Mercanet)", Kind: payment.KindRedirect,
-			Description:  "Card payment on BNP Paribas Mercanet (Worldline Sips 2.0 Paypage POST).",
-			LogoURL:      "",
-			Currencies:   currencies,
-			Capabilities: payment.Capabilities{Query: true},
+			Description: "Card payment on BNP Paribas Mercanet (Worldline Sips 2.0 Paypage POST).",
+			LogoURL:     "",
+			Currencies:  currencies,
+			// Through the Office server (office.go, operations.go); a
+			// configuration without one withholds them (ValidateConfig).
+			Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
 			// transactionReference: letters and digits, unique per merchant.
 			Reference:    payment.ReferenceFormat{Kind: payment.ReferenceRandom, Charset: payment.CharsetAlphanumeric, Length: 24},
 			ConfigSchema: schema(),
@@ -62,5 +64,9 @@ func (p *Provider) ValidateConfig(_ context.Context, req payment.ValidateConfigR
 	if req.Mode != ModeID {
 		return payment.ValidateConfigResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unknown mode %q", req.Mode)
 	}
-	return payment.ValidateConfigResponse{Problems: validate(req.Config)}, nil
+	problems := validate(req.Config)
+	if len(problems) > 0 {
+		return payment.ValidateConfigResponse{Problems: problems}, nil
+	}
+	return payment.ValidateConfigResponse{Unsupported: unsupported(req.Config)}, nil
 }

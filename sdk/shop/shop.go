@@ -86,10 +86,13 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 }
 
 // ReturnParams returns the signed parameters payhost adds to the shop's
-// return (or cancel) URL.
-func ReturnParams(secret, sessionID, status string, now time.Time) url.Values {
+// return (or cancel) URL. livemode is false for a test-mode site: such a
+// payment moved no money.
+func ReturnParams(secret, sessionID, status string, livemode bool, now time.Time) url.Values {
 	t := strconv.FormatInt(now.Unix(), 10)
-	return url.Values{"session": {sessionID}, "status": {status}, "t": {t}, "sig": {mac(secret, t+"."+sessionID+"."+status)}}
+	live := strconv.FormatBool(livemode)
+	return url.Values{"session": {sessionID}, "status": {status}, "livemode": {live}, "t": {t},
+		"sig": {mac(secret, t+"."+sessionID+"."+status+"."+live)}}
 }
 
 // VerifyReturn checks the parameters of a return redirect: the signature
@@ -100,7 +103,11 @@ func VerifyReturn(secret string, q url.Values, now time.Time, maxAge time.Durati
 	if err != nil || q.Get("sig") == "" {
 		return ErrMalformed
 	}
-	want := mac(secret, q.Get("t")+"."+q.Get("session")+"."+q.Get("status"))
+	live := q.Get("livemode")
+	if live != "true" && live != "false" {
+		return ErrMalformed
+	}
+	want := mac(secret, q.Get("t")+"."+q.Get("session")+"."+q.Get("status")+"."+live)
 	if !hmac.Equal([]byte(want), []byte(q.Get("sig"))) {
 		return ErrSignature
 	}

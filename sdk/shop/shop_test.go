@@ -43,16 +43,22 @@ func TestWebhookKnownAnswer(t *testing.T) {
 }
 
 // The return signature matches the host's known answer
-// (host/internal/shopsig: f590bbde...).
+// (host/internal/shopsig: 884b3cfd...), computed independently with
+// openssl dgst -sha256 -hmac whsec over "1800000000.ps_abc.paid.true".
 func TestReturn(t *testing.T) {
-	if got := ReturnParams("whsec", "ps_abc", "paid", time.Unix(1_800_000_000, 0)).Get("sig"); got != "f590bbde85ce8b6c05f6e0c442ea03695ff9e32bd47d4ff906d1ac8065c340bf" {
+	if got := ReturnParams("whsec", "ps_abc", "paid", true, time.Unix(1_800_000_000, 0)).Get("sig"); got != "884b3cfdd217e3f7e6507c5c1bd2ee0d098b9c429f17396bc6c54b242abb4cd6" {
 		t.Errorf("sig %s", got)
 	}
 	now := time.Unix(1763800000, 0)
-	q := ReturnParams("secret_for_returns", "ps_abc", "paid", now)
+	q := ReturnParams("secret_for_returns", "ps_abc", "paid", false, now)
 	if err := VerifyReturn("secret_for_returns", q, now, time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	q.Set("livemode", "true")
+	if err := VerifyReturn("secret_for_returns", q, now, time.Minute); !errors.Is(err, ErrSignature) {
+		t.Errorf("test payment passed off as live: %v", err)
+	}
+	q.Set("livemode", "false")
 	q.Set("status", "refused")
 	if err := VerifyReturn("secret_for_returns", q, now, time.Minute); !errors.Is(err, ErrSignature) {
 		t.Errorf("changed status: %v", err)

@@ -15,7 +15,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -44,21 +46,35 @@ type Main struct {
 	Listener net.Listener
 	// LogOutput receives the logs; nil means stderr.
 	LogOutput io.Writer
+	// Version and Built identify the build (payhost_build_info).
+	Version, Built string
 
-	// Set by Open.
+	// Set by Open. Config is the configuration Open loaded; a reload
+	// replaces what runs, not this field.
 	Config  *config.Config
 	Logger  hclog.Logger
 	Store   session.Store
 	Plugins *pluginmgr.Manager
-	Service *session.Service
 	Metrics *metrics.Metrics
 
+	cur       atomic.Pointer[running]
+	reloadMu  sync.Mutex
+	draining  atomic.Bool
 	server    *http.Server
 	ln        net.Listener
-	stop      context.CancelFunc // stops the background workers
-	workers   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// running is what a configuration builds: the sites, the service and the
+// HTTP handler over them, and the background workers. A reload builds a new
+// one and switches to it at once; requests in flight finish on the old one.
+type running struct {
+	cfg     *config.Config
+	svc     *session.Service
+	handler http.Handler
+	stop    context.CancelFunc
+	workers sync.WaitGroup
 }
 
 // Open loads the configuration, opens storage (applying migrations), starts
@@ -70,11 +86,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	getenv := m.Getenv
-	if getenv == nil {
-		getenv = os.LookupEnv
-	}
-	cfg, err := config.Load(m.ConfigPath, getenv)
+	cfg, err := config.Load(m.ConfigPath, m.getenv())
 	if err != nil {
 		return err
 	}
@@ -90,6 +102,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Output:     out,
 	})
 
+	if m.Getenv == nil {
+		for _, k := range cfg.UnknownEnv(os.Environ()) {
+			m.Logger.Warn("unknown environment variable ignored (a typo?)", "variable", k, "known", strings.Join(config.EnvVars(), " "))
+		}
+	}
 	m.Store, err = OpenStore(ctx, cfg.Database)
 	if err != nil {
 		return err
@@ -98,15 +115,23 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	var mgr *pluginmgr.Manager
 	m.Metrics = metrics.New(metrics.Sources{
 		OldestUndelivered: m.Store.OldestUndelivered,
+		NeedingAttention:  m.Store.CountNeedingAttention,
 		Restarts: func() map[string]int {
 			out := map[string]int{}
-			if mgr != nil {
-				for _, p := range mgr.Plugins() {
-					out[p.Name] = p.Restarts
-				}
+			for _, p := range mgr.Plugins() {
+				out[p.Name] = p.Restarts
 			}
 			return out
 		},
+		PluginUp: func() map[string]bool {
+			out := map[string]bool{}
+			for _, p := range mgr.Plugins() {
+				out[p.Name] = p.Healthy
+			}
+			return out
+		},
+		Version: m.Version,
+		Built:   m.Built,
 	})
 	m.Plugins = pluginmgr.New(pluginmgr.Options{
 		Observer:     m.Metrics,
@@ -115,47 +140,20 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Pins:         cfg.Plugins.Pins,
 		StartTimeout: cfg.Plugins.StartTimeout,
 		CallTimeout:  cfg.Plugins.CallTimeout,
+		DrainTimeout: cfg.Shutdown.DrainTimeout,
+		RequirePins:  cfg.Environment == "production",
 		Logger:       m.Logger.Named("plugins"),
 	})
 	mgr = m.Plugins
 	if err := m.Plugins.Start(ctx); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
 	}
-	sites, err := buildSites(ctx, cfg, m.Plugins)
+	rs, err := m.build(ctx, cfg, m.Plugins)
 	if err != nil {
 		return err
 	}
-	m.Service = session.NewService(session.Options{
-		Store:         m.Store,
-		Catalog:       catalog{m.Plugins},
-		Sites:         sites,
-		PublicURL:     cfg.PublicURL,
-		Logger:        m.Logger.Named("sessions"),
-		QuerySchedule: cfg.Janitor.QuerySchedule,
-		Metrics:       m.Metrics,
-	})
-	checkoutStore, ok := m.Store.(checkout.Store)
-	if !ok {
-		return fmt.Errorf("the %s store does not keep checkouts", cfg.Database.Driver)
-	}
-	pages, err := web.New()
-	if err != nil {
-		return fmt.Errorf("buyer pages: %w", err)
-	}
-	handler := httpapi.New(httpapi.Options{
-		Service:      m.Service,
-		Checkouts:    checkout.NewService(checkout.Options{Store: checkoutStore, Sessions: m.Service, PublicURL: cfg.PublicURL}),
-		Pages:        pages,
-		Auth:         newAuth(cfg),
-		Plugins:      pluginList{m.Plugins},
-		Ready:        m.Store.Ping,
-		PublicURL:    cfg.PublicURL,
-		MaxBodyBytes: cfg.Limits.MaxBodyBytes,
-		Metrics:      m.Metrics.Handler(),
-		Logger:       m.Logger.Named("http"),
-	})
 	m.server = &http.Server{
-		Handler:           handler,
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { m.cur.Load().handler.ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -168,30 +166,83 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 		}
 	}
-	m.startWorkers()
+	m.cur.Store(rs)
+	m.startWorkers(rs)
 	m.Logger.Info("payhost ready", "listen", m.ln.Addr().String(), "public_url", cfg.PublicURL,
-		"environment", cfg.Environment, "database", cfg.Database.Driver, "sites", len(sites))
+		"environment", cfg.Environment, "database", cfg.Database.Driver, "sites", len(cfg.Sites), "version", m.Version)
 	return nil
 }
 
-// startWorkers runs the webhook delivery worker and the janitor until Close.
-func (m *Main) startWorkers() {
+func (m *Main) getenv() func(string) (string, bool) {
+	if m.Getenv != nil {
+		return m.Getenv
+	}
+	return os.LookupEnv
+}
+
+// build checks every site's modes against the plugins (src is the manager
+// or a staged reload) and assembles the service and the handler.
+func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*running, error) {
+	sites, err := buildSites(ctx, cfg, src)
+	if err != nil {
+		return nil, err
+	}
+	svc := session.NewService(session.Options{
+		Store:         m.Store,
+		Catalog:       catalog{m.Plugins},
+		Sites:         sites,
+		PublicURL:     cfg.PublicURL,
+		Logger:        m.Logger.Named("sessions"),
+		QuerySchedule: cfg.Janitor.QuerySchedule,
+		Metrics:       m.Metrics,
+		CallTimeout:   cfg.Plugins.CallTimeout,
+		StrandedAfter: cfg.Janitor.StrandedAfter,
+	})
+	checkoutStore, ok := m.Store.(checkout.Store)
+	if !ok {
+		return nil, fmt.Errorf("the %s store does not keep checkouts", cfg.Database.Driver)
+	}
+	pages, err := web.New()
+	if err != nil {
+		return nil, fmt.Errorf("buyer pages: %w", err)
+	}
+	handler := httpapi.New(httpapi.Options{
+		Service:      svc,
+		Checkouts:    checkout.NewService(checkout.Options{Store: checkoutStore, Sessions: svc, PublicURL: cfg.PublicURL}),
+		Pages:        pages,
+		Auth:         newAuth(cfg),
+		Plugins:      pluginList{m.Plugins},
+		Ready:        m.ready,
+		Reload:       func(ctx context.Context) (any, error) { return m.Reload(ctx) },
+		Observer:     m.Metrics,
+		PublicURL:    cfg.PublicURL,
+		MaxBodyBytes: cfg.Limits.MaxBodyBytes,
+		Metrics:      m.Metrics.Handler(),
+		Logger:       m.Logger.Named("http"),
+	})
+	return &running{cfg: cfg, svc: svc, handler: handler}, nil
+}
+
+// startWorkers runs the webhook delivery worker and the janitor of rs until
+// rs.stop.
+func (m *Main) startWorkers(rs *running) {
 	ctx, stop := context.WithCancel(context.Background())
-	m.stop = stop
+	rs.stop = stop
+	cfg := rs.cfg
 	targets := map[string]webhook.Target{}
-	for _, sc := range m.Config.Sites {
+	for _, sc := range cfg.Sites {
 		targets[sc.ID] = webhook.Target{URL: sc.Webhook.URL, Secret: sc.Webhook.Secret.Value(), Schedule: sc.Webhook.RetrySchedule, Timeout: sc.Webhook.Timeout}
 	}
 	w := webhook.New(webhook.Options{Store: m.Store, Targets: targets, Logger: m.Logger.Named("webhooks"),
-		Poll: m.Config.Webhooks.PollInterval, Parallel: m.Config.Webhooks.Parallel, Observer: m.Metrics})
-	m.workers.Add(2)
-	go func() { defer m.workers.Done(); w.Run(ctx) }()
+		Poll: cfg.Webhooks.PollInterval, Parallel: cfg.Webhooks.Parallel, Observer: m.Metrics})
+	rs.workers.Add(2)
+	go func() { defer rs.workers.Done(); w.Run(ctx) }()
 	go func() {
-		defer m.workers.Done()
-		tick := time.NewTicker(m.Config.Janitor.Interval)
+		defer rs.workers.Done()
+		tick := time.NewTicker(cfg.Janitor.Interval)
 		defer tick.Stop()
 		for {
-			if rep, err := m.Service.RunJanitor(ctx, 100); err != nil && ctx.Err() == nil {
+			if rep, err := rs.svc.RunJanitor(ctx, 100); err != nil && ctx.Err() == nil {
 				m.Logger.Error("janitor", "error", err)
 			} else if rep.Expired+rep.Queried+rep.Operations > 0 {
 				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations)
@@ -205,6 +256,13 @@ func (m *Main) startWorkers() {
 	}()
 }
 
+func (rs *running) stopWorkers() {
+	if rs != nil && rs.stop != nil {
+		rs.stop()
+		rs.workers.Wait()
+	}
+}
+
 // Addr is the address the server listens on.
 func (m *Main) Addr() net.Addr { return m.ln.Addr() }
 
@@ -216,12 +274,25 @@ func (m *Main) Serve() error {
 	return nil
 }
 
-// Shutdown stops accepting requests and waits for those in flight (bounded
-// by ctx), then closes everything.
+// Shutdown drains the host: /readyz answers 503 at once, plugins are no
+// longer restarted, the listener closes after the configured delay, and
+// requests in flight (with their plugin calls) get until ctx's deadline to
+// finish; then everything is closed.
 func (m *Main) Shutdown(ctx context.Context) error {
+	m.draining.Store(true)
+	if m.Plugins != nil {
+		m.Plugins.BeginShutdown()
+	}
 	if m.server != nil {
+		if d := m.Config.Shutdown.Delay; d > 0 {
+			m.Logger.Info("draining: /readyz answers 503; closing the listener after the delay", "delay", d)
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+			}
+		}
 		if err := m.server.Shutdown(ctx); err != nil {
-			m.Logger.Warn("graceful shutdown incomplete", "error", err)
+			m.Logger.Warn("graceful shutdown incomplete: requests were still running at the drain timeout", "error", err)
 		}
 	}
 	return m.Close()
@@ -231,11 +302,9 @@ func (m *Main) Shutdown(ctx context.Context) error {
 // partial Open and when called more than once.
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
+		m.draining.Store(true)
 		var errs []error
-		if m.stop != nil {
-			m.stop()
-			m.workers.Wait()
-		}
+		m.cur.Load().stopWorkers()
 		if m.server != nil {
 			errs = append(errs, ignoreClosed(m.server.Close()))
 		} else if m.ln != nil {

@@ -14,6 +14,18 @@ import (
 	"github.com/payhost/payhost/sdk/payment"
 )
 
+// modeSource is the plugin manager, or a reload staged in it.
+type modeSource interface {
+	Modes() []pluginmgr.ModeInfo
+	Provider(name string) (payment.Provider, bool)
+	Plugins() []pluginmgr.Info
+}
+
+var (
+	_ modeSource = (*pluginmgr.Manager)(nil)
+	_ modeSource = (*pluginmgr.Stage)(nil)
+)
+
 // catalog adapts the plugin manager to what the session service needs.
 type catalog struct{ m *pluginmgr.Manager }
 
@@ -23,7 +35,7 @@ func (c catalog) Available() []eligibility.Available {
 	modes := c.m.Modes()
 	out := make([]eligibility.Available, len(modes))
 	for i, mi := range modes {
-		out[i] = eligibility.Available{Plugin: mi.Plugin, Healthy: mi.Healthy, Mode: mi.Mode}
+		out[i] = eligibility.Available{Plugin: mi.Plugin, Healthy: mi.Healthy, Permanent: mi.Permanent, Mode: mi.Mode}
 	}
 	return out
 }
@@ -75,14 +87,15 @@ func (a *auth) IsAdminKey(key string) bool {
 // its keys must be in the plugin's schema, defaults are applied, and the
 // plugin's ValidateConfig must find no problem. Every problem is reported,
 // naming site, mode and key.
-func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager) ([]session.Site, error) {
+func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]session.Site, error) {
 	offered := map[string]pluginmgr.ModeInfo{}
 	for _, mi := range mgr.Modes() {
 		offered[mi.Mode.ID] = mi
 	}
 	var problems []string
 	sites := make([]session.Site, 0, len(cfg.Sites))
-	for _, sc := range cfg.Sites {
+	prod := cfg.Environment == "production"
+	for i, sc := range cfg.Sites {
 		site := session.Site{
 			ID:               sc.ID,
 			Name:             sc.Name,
@@ -96,7 +109,7 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 		}
 		for _, id := range sortedKeys(sc.Modes) {
 			mc := sc.Modes[id]
-			where := fmt.Sprintf("site %s, mode %s", sc.ID, id)
+			where := fmt.Sprintf("sites[%d].modes.%s", i, id)
 			mi, ok := offered[id]
 			if !ok {
 				if mc.Enabled {
@@ -105,6 +118,9 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 				continue
 			}
 			conf, schemaProblems := applySchema(mi.Mode, mc.Config)
+			if prod {
+				schemaProblems = append(schemaProblems, literalSecrets(mi.Mode, mc)...)
+			}
 			for _, p := range schemaProblems {
 				problems = append(problems, where+": "+p)
 			}
@@ -136,6 +152,18 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr *pluginmgr.Manager)
 	return sites, nil
 }
 
+// literalSecrets lists the keys the mode's schema declares secret that the
+// file gives as literal values (refused in production).
+func literalSecrets(m payment.Mode, mc config.Mode) []string {
+	var out []string
+	for _, f := range m.ConfigSchema {
+		if _, given := mc.Config[f.Key]; given && f.Secret && mc.Literal[f.Key] {
+			out = append(out, fmt.Sprintf("config.%s: a secret; in production give it as env:NAME or file:/path, not in the file", f.Key))
+		}
+	}
+	return out
+}
+
 // applySchema checks keys against the mode's schema and fills defaults.
 func applySchema(m payment.Mode, given map[string]string) (payment.Config, []string) {
 	known := map[string]payment.ConfigField{}
@@ -161,7 +189,7 @@ func applySchema(m payment.Mode, given map[string]string) (payment.Config, []str
 
 // validate asks the plugin; besides the problems it returns the
 // capabilities this configuration withholds, with the plugin's reasons.
-func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.UnsupportedCapability) {
+func validate(ctx context.Context, mgr modeSource, mi pluginmgr.ModeInfo, where string, conf payment.Config, testMode bool) ([]string, []payment.UnsupportedCapability) {
 	p, ok := mgr.Provider(mi.Plugin)
 	if !ok {
 		return []string{where + ": plugin " + mi.Plugin + " is not running"}, nil
@@ -178,7 +206,7 @@ func validate(ctx context.Context, mgr *pluginmgr.Manager, mi pluginmgr.ModeInfo
 }
 
 // refusedHint explains a missing mode by the plugins that did not load.
-func refusedHint(mgr *pluginmgr.Manager) string {
+func refusedHint(mgr modeSource) string {
 	var parts []string
 	for _, p := range mgr.Plugins() {
 		if p.Err != "" {

@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +34,22 @@ type Config struct {
 	Limits    Limits
 	Webhooks  Webhooks
 	Janitor   Janitor
+	Shutdown  Shutdown
 	Sites     []Site
+
+	// envRead are the variables Load looked up (overrides and env:
+	// references): not unknown, whatever their prefix.
+	envRead map[string]bool
+}
+
+// Shutdown bounds a graceful stop (SIGTERM, SIGINT).
+type Shutdown struct {
+	// Delay keeps serving, with /readyz answering 503, before the listener
+	// closes, so a load balancer stops routing here first (default 0s).
+	Delay time.Duration
+	// DrainTimeout bounds the wait for requests and plugin calls in flight
+	// (default 20s); what is still running then is cut.
+	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
 }
 
 // Webhooks configures the delivery worker.
@@ -49,6 +67,10 @@ type Janitor struct {
 	// QuerySchedule is the delay before each Query of a pending session or
 	// operation, counted from the previous one (default 5m, 1h, 24h ×3).
 	QuerySchedule []time.Duration `mapstructure:"query_schedule"`
+	// StrandedAfter is how long a session may stay created, its Begin
+	// never answered (the host died mid-creation) and no retry of the
+	// shop resuming it, before it expires (default 15m).
+	StrandedAfter time.Duration `mapstructure:"stranded_after"`
 }
 
 // Database selects the store.
@@ -119,6 +141,9 @@ type Mode struct {
 	// Config is handed to the plugin. Keys are lower case (viper folds
 	// case); every value may be an env:/file: reference.
 	Config map[string]string
+	// Literal marks the Config keys written in the file rather than as an
+	// env:/file: reference (production refuses secrets given so).
+	Literal map[string]bool `mapstructure:"-"`
 }
 
 // Eligibility restricts a mode beyond what its plugin supports.
@@ -137,6 +162,45 @@ var envOverrides = []string{
 	"database.driver", "database.dsn",
 	"plugins.dir", "plugins.verify", "plugins.start_timeout", "plugins.call_timeout",
 	"admin.api_key", "log.level", "log.format", "limits.max_body_bytes",
+	"shutdown.delay", "shutdown.drain_timeout",
+	"webhooks.poll_interval", "webhooks.parallel", "janitor.interval",
+}
+
+// otherEnv are the PAYHOST_* variables read elsewhere.
+var otherEnv = []string{"PAYHOST_CONFIG", "PAYHOST_TEST_POSTGRES"}
+
+// OverrideVars lists the PAYHOST_* variables that override a key, sorted.
+func OverrideVars() []string {
+	var out []string
+	for _, k := range envOverrides {
+		out = append(out, EnvName(k))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// EnvVars lists every PAYHOST_* variable the host reads, sorted.
+func EnvVars() []string {
+	out := append(OverrideVars(), otherEnv...)
+	slices.Sort(out)
+	return out
+}
+
+// UnknownEnv returns the PAYHOST_* variables of environ (KEY=value lines)
+// the host does not read, neither as an override nor through an env:
+// reference of c (which may be nil): a typo there would otherwise go
+// unnoticed.
+func (c *Config) UnknownEnv(environ []string) []string {
+	known := EnvVars()
+	var out []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) && (c == nil || !c.envRead[k]) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // EnvName is the environment variable overriding a key.
@@ -147,7 +211,12 @@ func EnvName(key string) string {
 // Load reads the file at path, applies environment overrides read through
 // getenv, fills defaults, resolves secrets and validates. A validation
 // failure is a *ValidationError listing every problem.
-func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	read := map[string]bool{}
+	getenv := func(k string) (string, bool) {
+		read[k] = true
+		return lookup(k)
+	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -163,27 +232,83 @@ func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
 
 	var cfg Config
 	var md mapstructure.Metadata
+	var problems []string
 	err := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.Metadata = &md
 		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
-			mapstructure.StringToTimeDurationHookFunc(),
+			durationHook,
 			mapstructure.StringToSliceHookFunc(","),
 			secretHook,
 			scalarToStringHook,
 		)
 	})
 	if err != nil {
-		return nil, &ValidationError{Problems: decodeProblems(err)}
+		// Keep going: the other problems are reported in the same pass.
+		problems = decodeProblems(err, getenv)
 	}
 	if err := resolve(&cfg, getenv); err != nil {
-		return nil, err
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			problems = append(problems, ve.Problems...)
+		} else {
+			return nil, err
+		}
 	}
 	normalise(&cfg)
-	if problems := validate(&cfg); len(problems) > 0 {
-		return nil, &ValidationError{Problems: problems}
+	problems = append(problems, skipDecoded(validate(&cfg), problems)...)
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return nil, &ValidationError{Problems: slices.Compact(problems)}
 	}
+	cfg.envRead = read
 	return &cfg, nil
+}
+
+// skipDecoded drops validation problems about keys that already failed to
+// decode (their zero value would be reported a second time).
+func skipDecoded(validation, decoded []string) []string {
+	var out []string
+	for _, v := range validation {
+		path, _, _ := strings.Cut(v, ":")
+		dup := false
+		for _, d := range decoded {
+			dpath, _, _ := strings.Cut(d, ":")
+			if dpath == path || strings.HasPrefix(path, dpath+".") || strings.HasPrefix(dpath, path+".") {
+				dup = true
+			}
+		}
+		if !dup {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// durationHook decodes durations written with a unit ("500ms", "10s",
+// "24h"). A bare number is refused: "call_timeout: 15" used to mean 15ns.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != reflect.TypeFor[time.Duration]() {
+		return data, nil
+	}
+	if from.Kind() != reflect.String {
+		switch from.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+			reflect.Float32, reflect.Float64:
+			return nil, fmt.Errorf("%v has no unit: write %vs, or use ms, m, h", data, data)
+		}
+		return data, nil
+	}
+	str := strings.TrimSpace(data.(string))
+	if _, err := strconv.ParseFloat(str, 64); err == nil {
+		return nil, fmt.Errorf("%q has no unit: write %ss, or use ms, m, h", str, str)
+	}
+	d, err := time.ParseDuration(str)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a duration such as 500ms, 10s, 5m or 24h", str)
+	}
+	return d, nil
 }
 
 func setDefaults(v *viper.Viper) {
@@ -199,8 +324,11 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("limits.max_body_bytes", 1<<20)
 	v.SetDefault("webhooks.poll_interval", "1s")
 	v.SetDefault("webhooks.parallel", 4)
+	v.SetDefault("shutdown.delay", "0s")
+	v.SetDefault("shutdown.drain_timeout", "20s")
 	v.SetDefault("janitor.interval", "30s")
 	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
+	v.SetDefault("janitor.stranded_after", "15m")
 }
 
 // secretHook decodes a string into an unresolved Secret.
@@ -232,14 +360,65 @@ func scalarToStringHook(from, to reflect.Type, data any) (any, error) {
 	return data, nil
 }
 
-func decodeProblems(err error) []string {
+var (
+	quotedPath   = regexp.MustCompile(`^'([^']*)' (.*)$`)
+	decodingPath = regexp.MustCompile(`^error decoding '([^']*)': (.*)$`)
+	mapIndex     = regexp.MustCompile(`\[([^\]0-9][^\]]*)\]`)
+	camelWord    = regexp.MustCompile(`([a-z0-9])([A-Z])`)
+	acronymWord  = regexp.MustCompile(`([A-Z]+)([A-Z][a-z])`)
+)
+
+// yamlPath turns mapstructure's field path (Sites[0].Modes[cheque].APIKey)
+// into the YAML path a user wrote (sites[0].modes.cheque.api_key).
+func yamlPath(p string) string {
+	p = mapIndex.ReplaceAllString(p, ".$1")
+	parts := strings.Split(p, ".")
+	for i, part := range parts {
+		part = acronymWord.ReplaceAllString(part, "${1}_$2")
+		part = camelWord.ReplaceAllString(part, "${1}_$2")
+		parts[i] = strings.ToLower(part)
+	}
+	return strings.Join(parts, ".")
+}
+
+// decodeProblems rewrites mapstructure's errors as "yaml.path: problem",
+// naming the PAYHOST_* variable when one set the value.
+func decodeProblems(err error, getenv func(string) (string, bool)) []string {
 	var problems []string
 	for _, line := range strings.Split(err.Error(), "\n") {
 		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "* "))
 		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s) decoding:") {
 			continue
 		}
-		problems = append(problems, line)
+		path, msg := "", line
+		if m := decodingPath.FindStringSubmatch(line); m != nil {
+			path, msg = yamlPath(m[1]), m[2]
+		} else if m := quotedPath.FindStringSubmatch(line); m != nil {
+			path, msg = yamlPath(m[1]), m[2]
+		}
+		if keys, ok := strings.CutPrefix(msg, "has invalid keys: "); ok {
+			for _, k := range strings.Split(keys, ", ") {
+				full := k
+				if path != "" {
+					full = path + "." + k
+				}
+				problems = append(problems, full+": unknown key")
+			}
+			continue
+		}
+		if strings.Contains(msg, "cannot parse value as 'int") || strings.Contains(msg, "expected type 'int") {
+			msg = "must be a whole number"
+		} else if strings.Contains(msg, "cannot parse value as 'bool") || strings.Contains(msg, "expected type 'bool") {
+			msg = "must be true or false"
+		}
+		if path == "" {
+			problems = append(problems, msg)
+			continue
+		}
+		if _, set := getenv(EnvName(path)); set && slices.Contains(envOverrides, path) {
+			msg += " (set by " + EnvName(path) + ")"
+		}
+		problems = append(problems, path+": "+msg)
 	}
 	if len(problems) == 0 {
 		problems = []string{err.Error()}
@@ -255,4 +434,48 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string {
 	return "invalid configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// LoadPlugins reads only the plugins section (and its PAYHOST_PLUGINS_*
+// overrides): enough for `payhost plugins list|pin|verify`, which must work
+// before the rest of the configuration (sites, secrets) is complete.
+func LoadPlugins(path string, getenv func(string) (string, bool)) (Plugins, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		return Plugins{}, fmt.Errorf("reading configuration %s: %w", path, err)
+	}
+	for _, key := range envOverrides {
+		if val, ok := getenv(EnvName(key)); ok && strings.HasPrefix(key, "plugins.") {
+			v.Set(key, val)
+		}
+	}
+	setDefaults(v)
+	var cfg struct{ Plugins Plugins }
+	err := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(durationHook, scalarToStringHook)
+	})
+	var problems []string
+	if err != nil {
+		for _, p := range decodeProblems(err, getenv) {
+			if strings.HasPrefix(p, "plugins") {
+				problems = append(problems, p)
+			}
+		}
+	}
+	p := cfg.Plugins
+	if p.Dir == "" {
+		problems = append(problems, "plugins.dir: required")
+	}
+	for name, pin := range p.Pins {
+		if !pinPattern.MatchString(pin) {
+			problems = append(problems, fmt.Sprintf("plugins.pins.%s: must be sha256: followed by 64 lowercase hex digits", name))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return Plugins{}, &ValidationError{Problems: problems}
+	}
+	return p, nil
 }

@@ -33,7 +33,10 @@ func resolve(cfg *Config, getenv func(string) (string, bool)) error {
 		sec(fmt.Sprintf("sites[%d].api_key", i), &s.APIKey)
 		sec(fmt.Sprintf("sites[%d].webhook.secret", i), &s.Webhook.Secret)
 		for id, m := range s.Modes {
+			m.Literal = map[string]bool{}
+			s.Modes[id] = m
 			for k, v := range m.Config {
+				m.Literal[k] = !isReference(v)
 				r, err := resolveValue(fmt.Sprintf("sites[%d].modes.%s.config.%s", i, id, k), v, getenv)
 				if err != nil {
 					problems = append(problems, err.Error())
@@ -107,6 +110,9 @@ func validate(cfg *Config) []string {
 	var p []string
 	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
 	prod := cfg.Environment == "production"
+	if prod && cfg.Plugins.Verify != "strict" {
+		add("plugins.verify: must be strict in production (every plugin binary pinned)")
+	}
 
 	if cfg.Environment != "development" && cfg.Environment != "production" {
 		add("environment: %q is neither development nor production", cfg.Environment)
@@ -141,6 +147,9 @@ func validate(cfg *Config) []string {
 	if cfg.Plugins.StartTimeout <= 0 || cfg.Plugins.CallTimeout <= 0 {
 		add("plugins.start_timeout, plugins.call_timeout: must be positive durations")
 	}
+	if cfg.Shutdown.Delay < 0 || cfg.Shutdown.DrainTimeout <= 0 {
+		add("shutdown: delay cannot be negative and drain_timeout must be positive")
+	}
 	if hclog.LevelFromString(cfg.Log.Level) == hclog.NoLevel {
 		add("log.level: %q is not one of trace, debug, info, warn, error", cfg.Log.Level)
 	}
@@ -152,6 +161,9 @@ func validate(cfg *Config) []string {
 	}
 	if cfg.Webhooks.PollInterval <= 0 || cfg.Webhooks.Parallel < 1 {
 		add("webhooks: poll_interval must be positive and parallel at least 1")
+	}
+	if cfg.Janitor.StrandedAfter <= 0 {
+		add("janitor.stranded_after must be positive")
 	}
 	if cfg.Janitor.Interval <= 0 || len(cfg.Janitor.QuerySchedule) == 0 {
 		add("janitor: interval must be positive and query_schedule not empty")
@@ -178,6 +190,9 @@ func validate(cfg *Config) []string {
 			add("%s.id: %q is used by another site", at, s.ID)
 		}
 		ids[s.ID] = true
+		if prod && s.TestMode {
+			add("%s.test_mode: refused in production (anyone could mark a session paid from its pay page); use a development host for tests", at)
+		}
 		if s.APIKey.IsZero() {
 			add("%s.api_key: required", at)
 		} else {

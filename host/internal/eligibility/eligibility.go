@@ -43,7 +43,10 @@ type Site struct {
 type Available struct {
 	Plugin  string
 	Healthy bool
-	Mode    payment.Mode
+	// Permanent is set when the plugin is down and only an operator can
+	// bring it back (retrying will not help).
+	Permanent bool
+	Mode      payment.Mode
 }
 
 // Reason says why a mode is refused. Reasons are part of the HTTP API.

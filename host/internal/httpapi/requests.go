@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/payhost/payhost/host/internal/checkout"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -42,6 +43,15 @@ type createRequest struct {
 	CancelURL string          `json:"cancel_url"`
 }
 
+type checkoutRequest struct {
+	OrderRef  string          `json:"order_ref"`
+	Cart      cartRequest     `json:"cart"`
+	Customer  customerRequest `json:"customer"`
+	ReturnURL string          `json:"return_url"`
+	CancelURL string          `json:"cancel_url"`
+	ExpiresIn int64           `json:"expires_in"`
+}
+
 type eligibilityRequest struct {
 	Cart    cartRequest `json:"cart"`
 	Explain bool        `json:"explain"`
@@ -63,10 +73,20 @@ func (c cartRequest) input() session.CartInput {
 	return in
 }
 
+func (c customerRequest) input() payment.Customer {
+	return payment.Customer{Email: c.Email, Name: c.Name, Locale: c.Locale}
+}
+
 func (r createRequest) input() session.CreateRequest {
 	return session.CreateRequest{
-		Mode: r.Mode, OrderRef: r.OrderRef, Cart: r.Cart.input(),
-		Customer:  payment.Customer{Email: r.Customer.Email, Name: r.Customer.Name, Locale: r.Customer.Locale},
+		Mode: r.Mode, OrderRef: r.OrderRef, Cart: r.Cart.input(), Customer: r.Customer.input(),
 		ReturnURL: r.ReturnURL, CancelURL: r.CancelURL,
+	}
+}
+
+func (r checkoutRequest) input() checkout.CreateRequest {
+	return checkout.CreateRequest{
+		OrderRef: r.OrderRef, Cart: r.Cart.input(), Customer: r.Customer.input(),
+		ReturnURL: r.ReturnURL, CancelURL: r.CancelURL, ExpiresIn: r.ExpiresIn,
 	}
 }

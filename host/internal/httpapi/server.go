@@ -40,8 +40,14 @@ type Options struct {
 	Pages   *web.Pages
 	Auth    Authenticator
 	Plugins PluginLister
-	// Ready reports whether the host can serve (storage answers).
-	Ready func(ctx context.Context) error
+	// Ready lists what keeps the host from serving (storage unreachable,
+	// draining, an enabled mode without a healthy plugin); none means ready.
+	Ready func(ctx context.Context) []ReadyProblem
+	// Reload re-reads the configuration and the plugins directory
+	// (POST /admin/v1/reload); nil answers 404.
+	Reload func(ctx context.Context) (any, error)
+	// Observer, when set, sees every request's route, status and latency.
+	Observer Observer
 	// PublicURL is the host's external base URL; plugins see request URLs
 	// under it, as the provider called them.
 	PublicURL string
@@ -66,7 +72,9 @@ type Server struct {
 	public    *limiter
 	auth      Authenticator
 	plugins   PluginLister
-	ready     func(ctx context.Context) error
+	ready     func(ctx context.Context) []ReadyProblem
+	reload    func(ctx context.Context) (any, error)
+	observer  Observer
 	publicURL string
 	maxBody   int64
 	metrics   http.Handler
@@ -84,6 +92,7 @@ var _ http.Handler = (*Server)(nil)
 func New(o Options) *Server {
 	s := &Server{
 		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
+		reload: o.Reload, observer: o.Observer,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
 		mux:              http.NewServeMux(),
 		unknownPluginLog: logLimiter{interval: time.Second},
@@ -139,10 +148,14 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /notify/{plugin}/{id}", s.handleNotify)
 
 	m.HandleFunc("GET /admin/v1/plugins", s.admin(s.handlePlugins))
+	if s.reload != nil {
+		m.HandleFunc("POST /admin/v1/reload", s.admin(s.handleReload))
+	}
 	m.HandleFunc("GET /admin/v1/sessions", s.admin(s.handleAdminList))
 	m.HandleFunc("GET /admin/v1/sessions/{id}", s.admin(s.handleAdminGet))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/confirm", s.admin(s.handleConfirm))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/reconcile", s.admin(s.handleReconcile))
+	m.HandleFunc("POST /admin/v1/sessions/{id}/resolve", s.admin(s.handleResolve))
 	m.HandleFunc("GET /admin/v1/sessions/{id}/deliveries", s.admin(s.handleDeliveries))
 	m.HandleFunc("POST /admin/v1/sessions/{id}/deliveries/{outbox}/redeliver", s.admin(s.handleRedeliver))
 
@@ -193,8 +206,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The query string is not logged: returns carry provider data. The
 		// level is checked first: building the arguments costs allocations
 		// on every request even when the line is dropped.
+		d := s.now().Sub(start)
 		if s.log.IsDebug() {
-			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", s.now().Sub(start))
+			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", d)
+		}
+		if s.observer != nil {
+			route := r.Pattern // set by the mux: the route, never the raw path
+			if route == "" || route == "/" {
+				route = "unmatched"
+			}
+			s.observer.HTTPRequest(route, rec.status, d)
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -232,11 +253,33 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if s.ready != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := s.ready(ctx); err != nil {
-			s.log.Warn("not ready", "error", err)
-			writeError(w, http.StatusServiceUnavailable, "not_ready", "the host cannot serve yet")
+		if down := s.ready(ctx); len(down) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "down": down})
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ReadyProblem is one reason the host is not ready.
+type ReadyProblem struct {
+	// Component is what is down: "database", "shutdown", "site shop, mode test".
+	Component string `json:"component"`
+	Problem   string `json:"problem"`
+	// Permanent is true when waiting will not help: an operator must act.
+	Permanent bool `json:"permanent,omitempty"`
+}
+
+// Observer receives one call per HTTP request (metrics).
+type Observer interface {
+	HTTPRequest(route string, status int, d time.Duration)
+}
+
+func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
+	res, err := s.reload(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": "reload_failed", "message": err.Error()}, "reload": res})
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }

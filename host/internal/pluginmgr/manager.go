@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ type Options struct {
 	StableAfter            time.Duration
 	// Observer, when set, sees every call's outcome and latency.
 	Observer Observer
+	// RequirePins makes Start fail unless every binary in the directory
+	// matches its pin (production), instead of leaving refused ones out.
+	RequirePins bool
 }
 
 // Observer receives plugin call outcomes (metrics). outcome is "ok" or the
@@ -58,6 +62,8 @@ type ModeInfo struct {
 	Plugin  string
 	Mode    payment.Mode
 	Healthy bool
+	// Permanent: down, and retrying cannot help.
+	Permanent bool
 }
 
 // Info describes one plugin for operators.
@@ -136,6 +142,11 @@ func (m *Manager) Start(ctx context.Context) error {
 		return err
 	}
 	results := Verify(bins, m.opts.Pins)
+	if m.opts.RequirePins {
+		if err := requirePins(results); err != nil {
+			return err
+		}
+	}
 	launched := make([]*instance, len(bins))
 	errs := make([]error, len(bins))
 	var wg sync.WaitGroup
@@ -243,13 +254,13 @@ func (m *Manager) Modes() []ModeInfo {
 	var out []ModeInfo
 	for _, p := range m.plugins {
 		p.mu.RLock()
-		loaded, desc, healthy := p.loaded, p.desc, p.inst != nil && !p.down
+		loaded, desc, healthy, perm := p.loaded, p.desc, p.inst != nil && !p.down, p.permanent
 		p.mu.RUnlock()
 		if !loaded {
 			continue
 		}
 		for _, mode := range desc.Modes {
-			out = append(out, ModeInfo{Plugin: p.name, Mode: mode, Healthy: healthy})
+			out = append(out, ModeInfo{Plugin: p.name, Mode: mode, Healthy: healthy, Permanent: !healthy && perm})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Mode.ID < out[j].Mode.ID })
@@ -352,6 +363,30 @@ func (p *proc) install(inst *instance) *instance {
 	return old
 }
 
+// installIfDown makes inst the plugin's process unless another took the
+// place meanwhile (a reload committed a new version).
+func (p *proc) installIfDown(inst *instance) bool {
+	p.mu.Lock()
+	free := p.inst == nil && p.loaded
+	p.mu.Unlock()
+	if !free {
+		return false
+	}
+	p.install(inst)
+	return true
+}
+
+// detachIf forgets the current process if it is still inst.
+func (p *proc) detachIf(inst *instance) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.inst != inst {
+		return false
+	}
+	p.inst = nil
+	return true
+}
+
 // detach forgets the current process and returns it.
 func (p *proc) detach() *instance {
 	p.mu.Lock()
@@ -366,7 +401,10 @@ func (p *proc) detach() *instance {
 func (p *proc) acquire() (*instance, string) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if p.down || p.inst == nil {
+	if p.down || p.inst == nil || !p.loaded {
+		if !p.loaded {
+			return nil, "is not loaded (" + p.err + ")"
+		}
 		if p.permanent {
 			return nil, "failed permanently (" + p.err + "); an operator must fix it and reload"
 		}
@@ -394,20 +432,21 @@ func (p *proc) markDown(inst *instance) {
 // alive reports whether the current process runs and answers. After a call
 // saw the transport fail, a process that has not exited must still answer a
 // ping within a second to be trusted again.
-func (p *proc) alive() bool {
+// It returns the process it checked.
+func (p *proc) alive() (*instance, bool) {
 	p.mu.RLock()
 	inst, down := p.inst, p.down
 	p.mu.RUnlock()
 	if inst == nil || inst.client.Exited() {
-		return false
+		return inst, false
 	}
 	if !down {
-		return true
+		return inst, true
 	}
 	deadline := time.Now().Add(time.Second)
 	for time.Now().Before(deadline) {
 		if inst.client.Exited() {
-			return false
+			return inst, false
 		}
 		if inst.rpc.Ping() == nil {
 			p.mu.Lock()
@@ -415,11 +454,11 @@ func (p *proc) alive() bool {
 				p.down = false
 			}
 			p.mu.Unlock()
-			return true
+			return inst, true
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return false
+	return inst, false
 }
 
 // jitter spreads a delay over [d/2, d) so plugins that crashed together do
@@ -464,10 +503,13 @@ func (p *proc) supervise(ctx context.Context) {
 		p.mu.RLock()
 		failed := p.permanent
 		p.mu.RUnlock()
-		if failed || p.alive() {
+		if failed {
 			continue
 		}
-		old := p.detach()
+		old, ok := p.alive()
+		if ok || (old != nil && !p.detachIf(old)) {
+			continue // alive, or replaced by a reload meanwhile
+		}
 		uptime := time.Duration(0)
 		if old != nil {
 			uptime = time.Since(old.started)
@@ -497,8 +539,11 @@ func (p *proc) supervise(ctx context.Context) {
 			p.restarts++
 			p.mu.Unlock()
 			if err == nil {
-				p.install(inst)
-				p.log.Info("plugin restarted")
+				if ctx.Err() != nil || !p.installIfDown(inst) {
+					inst.kill() // removed or replaced meanwhile
+				} else {
+					p.log.Info("plugin restarted")
+				}
 				break
 			}
 			if ctx.Err() != nil || p.m.closing.Load() {
@@ -518,4 +563,18 @@ func (p *proc) supervise(ctx context.Context) {
 			backoff = min(backoff*2, o.MaxBackoff)
 		}
 	}
+}
+
+// requirePins fails unless every binary matches its pin.
+func requirePins(results []VerifyResult) error {
+	var problems []string
+	for _, r := range results {
+		if !r.OK && r.Status != PinNoBinary {
+			problems = append(problems, r.Name+": "+r.Problem)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("production requires a matching pin for every plugin binary: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }

@@ -103,7 +103,7 @@ func (s *Service) ShopRedirect(sess *Session) (string, error) {
 	if sess.Status == StatusCancelled && sess.CancelURL != "" {
 		target = sess.CancelURL
 	}
-	loc, err := shopsig.AppendReturnParams(target, shopsig.ReturnParams(site.WebhookSecret, sess.ID, string(sess.Status), s.clock()))
+	loc, err := shopsig.AppendReturnParams(target, shopsig.ReturnParams(site.WebhookSecret, sess.ID, string(sess.Status), !site.TestMode, s.clock()))
 	if err != nil {
 		return "", wrapErr(CodeInternal, err, "building the shop return URL failed")
 	}
@@ -165,6 +165,17 @@ func (s *Service) HandleNotification(ctx context.Context, plugin, id string, req
 		info.reason = "unverified_notification"
 		s.record(ctx, sess.ID, SourceNotification, ResultRejected, Status(o.Status), info)
 		return NotificationResult{}, errorf(CodeInvalidSignature, "the notification is not verified")
+	}
+	if st := Status(o.Status); st == StatusRefunded || st == StatusPartiallyRefunded {
+		after, err := s.providerRefund(ctx, sess, o, info)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return NotificationResult{}, e
+			}
+			return NotificationResult{}, wrapErr(CodeInternal, err, "storing the refund failed")
+		}
+		return NotificationResult{Session: after, Response: response}, nil
 	}
 	if reason := checkOutcome(sess, o); reason != "" {
 		info.reason = reason

@@ -129,3 +129,45 @@ func TestWithheldCapabilities(t *testing.T) {
 		t.Errorf("after the retry: %s, refunded %d", after.Status, after.RefundedAmount)
 	}
 }
+
+// TestRetryAfterACrashIsNotAFirstAttempt: an operation a stopped host left
+// open without any answer (its first call may have reached the provider)
+// is retried by the janitor as attempt 2, so a plugin without idempotency
+// keys checks the provider before sending it again.
+func TestRetryAfterACrashIsNotAFirstAttempt(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	prov := &opsProvider{}
+	svc := session.NewService(session.Options{
+		Store: st, Catalog: opsCatalog{prov}, PublicURL: "https://pay.example", Now: c.Now,
+		Sites: []session.Site{{ID: "shop", WebhookSecret: "secret_secret_secret", Modes: map[string]session.SiteMode{"ops": {Enabled: true}}}},
+	})
+	s, err := create(svc, "shop", "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = svc.Confirm(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	// What Operate stores before calling the plugin, as a crash leaves it.
+	now := c.Now()
+	_, err = st.UpdateSession(ctx, s.ID, func(cur *session.Session) (session.Change, error) {
+		return session.Change{Operations: []session.Operation{{ID: "op_crashed", SessionID: s.ID, SiteID: "shop", Kind: session.OperationRefund,
+			Amount: 100, Status: session.OperationRequested, CreatedAt: now, UpdatedAt: now, NextCheckAt: now.Add(2 * time.Minute)}}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Set(now.Add(3 * time.Minute))
+	if _, err := svc.RunJanitor(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if len(prov.calls) != 1 || prov.calls[0].OperationID != "op_crashed" || prov.calls[0].Attempt != 2 {
+		t.Fatalf("janitor calls: %+v", prov.calls)
+	}
+}

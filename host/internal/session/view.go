@@ -8,9 +8,11 @@ import (
 
 // View is a session as the shop API and webhooks show it.
 type View struct {
-	ID                    string            `json:"id"`
-	Site                  string            `json:"site"`
-	Status                Status            `json:"status"`
+	ID     string `json:"id"`
+	Site   string `json:"site"`
+	Status Status `json:"status"`
+	// Livemode is false for a session of a test-mode site: no money moved.
+	Livemode              bool              `json:"livemode"`
 	Mode                  string            `json:"mode"`
 	Plugin                string            `json:"plugin"`
 	Kind                  payment.Kind      `json:"kind"`
@@ -31,8 +33,12 @@ type View struct {
 	ExpiresAt             time.Time         `json:"expires_at"`
 	RefundedAmount        int64             `json:"refunded_amount"`
 	CapturedAmount        int64             `json:"captured_amount,omitempty"`
-	Events                []EventView       `json:"events,omitempty"`
-	Operations            []OperationView   `json:"operations,omitempty"`
+	// NeedsAttention: the provider reported a payment after the session
+	// closed; an operator refunds it (or the shop revives the order) and
+	// resolves the session.
+	NeedsAttention bool            `json:"needs_attention"`
+	Events         []EventView     `json:"events,omitempty"`
+	Operations     []OperationView `json:"operations,omitempty"`
 }
 
 // InstructionsView tells the customer how to pay a deferred mode.
@@ -123,6 +129,10 @@ func (s *Service) View(sess *Session) View {
 		ExpiresAt:             sess.ExpiresAt,
 		RefundedAmount:        sess.RefundedAmount,
 		CapturedAmount:        sess.CapturedAmount,
+		NeedsAttention:        sess.NeedsAttention,
+	}
+	if site, ok := s.sites[sess.SiteID]; ok {
+		v.Livemode = !site.TestMode
 	}
 	if sess.Action != nil {
 		v.Instructions = instructionsView(sess.Action.Instructions)

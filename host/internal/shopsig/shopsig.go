@@ -12,8 +12,8 @@ import (
 
 // ReturnParams returns the query parameters added to the shop's return or
 // cancel URL (see sdk/shop for the rule shops verify).
-func ReturnParams(secret, sessionID, status string, now time.Time) url.Values {
-	return shop.ReturnParams(secret, sessionID, status, now)
+func ReturnParams(secret, sessionID, status string, livemode bool, now time.Time) url.Values {
+	return shop.ReturnParams(secret, sessionID, status, livemode, now)
 }
 
 // VerifyReturn checks return parameters as a shop would.

@@ -8,9 +8,9 @@ import (
 
 func TestReturnParamsVerify(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
-	p := ReturnParams("whsec", "ps_abc", "paid", now)
-	// Known answer computed independently: hex(HMAC-SHA256("whsec", "1800000000.ps_abc.paid")).
-	if got, want := p.Get("sig"), "f590bbde85ce8b6c05f6e0c442ea03695ff9e32bd47d4ff906d1ac8065c340bf"; got != want {
+	p := ReturnParams("whsec", "ps_abc", "paid", true, now)
+	// Known answer computed independently: hex(HMAC-SHA256("whsec", "1800000000.ps_abc.paid.true")).
+	if got, want := p.Get("sig"), "884b3cfdd217e3f7e6507c5c1bd2ee0d098b9c429f17396bc6c54b242abb4cd6"; got != want {
 		t.Fatalf("sig = %q, want %q", got, want)
 	}
 	tests := []struct {
@@ -24,6 +24,8 @@ func TestReturnParamsVerify(t *testing.T) {
 		{"wrong secret", func(url.Values) {}, "other", now, false},
 		{"status changed", func(q url.Values) { q.Set("status", "refused") }, "whsec", now, false},
 		{"session changed", func(q url.Values) { q.Set("session", "ps_x") }, "whsec", now, false},
+		{"livemode changed", func(q url.Values) { q.Set("livemode", "false") }, "whsec", now, false},
+		{"livemode missing", func(q url.Values) { q.Del("livemode") }, "whsec", now, false},
 		{"t changed", func(q url.Values) { q.Set("t", "1800000001") }, "whsec", now, false},
 		{"too old", func(url.Values) {}, "whsec", now.Add(2 * time.Hour), false},
 		{"garbage t", func(q url.Values) { q.Set("t", "x") }, "whsec", now, false},

@@ -27,7 +27,7 @@ func periodicQueries(d Dialect, now time.Time) []periodicQuery {
 	return []periodicQuery{
 		{"janitor: due sessions", dueSessionsSQL, []any{n, n, 100}},
 		{"janitor: due operations", dueOperationsSQL, []any{n, 100}},
-		{"webhooks: claim", claimOutboxSQL + d.SkipLocked, []any{n, n, 16}},
+		{"webhooks: claim", claimHeadsSQL + d.SkipLocked, []any{n, 16}},
 		{"metrics: oldest undelivered", oldestUndeliveredSQL, nil},
 	}
 }

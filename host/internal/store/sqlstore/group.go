@@ -62,6 +62,9 @@ type groupTx struct {
 	ctx    context.Context
 	fn     func(conn) error
 	result chan error
+	// panicked holds what fn panicked with: rolled back like an error,
+	// then raised again in the caller's goroutine.
+	panicked any
 }
 
 func newGroupCommitter(db *sql.DB, numbered bool) *groupCommitter {
@@ -89,7 +92,24 @@ func (g *groupCommitter) do(ctx context.Context, fn func(conn) error) error {
 	g.mu.RUnlock()
 	// Once queued the writer always answers, even if ctx ends meanwhile:
 	// the caller must learn whether its writes were committed.
-	return <-t.result
+	err := <-t.result
+	if t.panicked != nil {
+		panic(t.panicked)
+	}
+	return err
+}
+
+// errPanicked stands for a transaction function's panic in the batch.
+var errPanicked = errors.New("the transaction function panicked")
+
+// call runs t's function, turning a panic into errPanicked.
+func (t *groupTx) call(c conn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.panicked, err = p, errPanicked
+		}
+	}()
+	return t.fn(c)
 }
 
 // close refuses new transactions, lets the writer finish those already
@@ -178,7 +198,7 @@ func (g *groupCommitter) apply(batch []*groupTx) {
 				return
 			}
 		}
-		err := t.fn(c)
+		err := t.call(c)
 		switch {
 		case err == nil && !single:
 			_, err = tx.Exec(`RELEASE group_tx`)

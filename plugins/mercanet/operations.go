@@ -1,0 +1,214 @@
+package mercanet
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/currency"
+)
+
+// officeCode is what a cashManagement responseCode means for the
+// operation. unknown: the operation may have been applied; the host asks
+// again later (a later Attempt), and this plugin then checks the transaction
+// before sending anything.
+type officeCode struct {
+	status  payment.OperationStatus // "" = unknown
+	message string
+}
+
+// officeCodes maps every responseCode the Office documentation lists
+// (mercanet-operations.md §6). Any other code is unknown, never success.
+var officeCodes = map[string]officeCode{
+	"00": {payment.OperationSucceeded, "operation accepted"},
+	"60": {payment.OperationPending, "operation pending"},
+	"24": {payment.OperationFailed, "operation impossible in the transaction's status"},
+	"25": {payment.OperationFailed, "transaction not found"},
+	"12": {payment.OperationFailed, "invalid transaction, check the parameters"},
+	"30": {payment.OperationFailed, "format error"},
+	"34": {payment.OperationFailed, "suspected fraud: a bad seal or a wrong key version"},
+	"40": {payment.OperationFailed, "function not supported by the merchant contract"},
+	"51": {payment.OperationFailed, "amount too high"},
+	"03": {payment.OperationFailed, "invalid merchant contract"},
+	"05": {payment.OperationFailed, "refused"},
+	"94": {payment.OperationFailed, "duplicated transaction"},
+	"02": {payment.OperationFailed, "authorisation to request by phone"},
+	"14": {payment.OperationFailed, "invalid card data"},
+	"17": {payment.OperationFailed, "cancelled by the buyer"},
+	"54": {payment.OperationFailed, "card expired"},
+	"63": {payment.OperationFailed, "security rules not met"},
+	"75": {payment.OperationFailed, "too many attempts"},
+	"97": {payment.OperationFailed, "timeframe exceeded"},
+	"90": {"", "service temporarily unavailable"},
+	"99": {"", "temporary problem at the Sips Office server"},
+}
+
+// Refund gives back part or all of a paid session. Mercanet has two
+// operations for it, chosen from the transaction's status as Mercanet's
+// own modules do: before remittance (TO_CAPTURE) the amount is cancelled,
+// after it (CAPTURED) it is refunded.
+//
+// Office calls carry no idempotency key, so a later attempt (Attempt > 1:
+// an earlier one may have been applied without its answer arriving) first
+// compares what is left at Mercanet with what the host knows: the earlier
+// attempt is found applied (succeeded, nothing sent), provably absent
+// (sent again), or neither (left unknown for an operator).
+func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payment.OperationResponse, error) {
+	c, cur, err := officeRequest(req.Config, req.Session)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	if req.Amount <= 0 {
+		return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the refund amount must be positive")
+	}
+	t, err := p.transaction(ctx, c, req.Session.Reference)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	if !t.found {
+		return failed("25", "transaction not found at Mercanet"), nil
+	}
+	if req.Attempt > 1 {
+		captured, refunded := settled(req.Operations)
+		base := req.Session.Amount
+		if captured > 0 {
+			base = captured
+		}
+		before := base - refunded
+		switch t.left {
+		case before - req.Amount:
+			return applied(t, "the earlier attempt was applied"), nil
+		case before: // provably absent: send it
+		default:
+			return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable,
+				"cannot tell whether the earlier refund was applied: Mercanet has %d left, %d expected without it, %d with it", t.left, before, before-req.Amount)
+		}
+	}
+	switch t.status {
+	case "TO_CAPTURE":
+		return p.cashManagement(ctx, c, "cancel", req.Session.Reference, req.Amount, cur)
+	case "CAPTURED":
+		return p.cashManagement(ctx, c, "refund", req.Session.Reference, req.Amount, cur)
+	}
+	return failed("24", "transactionStatus "+t.status+": nothing to refund"), nil
+}
+
+// Capture validates an authorization made with captureMode VALIDATION,
+// for its full amount or less.
+func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (payment.OperationResponse, error) {
+	c, cur, err := officeRequest(req.Config, req.Session)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	if req.Amount <= 0 {
+		return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the capture amount must be positive")
+	}
+	t, err := p.transaction(ctx, c, req.Session.Reference)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	if !t.found {
+		return failed("25", "transaction not found at Mercanet"), nil
+	}
+	if req.Attempt > 1 && (t.status == "TO_CAPTURE" || t.status == "CAPTURED") {
+		return applied(t, "the earlier validation was applied"), nil
+	}
+	if t.status != "TO_VALIDATE" {
+		return failed("24", "transactionStatus "+t.status+": not waiting for validation"), nil
+	}
+	return p.cashManagement(ctx, c, "validate", req.Session.Reference, req.Amount, cur)
+}
+
+// Cancel drops what is left of an authorization (or of a payment not yet
+// sent to the bank). A cancellation leaves nothing to cancel twice, so a
+// retry that finds the transaction CANCELLED is the earlier attempt.
+func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payment.OperationResponse, error) {
+	c, cur, err := officeRequest(req.Config, req.Session)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	t, err := p.transaction(ctx, c, req.Session.Reference)
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	switch {
+	case !t.found && req.Session.Status == payment.StatusPending:
+		return payment.OperationResponse{Status: payment.OperationSucceeded, ResponseCode: "25",
+			ResponseMessage: "no transaction at Mercanet: the payment page was never confirmed"}, nil
+	case !t.found:
+		return failed("25", "transaction not found at Mercanet"), nil
+	case t.status == "CANCELLED":
+		return applied(t, "the transaction is cancelled"), nil
+	case (t.status == "TO_VALIDATE" || t.status == "TO_CAPTURE") && t.left > 0:
+		return p.cashManagement(ctx, c, "cancel", req.Session.Reference, t.left, cur)
+	}
+	return failed("24", "transactionStatus "+t.status+": nothing to cancel (refund a captured payment instead)"), nil
+}
+
+// settled sums what the host counts as done among the session's other
+// operations: the captured amount and the refunds. Operations still open
+// are not counted: if one of them was applied too, what is left at
+// Mercanet matches neither expectation and the retry stays unknown.
+func settled(ops []payment.OperationRecord) (captured, refunded int64) {
+	for _, o := range ops {
+		if o.Status != "succeeded" {
+			continue
+		}
+		switch o.Kind {
+		case "capture":
+			captured = o.Amount
+		case "refund":
+			refunded += o.Amount
+		}
+	}
+	return captured, refunded
+}
+
+// officeRequest resolves what every operation needs.
+func officeRequest(cfg payment.Config, s payment.Session) (officeCredentials, string, error) {
+	c, why := officeFor(cfg)
+	if why != "" {
+		return officeCredentials{}, "", payment.Errorf(payment.CodeUnsupported, "%s", why)
+	}
+	cur, ok := currency.Lookup(s.Currency)
+	if !ok {
+		return officeCredentials{}, "", payment.Errorf(payment.CodeInvalidRequest, "unknown currency %q", s.Currency)
+	}
+	return c, cur.Numeric, nil
+}
+
+// cashManagement sends refund, cancel or validate and maps the answer.
+func (p *Provider) cashManagement(ctx context.Context, c officeCredentials, op, reference string, amount int64, currencyNumeric string) (payment.OperationResponse, error) {
+	a, err := p.officeCall(ctx, c, cashManagementPath+op, map[string]any{
+		"interfaceVersion":     cashManagementInterfaceVersion,
+		"transactionReference": reference,
+		"operationAmount":      amount,
+		"currencyCode":         currencyNumeric,
+	})
+	if err != nil {
+		return payment.OperationResponse{}, err
+	}
+	f := a.fields
+	rc := f["responseCode"]
+	code, known := officeCodes[rc]
+	if !known || code.status == "" {
+		return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "%s answered responseCode %q (%s): the outcome is unknown", op, rc, officeMessage(rc))
+	}
+	msg := op + ": " + code.message
+	if field := f["errorFieldName"]; field != "" {
+		msg += " (field " + field + ")"
+	}
+	if s := f["newStatus"]; s != "" {
+		msg += fmt.Sprintf("; transaction %s, amount %s", s, f["newAmount"])
+	}
+	return payment.OperationResponse{Status: code.status, ResponseCode: rc, ResponseMessage: msg, Payload: f}, nil
+}
+
+func failed(code, message string) payment.OperationResponse {
+	return payment.OperationResponse{Status: payment.OperationFailed, ResponseCode: code, ResponseMessage: message}
+}
+
+func applied(t transaction, message string) payment.OperationResponse {
+	return payment.OperationResponse{Status: payment.OperationSucceeded, ResponseCode: "00",
+		ResponseMessage: fmt.Sprintf("%s (getTransactionData: %s, %d left)", message, t.status, t.left), Payload: t.answer.fields}
+}
