@@ -124,6 +124,29 @@ func BenchmarkUpdateSession(b *testing.B) {
 	}
 }
 
+// Explain runs EXPLAIN ANALYZE on every periodic query (the claim's row
+// locks rolled back).
+func TestExplainPeriodicQueries(t *testing.T) {
+	db, err := Open(context.Background(), storetest.PostgresDSN(t), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	plans, err := db.Explain(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plans) != 4 {
+		t.Fatalf("%d plans, want 4", len(plans))
+	}
+	for _, p := range plans {
+		t.Logf("%s:\n%s", p.Name, p.Plan)
+		if !strings.Contains(p.Plan, "Execution Time") {
+			t.Errorf("%s: no EXPLAIN ANALYZE output: %q", p.Name, p.Plan)
+		}
+	}
+}
+
 // TestOutboxBacklog drains 50,000 webhooks over 10,000 sessions with
 // autovacuum off, so the planner never has statistics of the filled
 // tables (the claim that scanned the outbox stalled for minutes so).
