@@ -20,8 +20,9 @@ build:
 		$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
 	done
 	$(GO) build -o $(BIN)/payhost-sandbox ./cmd/payhost-sandbox
+	$(GO) build -o $(BIN)/payhost-plugin-check ./sdk/cmd/payhost-plugin-check
 	$(GO) build -o $(BIN)/payhost-demo-shop ./cmd/payhost-demo-shop
-	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-sandbox $(BIN)/payhost-demo-shop $(BIN)/plugins/*
+	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-plugin-check $(BIN)/payhost-sandbox $(BIN)/payhost-demo-shop $(BIN)/plugins/*
 
 ## run: build, then start the provider sandbox, the demo shop and the host on var/payhost.db with the demo site
 run: build

@@ -3,6 +3,7 @@
 //	payhost serve   [--config payhost.yaml]   run the server
 //	payhost config check [--config payhost.yaml]
 //	payhost plugins list|pin|verify [--config payhost.yaml]
+//	payhost plugins test [--json] [--config FILE] PATH   conformance checks on one binary
 //	payhost migrate [--config payhost.yaml]   apply database migrations and exit
 //	payhost version | --version
 //
@@ -27,6 +28,7 @@ import (
 	"github.com/payhost/payhost/host/internal/app"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
+	"github.com/payhost/payhost/sdk/plugincheck"
 )
 
 // version and built are set at build time by the Makefile:
@@ -44,6 +46,7 @@ commands:
   plugins list     list the plugin binaries, their checksums and pin status
   plugins pin      print the pins block for the configuration
   plugins verify   exit non-zero unless every plugin binary matches its pin
+  plugins test     run the conformance checks on a plugin binary (payhost plugins test --help)
   migrate          apply database migrations and exit
   version          print the version (also --version)
 
@@ -105,6 +108,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		name, args = name+" "+args[0], args[1:]
+	}
+	if name == "plugins test" { // needs no host configuration: the SDK's runner has its own flags
+		return plugincheck.Main(context.Background(), "payhost plugins test", args, stdout, stderr)
 	}
 	cmd, ok := commands()[name]
 	if !ok {

@@ -235,7 +235,7 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL
 	}
-	if err := s.insert(ctx, sess, mode.Reference); err != nil {
+	if err := s.insert(ctx, sess, mode.Reference.WithDefault()); err != nil {
 		return nil, err
 	}
 	s.metrics.SessionCreated(sess.Mode)
@@ -348,10 +348,7 @@ func (s *Service) randomReference(f payment.ReferenceFormat) (string, error) {
 	case payment.CharsetAlphanumeric:
 		alphabet = upper + lower + digits
 	}
-	n := f.Length
-	if n <= 0 {
-		n = 16
-	}
+	n := f.Length // WithDefault gave a format; the plugin manager refused lengths outside 6..64
 	out := make([]byte, n)
 	buf := make([]byte, 1)
 	// Rejection sampling keeps every character equally likely.
