@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // CartInput is a cart as a shop submits it. TotalAmount is optional: when

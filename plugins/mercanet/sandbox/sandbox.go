@@ -24,7 +24,7 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/plugins/mercanet"
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
 

@@ -32,7 +32,7 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/plugins/paypal"
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
 

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/plugins/systempay"
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
 
