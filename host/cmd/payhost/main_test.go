@@ -29,3 +29,24 @@ func TestPluginsTest(t *testing.T) {
 		t.Errorf("without a path: exit %d, want 2", code)
 	}
 }
+
+func TestPluginsNew(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "acme")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"plugins", "new", "acme", "--dir", dir, "--sdk", "../../../sdk"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if err != nil || !strings.Contains(string(mod), "replace github.com/payhost/payhost/sdk => ") {
+		t.Fatalf("go.mod: %v\n%s", err, mod)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "cmd", "payhost-plugin-acme", "main.go")); err != nil {
+		t.Error(err)
+	}
+	if code := run([]string{"plugins", "new", "acme", "--dir", dir}, &stdout, &stderr); code != 1 {
+		t.Errorf("into a non-empty directory: exit %d, want 1", code)
+	}
+	if code := run([]string{"plugins", "new"}, &stdout, &stderr); code != 2 {
+		t.Errorf("without a name: exit %d, want 2", code)
+	}
+}
