@@ -6,15 +6,23 @@ BIN       := bin
 PLUGINS   := $(patsubst plugins/%/,%,$(dir $(wildcard plugins/*/cmd)))
 DEV_CONFIG := dev/payhost.dev.yaml
 DEV_KEY   := demo_site_key_0123456789abcdef
+# Stamped into `payhost --version` and payhost_build_info.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BUILT     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.built=$(BUILT)
+DIST      := dist
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64
 
-.PHONY: all build run test vet proto clean bench
+FUZZTIME  ?= 10s
+
+.PHONY: all build run test vet fuzz proto clean bench dist
 
 all: build
 
 ## build: every binary into bin/ and bin/plugins/
 build:
 	@mkdir -p $(BIN)/plugins && chmod 0755 $(BIN) $(BIN)/plugins
-	$(GO) build -o $(BIN)/payhost ./host/cmd/payhost
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/payhost ./host/cmd/payhost
 	@set -e; for p in $(PLUGINS); do \
 		echo "$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p"; \
 		$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
@@ -45,11 +53,25 @@ bench: build
 	$(GO) build -o $(BIN)/payhost-load ./host/cmd/payhost-load
 	$(BIN)/payhost-load -plugins $(BIN)/plugins $(BENCH_FLAGS)
 
-## test: vet and race tests over every module
+## test: vet, race tests over every module, then every fuzz target briefly
 test: vet
 	$(GO) test -race -count=1 ./...
 	cd sdk && $(GO) test -race -count=1 ./...
 	cd examples/go-plugin && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz
+
+## fuzz: run each fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME;
+## an input that fails is kept in the package's testdata/fuzz/ to commit
+fuzz:
+	@set -e; for f in $$(find . -name fuzz_test.go -not -path './.git/*' | sort); do \
+		dir=$${f%/fuzz_test.go}; dir=$${dir#./}; mod=.; pkg=./$$dir; \
+		case $$dir in sdk/*) mod=sdk; pkg=./$${dir#sdk/};; esac; \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "fuzz $$dir $$t for $(FUZZTIME)"; \
+			(cd $$mod && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg) >/tmp/payhost-fuzz.$$$$ 2>&1 \
+				|| { cat /tmp/payhost-fuzz.$$$$; rm -f /tmp/payhost-fuzz.$$$$; exit 1; }; \
+		done; \
+	done; rm -f /tmp/payhost-fuzz.$$$$
 
 vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -61,5 +83,29 @@ vet:
 proto:
 	bash sdk/scripts/genproto.sh
 
+## dist: per-platform archives (host, plugins, sandbox, example config,
+## systemd unit), SHA256SUMS and the pins block of each platform, in dist/
+dist:
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for pf in $(PLATFORMS); do \
+		os=$${pf%/*}; arch=$${pf#*/}; name=payhost-$(VERSION)-$$os-$$arch; root=$(DIST)/$$name; \
+		echo "building $$name"; \
+		mkdir -p $$root/plugins; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $$root/payhost ./host/cmd/payhost; \
+		for p in $(PLUGINS); do \
+			CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o $$root/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
+		done; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o $$root/payhost-sandbox ./cmd/payhost-sandbox; \
+		cp README.md payhost.example.yaml $$root/; cp packaging/payhost.service $$root/; \
+		chmod 0755 $$root $$root/plugins $$root/payhost $$root/payhost-sandbox $$root/plugins/*; \
+		( echo "# plugins.pins for $$name: paste under plugins: in the configuration"; echo "pins:"; \
+		  cd $$root/plugins && for f in payhost-plugin-*; do \
+			echo "  $${f#payhost-plugin-}: \"sha256:$$(sha256sum $$f | cut -d' ' -f1)\""; done ) > $(DIST)/$$name.pins.yaml; \
+		cp $(DIST)/$$name.pins.yaml $$root/pins.yaml; \
+		tar -C $(DIST) --owner=0 --group=0 -czf $(DIST)/$$name.tar.gz $$name; \
+		rm -rf $$root; \
+	done
+	@cd $(DIST) && sha256sum *.tar.gz *.pins.yaml > SHA256SUMS && cat SHA256SUMS
+
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)

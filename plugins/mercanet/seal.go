@@ -36,8 +36,9 @@ func SealPOST(data, key, algorithm string) string {
 }
 
 // VerifyPOST checks a received seal in constant time (hex case-insensitive).
+// Without a key anyone could compute the seal: nothing verifies.
 func VerifyPOST(data, seal, key, algorithm string) bool {
-	return seal != "" && payment.ConstantTimeEqualHex(SealPOST(data, key, algorithm), seal)
+	return seal != "" && key != "" && payment.ConstantTimeEqualHex(SealPOST(data, key, algorithm), seal)
 }
 
 // SealJSON computes the seal of the JSON interfaces (Office, IR_WS):

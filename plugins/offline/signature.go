@@ -36,6 +36,10 @@ func sign(key string, fields url.Values) string {
 // verify checks that every expected field is present exactly once, that
 // no unexpected field is signed along, and that sig matches in constant time.
 func verify(key string, fields url.Values) error {
+	if key == "" {
+		// Anyone can compute an HMAC with an empty key.
+		return payment.Errorf(payment.CodeInvalidSignature, "no signing_key configured")
+	}
 	for _, name := range append(signedFields, "sig") {
 		if len(fields[name]) != 1 {
 			return payment.Errorf(payment.CodeInvalidSignature, "field %s missing or repeated", name)

@@ -82,12 +82,9 @@ func (r *reply) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return d.Skip()
 }
 
-// errNoAnswer marks a call whose outcome nobody knows (no HTTP answer,
-// an unreadable one): the provider may have acted.
-var errNoAnswer = errors.New("no usable DirectLink answer")
-
-// call posts fields to a DirectLink page and reads the XML answer. An error
-// wraps errNoAnswer when the request may have been processed.
+// call posts fields to a DirectLink page and reads the XML answer. Without
+// a usable answer the request may still have been processed: the error is
+// a timeout or provider_unavailable, never a refusal.
 func (p *Provider) call(ctx context.Context, d directLink, page string, fields []Param) (reply, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.base+page, strings.NewReader(d.body(fields)))
 	if err != nil {
@@ -101,19 +98,19 @@ func (p *Provider) call(ctx context.Context, d directLink, page string, fields [
 		if ctx.Err() != nil {
 			code = payment.CodeTimeout
 		}
-		return nil, fmt.Errorf("%w: %w", payment.Errorf(code, "%s: %v", page, redactURLError(err)), errNoAnswer)
+		return nil, payment.Errorf(code, "%s: %v", page, redactURLError(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", payment.Errorf(payment.CodeProviderUnavailable, "%s: reading the answer: %v", page, err), errNoAnswer)
+		return nil, payment.Errorf(payment.CodeProviderUnavailable, "%s: reading the answer: %v", page, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: %w", payment.Errorf(payment.CodeProviderUnavailable, "%s answered HTTP %d", page, resp.StatusCode), errNoAnswer)
+		return nil, payment.Errorf(payment.CodeProviderUnavailable, "%s answered HTTP %d", page, resp.StatusCode)
 	}
 	r, err := parseReply(raw, resp.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", payment.Errorf(payment.CodeProviderUnavailable, "%s: %v", page, err), errNoAnswer)
+		return nil, payment.Errorf(payment.CodeProviderUnavailable, "%s: %v", page, err)
 	}
 	return r, nil
 }

@@ -67,14 +67,20 @@ func (p *Provider) HandleReturn(_ context.Context, req payment.CallbackRequest) 
 }
 
 // verifyFeedback checks SHA-OUT over the complete SHA-OUT list only, then
-// reads the result. It returns nil, nil when the request has no SHASIGN
-// and no STATUS (a bare redirection).
+// reads the result. It returns nil, nil for a bare redirection: no SHASIGN
+// and none of the SHA-OUT parameters. Any SHA-OUT parameter without
+// SHASIGN is a signed answer that lost its signature, and is refused.
 func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	params, f, err := received(req.Request)
 	if err != nil {
 		return nil, err
 	}
-	if f["SHASIGN"] == "" && f["STATUS"] == "" {
+	if f["SHASIGN"] == "" {
+		for name := range f {
+			if shaOut.has(name) {
+				return nil, payment.Errorf(payment.CodeInvalidSignature, "%s without SHASIGN", name)
+			}
+		}
 		return nil, nil
 	}
 	cfg := req.Config
@@ -91,13 +97,6 @@ func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 	status, message := statusFor(f["STATUS"])
 	if nc := f["NCERROR"]; nc != "" && nc != "0" {
 		message += " (NCERROR " + nc + ")"
-	}
-	if sub := f["PAYIDSUB"]; sub != "" && sub != "0" {
-		// A maintenance (capture, refund, cancellation) settled offline:
-		// the host settles its operation by querying this history item;
-		// the feedback is recorded, not applied (a partial refund's 8 is
-		// not the whole order refunded).
-		status, message = payment.StatusUnknown, "history item "+sub+": "+message+"; settled through the host's operation"
 	}
 	o := &payment.Outcome{
 		Status: status, Verified: true, Reference: f["ORDERID"], ProviderTransactionID: f["PAYID"],
@@ -120,6 +119,15 @@ func verifyFeedback(req payment.CallbackRequest) (*payment.Outcome, error) {
 				return nil, payment.Errorf(payment.CodeInvalidRequest, "amount %q: %v", a, err)
 			}
 		}
+	}
+	if sub := f["PAYIDSUB"]; sub != "" && sub != "0" {
+		// A maintenance (capture, refund, cancellation) settled offline:
+		// the host settles its operation by querying this history item.
+		// The feedback is recorded, not applied: a partial refund's 8 is
+		// not the whole order refunded, and its amount is the operation's,
+		// not the payment's (kept in the payload).
+		o.Status, o.Amount, o.Currency = payment.StatusUnknown, 0, ""
+		o.ResponseMessage = "history item " + sub + ": " + message + "; settled through the host's operation"
 	}
 	return o, nil
 }

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +283,74 @@ func TestOperationsWithoutDirectLink(t *testing.T) {
 	var pe *payment.Error
 	if payment.ErrorCode(err) != payment.CodeUnsupported || !errors.As(err, &pe) || pe.Message == "" {
 		t.Errorf("refund without DirectLink: %v", err)
+	}
+}
+
+// TestMaintenancePostSale: the post-sale request Ogone sends when a
+// maintenance settles verifies with SHA-OUT and is recorded, not applied.
+func TestMaintenancePostSale(t *testing.T) {
+	got := make(chan []byte, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer hook.Close()
+	e := newDLEnv(t, false, 10*time.Millisecond)
+	s := e.pay("SAL", 1500)
+	e.backoffice("merchants", map[string]any{"pspid": "opshop", "sha_in": "ops-sha-in-pass", "sha_out": "ops-sha-out-pass",
+		"algorithm": ogone.SHA512, "postsale_url": hook.URL, "attempts": 1})
+	if _, err := ogone.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_ps", Amount: 500}); err != nil {
+		t.Fatal(err)
+	}
+	var body []byte
+	select {
+	case body = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no post-sale request")
+	}
+	resp, err := ogone.New().HandleNotification(context.Background(), payment.CallbackRequest{Session: s, Config: e.cfg,
+		Request: payment.HTTPRequest{Method: "POST", URL: "/notify/ogone", Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: body}})
+	if err != nil || resp.Outcome == nil || resp.Outcome.Status != payment.StatusUnknown || !resp.Outcome.Verified || resp.Outcome.ResponseCode != "8" ||
+		resp.Outcome.Amount != 0 || resp.Outcome.Currency != "" || resp.Outcome.Payload["AMOUNT"] != "5" || resp.Outcome.Payload["PAYIDSUB"] != "1" {
+		t.Errorf("maintenance post-sale %s = %+v, %v", body, resp.Outcome, err)
+	}
+}
+
+// TestUncertainAnswer: a maintenance answered uncertain (NCSTATUS 2,
+// STATUS 82) is unknown, keeps its history item, and the retry reads that
+// item instead of refunding again.
+func TestUncertainAnswer(t *testing.T) {
+	ctx := context.Background()
+	p := ogone.New()
+	e := newDLEnv(t, true, 0)
+	s := e.pay("SAL", 1500)
+	r, err := http.PostForm(e.url+"/backoffice/directlink/uncertain", url.Values{"pspid": {"opshop"}, "count": {"1"}})
+	if err != nil || r.StatusCode != http.StatusNoContent {
+		t.Fatal(r, err)
+	}
+	first, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_u", Amount: 500})
+	if err != nil || first.Status != payment.OperationUnknown || first.ProviderOperationID != s.ProviderTransactionID+"/1" {
+		t.Fatalf("uncertain refund = %+v, %v", first, err)
+	}
+	retry, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_u", Amount: 500,
+		OperationHistory: payment.OperationHistory{Attempt: 2, ProviderOperationID: first.ProviderOperationID}})
+	if err != nil || retry.Status != payment.OperationSucceeded || retry.ResponseCode != "8" {
+		t.Errorf("retry = %+v, %v", retry, err)
+	}
+	if o := e.order(s); o.Requests["RFD"] != 1 || o.Refunded != 500 {
+		t.Errorf("order: %+v", o)
+	}
+}
+
+// TestCallerIPChecked: a caller outside "Checks for DirectLink" is refused
+// (unknown order/1/i) and nothing happens.
+func TestCallerIPChecked(t *testing.T) {
+	e := newDLEnv(t, true, 0)
+	s := e.pay("SAL", 1500)
+	e.backoffice("directlink/users", map[string]any{"pspid": "opshop", "userid": "opsapi", "password": "ops-api-password",
+		"sha_in": "ops-directlink-sha", "online": true, "allowed_ips": []string{"192.0.2.10"}})
+	got, err := ogone.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_ip", Amount: 500})
+	if err != nil || got.Status != payment.OperationFailed || got.ResponseCode != "50001111" || !strings.Contains(got.ResponseMessage, "unknown order/1/i") {
+		t.Errorf("refund from a refused IP = %+v, %v", got, err)
 	}
 }

@@ -99,8 +99,9 @@ func newHash(algorithm string) hash.Hash {
 }
 
 // verify checks a received SHASIGN in constant time (case-insensitive hex).
+// Without a passphrase anyone could compute SHASIGN: nothing verifies.
 func verify(params []Param, shasign, passphrase, algorithm string) bool {
-	return shasign != "" && payment.ConstantTimeEqualHex(Sign(params, passphrase, algorithm, shaOut), shasign)
+	return shasign != "" && passphrase != "" && payment.ConstantTimeEqualHex(Sign(params, passphrase, algorithm, shaOut), shasign)
 }
 
 // EncodeCharset encodes a UTF-8 string in the page's character set; characters

@@ -14,7 +14,7 @@ import (
 	"github.com/payhost/payhost/shared/providertest"
 )
 
-func paypalVector(t *testing.T) (providertest.Vector, map[string]string) {
+func paypalVector(t testing.TB) (providertest.Vector, map[string]string) {
 	t.Helper()
 	v := providertest.Load(t, "paypal")[0]
 	in := map[string]string{}

@@ -163,16 +163,21 @@ func (p *Provider) checkPayPalCert(chain []*x509.Certificate) error {
 	return nil
 }
 
-// verifyWebhook checks a webhook with the configured method.
+// verifyWebhook checks a webhook with the configured method. Every
+// transmission header PayPal sends is required, whichever the method: a
+// webhook that lost one is not a PayPal webhook.
 func (p *Provider) verifyWebhook(ctx context.Context, cfg payment.Config, r payment.HTTPRequest) error {
 	h := headersOf(r)
-	if h.transmissionID == "" || h.transmissionTime == "" || h.transmissionSig == "" {
+	if h.transmissionID == "" || h.transmissionTime == "" || h.transmissionSig == "" || h.certURL == "" || h.authAlgo == "" {
 		return payment.Errorf(payment.CodeInvalidSignature, "PayPal transmission headers missing")
+	}
+	if cfg[keyWebhookID] == "" {
+		return payment.Errorf(payment.CodeInvalidSignature, "no webhook_id configured")
 	}
 	if cfg[keyVerification] == VerifyAPI {
 		return p.verifyByAPI(ctx, cfg, h, r.Body)
 	}
-	if h.authAlgo != "" && h.authAlgo != "SHA256withRSA" {
+	if h.authAlgo != "SHA256withRSA" {
 		return payment.Errorf(payment.CodeInvalidSignature, "unsupported auth algorithm %q", h.authAlgo)
 	}
 	if !certAllowed(h.certURL, cfg[keyEnvironment]) {
@@ -298,13 +303,22 @@ func (p *Provider) HandleNotification(ctx context.Context, req payment.CallbackR
 			Status string `json:"status"`
 			Amount money  `json:"amount"`
 		}
-		_ = json.Unmarshal(ev.Resource, &rf)
+		if err := json.Unmarshal(ev.Resource, &rf); err != nil || rf.ID == "" {
+			return payment.CallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "unreadable refund resource")
+		}
+		amount, err := parseValue(rf.Amount.Value, rf.Amount.CurrencyCode)
+		if err != nil || amount <= 0 {
+			return payment.CallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the refund %s states no valid amount", rf.ID)
+		}
 		status := payment.StatusRefunded
-		if v, err := parseValue(rf.Amount.Value, rf.Amount.CurrencyCode); err == nil && v < s.Amount {
+		if amount < s.Amount {
 			status = payment.StatusPartiallyRefunded
 		}
+		// The outcome describes the refund (see payment.Outcome): its
+		// amount and currency, and PayPal's refund id.
 		return payment.CallbackResponse{Outcome: &payment.Outcome{Status: status, Verified: true, Reference: s.Reference,
-			ProviderTransactionID: s.ProviderTransactionID, ResponseCode: ev.EventType, ResponseMessage: "refund " + rf.ID + " " + rf.Status,
+			Amount: amount, Currency: rf.Amount.CurrencyCode, ProviderTransactionID: rf.ID,
+			ResponseCode: ev.EventType, ResponseMessage: "refund " + rf.ID + " " + rf.Status,
 			Payload: map[string]string{"event_id": ev.ID, "refund_id": rf.ID}}, Response: ok}, nil
 	}
 	// Other events are acknowledged and recorded without a state change.

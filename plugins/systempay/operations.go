@@ -57,15 +57,16 @@ func documented(s string) bool {
 }
 
 // operationError turns a failed call into the operation's answer: a
-// documented ERROR code is a failure (nothing was done); an undocumented
-// code, a timeout or no usable answer leave the outcome unknown.
+// documented ERROR code is a failure (nothing was done), an undocumented
+// one an unknown outcome; a timeout or no usable answer stay errors, which
+// the host also records as unknown.
 func operationError(err error) (payment.OperationResponse, error) {
 	var e *apiError
 	if errors.As(err, &e) {
 		if _, ok := errorCodes[e.Code]; ok {
 			return payment.OperationResponse{Status: payment.OperationFailed, ResponseCode: e.Code, ResponseMessage: e.Error()}, nil
 		}
-		return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "undocumented Lyra error %s: the outcome is unknown", e.Error())
+		return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: e.Code, ResponseMessage: "undocumented Lyra error " + e.Error()}, nil
 	}
 	return payment.OperationResponse{}, err
 }
@@ -81,7 +82,8 @@ func answered(st payment.OperationStatus, t transaction, message string) (paymen
 }
 
 func unexpected(t transaction, what string) (payment.OperationResponse, error) {
-	return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "%s: unexpected answer %s", what, t.describe())
+	return payment.OperationResponse{Status: payment.OperationUnknown, ProviderOperationID: t.UUID, ResponseCode: t.DetailedStatus,
+		ResponseMessage: what + ": unexpected answer " + t.describe()}, nil
 }
 
 func comment(opID string) string { return "payhost " + opID }
@@ -95,7 +97,7 @@ func (c *restClient) payment(ctx context.Context, s payment.Session) (transactio
 		if err != nil {
 			return t, false, err
 		}
-		return t, true, checkPayment(t, s)
+		return t, true, c.checkPayment(t, s)
 	}
 	order := orderID(s.OrderRef)
 	if order == "" {
@@ -119,13 +121,14 @@ func (c *restClient) payment(ctx context.Context, s payment.Session) (transactio
 	if found == nil {
 		return transaction{}, false, nil
 	}
-	return *found, true, checkPayment(*found, s)
+	return *found, true, c.checkPayment(*found, s)
 }
 
-// checkPayment refuses a transaction that is not the session's payment.
-func checkPayment(t transaction, s payment.Session) error {
-	if t.OperationType != "DEBIT" || t.Currency != s.Currency {
-		return payment.Errorf(payment.CodeInvalidRequest, "transaction %s is not this session's payment (%s)", t.UUID, t.describe())
+// checkPayment refuses a transaction that is not the session's payment
+// (Lyra's answers are not signed: they are checked against what was asked).
+func (c *restClient) checkPayment(t transaction, s payment.Session) error {
+	if t.OperationType != "DEBIT" || t.Currency != s.Currency || (t.ShopID != "" && t.ShopID != c.shopID) {
+		return payment.Errorf(payment.CodeProviderUnavailable, "Lyra answered about a transaction that is not this session's payment (%s)", t.describe())
 	}
 	return nil
 }
@@ -314,9 +317,9 @@ func (c *restClient) earlierRefund(ctx context.Context, req payment.RefundReques
 			return r, true, err
 		}
 	}
-	return payment.OperationResponse{}, true, payment.Errorf(payment.CodeProviderUnavailable,
+	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: "ambiguous", ResponseMessage: fmt.Sprintf(
 		"Lyra has taken back %d of this payment, payhost knows of %d (and %d unsettled): whether this refund of %d was made cannot be told; check the back office",
-		taken, known, unsettled, req.Amount)
+		taken, known, unsettled, req.Amount)}, true, nil
 }
 
 // Capture validates an authorized payment (manual validation,
@@ -389,7 +392,7 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (pay
 		}
 		return unexpected(t, "validation")
 	}
-	return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the payment's state keeps changing; ask again later")
+	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseMessage: "the payment's state keeps changing; ask again later"}, nil
 }
 
 // Cancel cancels a payment that is not captured yet (an authorization, or
@@ -438,7 +441,7 @@ func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payme
 		}
 		return answered(payment.OperationSucceeded, t, "cancelled")
 	}
-	return payment.OperationResponse{}, payment.Errorf(payment.CodeProviderUnavailable, "the payment's state keeps changing; ask again later")
+	return payment.OperationResponse{Status: payment.OperationUnknown, ResponseMessage: "the payment's state keeps changing; ask again later"}, nil
 }
 
 // Query reads the session's payment at Lyra. The answer is not signed: it

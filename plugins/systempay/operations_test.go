@@ -139,6 +139,15 @@ func refund(cfg payment.Config, s payment.Session, amount int64, h payment.Opera
 	return systempay.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: cfg, OperationID: "op_" + fmt.Sprint(refs.Add(1)), Amount: amount, OperationHistory: h})
 }
 
+// unknown reports an outcome nobody knows: no usable answer (an error the
+// host records as unknown) or an answer saying nothing definite.
+func unknown(r payment.OperationResponse, err error) bool {
+	if err != nil {
+		return payment.ErrorCode(err) == payment.CodeProviderUnavailable || payment.ErrorCode(err) == payment.CodeTimeout
+	}
+	return r.Status == payment.OperationUnknown
+}
+
 func wantStatus(t *testing.T, what string, r payment.OperationResponse, err error, want payment.OperationStatus) {
 	t.Helper()
 	if err != nil || r.Status != want {
@@ -253,6 +262,22 @@ func TestRefundRetries(t *testing.T) {
 			t.Errorf("credits after the retry %+v, adopted %s", c, r.ProviderOperationID)
 		}
 	})
+	t.Run("timeout after the refund", func(t *testing.T) {
+		s := captured()
+		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultSlow, DelayMS: 2000})
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		_, err := systempay.New().Refund(ctx, payment.RefundRequest{Session: s, Config: l.cfg, OperationID: "op_slow", Amount: 300,
+			OperationHistory: payment.OperationHistory{Attempt: 1}})
+		if payment.ErrorCode(err) != payment.CodeTimeout {
+			t.Fatalf("timeout: %v, want timeout (unknown)", err)
+		}
+		r, err := refund(l.cfg, s, 300, payment.OperationHistory{Attempt: 2})
+		wantStatus(t, "retry", r, err, payment.OperationSucceeded)
+		if c := l.credits(s.ProviderTransactionID); len(c) != 1 {
+			t.Errorf("credits %+v", c)
+		}
+	})
 	t.Run("attempt never applied", func(t *testing.T) {
 		s := captured()
 		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultUnavailable})
@@ -285,9 +310,9 @@ func TestRefundRetries(t *testing.T) {
 		}
 		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultUnavailable})
 		refund(l.cfg, s, 300, payment.OperationHistory{})
-		_, err := refund(l.cfg, s, 300, payment.OperationHistory{Attempt: 2})
-		if payment.ErrorCode(err) != payment.CodeProviderUnavailable || !strings.Contains(err.Error(), "cannot be told") {
-			t.Errorf("ambiguous retry: %v", err)
+		r, err := refund(l.cfg, s, 300, payment.OperationHistory{Attempt: 2})
+		if !unknown(r, err) || !strings.Contains(r.ResponseMessage, "cannot be told") {
+			t.Errorf("ambiguous retry: %+v %v", r, err)
 		}
 		if c := l.credits(s.ProviderTransactionID); len(c) != 1 {
 			t.Errorf("credits %+v", c)
@@ -323,7 +348,7 @@ func TestOperationFailures(t *testing.T) {
 			}
 			r, err := refund(tc.cfg, tc.s, 100, payment.OperationHistory{})
 			if tc.code == "" {
-				if payment.ErrorCode(err) != payment.CodeProviderUnavailable {
+				if !unknown(r, err) {
 					t.Errorf("%+v, %v; want an unknown outcome", r, err)
 				}
 				return
@@ -449,5 +474,48 @@ func TestWithoutRESTPassword(t *testing.T) {
 	}
 	if _, err := systempay.New().Refund(context.Background(), payment.RefundRequest{Config: cfg, Amount: 1}); payment.ErrorCode(err) != payment.CodeUnsupported {
 		t.Errorf("refund without a password: %v", err)
+	}
+}
+
+// TestUnusableAnswers: whatever is not Lyra's envelope about the asked
+// transaction leaves the outcome unknown (the janitor asks again), never
+// succeeded nor failed.
+func TestUnusableAnswers(t *testing.T) {
+	const uuid = "c97b7e6f3dbc4c239baf283654f34710"
+	captured := `{"status":"SUCCESS","answer":{"shopId":"69876357","uuid":"` + uuid + `","amount":1000,"currency":"EUR","status":"PAID","detailedStatus":"CAPTURED","operationType":"DEBIT"}}`
+	tests := []struct {
+		name        string
+		status      int
+		get, refund string
+	}{
+		{"HTTP 500", 500, `{"status":"ERROR","answer":{"errorCode":"PSP_010"}}`, ""},
+		{"HTTP 302", 302, "", ""},
+		{"not JSON", 200, "<html>maintenance</html>", ""},
+		{"ERROR without a code", 200, `{"status":"ERROR","answer":{}}`, ""},
+		{"SUCCESS with HTTP 401", 401, captured, ""},
+		{"another transaction", 200, strings.Replace(captured, uuid, "00000000000000000000000000000000", 1), ""},
+		{"another shop's payment", 200, strings.Replace(captured, "69876357", "11111111", 1), ""},
+		{"a refund of another amount", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":999,"currency":"EUR","status":"PAID","detailedStatus":"AUTHORISED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"` + uuid + `"}}}`},
+		{"a refund of another payment", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":100,"currency":"EUR","status":"PAID","detailedStatus":"AUTHORISED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"x"}}}`},
+		{"a refund in an undocumented state", 200, captured, `{"status":"SUCCESS","answer":{"uuid":"d97b7e6f3dbc4c239baf283654f34710","amount":100,"currency":"EUR","status":"PAID","detailedStatus":"TELEPORTED","operationType":"CREDIT","transactionDetails":{"parentTransactionUuid":"` + uuid + `"}}}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				body := tc.get
+				if strings.HasSuffix(r.URL.Path, "/CancelOrRefund") {
+					body = tc.refund
+				}
+				w.WriteHeader(tc.status)
+				w.Write([]byte(body))
+			}))
+			defer srv.Close()
+			cfg := payment.Config{"site_id": "69876357", "ctx_mode": "TEST", "rest_password_test": "testpassword_x", "api_url": srv.URL}
+			s := payment.Session{Currency: "EUR", Amount: 1000, ProviderTransactionID: uuid}
+			r, err := systempay.New().Refund(context.Background(), payment.RefundRequest{Session: s, Config: cfg, Amount: 100, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			if !unknown(r, err) {
+				t.Errorf("%+v, %v; want no answer", r, err)
+			}
+		})
 	}
 }

@@ -26,7 +26,10 @@ var _ payment.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New() *Provider {
-	return &Provider{now: time.Now, http: &http.Client{Timeout: 30 * time.Second}}
+	// No redirects: an answer comes from the API URL itself, and the
+	// credentials never follow a redirect elsewhere.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &Provider{now: time.Now, http: &http.Client{Timeout: 30 * time.Second, CheckRedirect: noRedirect}}
 }
 
 // Describe implements payment.Provider.

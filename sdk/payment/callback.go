@@ -91,6 +91,13 @@ type CallbackResponse struct {
 }
 
 // Outcome is what a provider says about a payment.
+//
+// A refund the provider reports (StatusRefunded or
+// StatusPartiallyRefunded, e.g. a PayPal PAYMENT.CAPTURE.REFUNDED webhook)
+// describes that one refund: Amount and Currency are the refund's, and
+// ProviderTransactionID is the provider's id of the refund, which the host
+// matches with the refund operations it made, so that a refund is never
+// counted twice and one made at the provider is recorded once.
 type Outcome struct {
 	Status Status
 	// Verified is true only when the provider signed this data and the

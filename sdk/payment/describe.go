@@ -1,5 +1,7 @@
 package payment
 
+import "time"
+
 // ProtocolVersion is the version of the plugin protocol this SDK speaks. The
 // host refuses a plugin whose Describe reports another version.
 const ProtocolVersion = 1
@@ -58,7 +60,16 @@ type Mode struct {
 	Capabilities Capabilities
 	Reference    ReferenceFormat
 	ConfigSchema []ConfigField
+	// CaptureWindow is how long the provider keeps an authorization of this
+	// mode capturable (e.g. 7 days at PayPal, up to 30 at some acquirers):
+	// an authorized session lives that long from its authorization, not
+	// the site's session lifetime. 0 means DefaultCaptureWindow. Whole
+	// seconds cross the protocol.
+	CaptureWindow time.Duration
 }
+
+// DefaultCaptureWindow is the capture window of a mode that declares none.
+const DefaultCaptureWindow = 7 * 24 * time.Hour
 
 // Capabilities lists the optional operations a mode supports.
 type Capabilities struct {

@@ -34,6 +34,7 @@ func describeToPB(d payment.DescribeResponse) *pluginpb.DescribeResponse {
 				Kind: string(m.Reference.Kind), Charset: string(m.Reference.Charset), Length: int32(m.Reference.Length),
 				SequenceMin: m.Reference.SequenceMin, SequenceMax: m.Reference.SequenceMax,
 			},
+			CaptureWindowSeconds: int64(m.CaptureWindow / time.Second),
 		}
 		for _, f := range m.ConfigSchema {
 			pm.ConfigSchema = append(pm.ConfigSchema, &pluginpb.ConfigField{
@@ -62,6 +63,7 @@ func describeFromPB(d *pluginpb.DescribeResponse) payment.DescribeResponse {
 				Kind: payment.ReferenceKind(r.GetKind()), Charset: payment.Charset(r.GetCharset()), Length: int(r.GetLength()),
 				SequenceMin: r.GetSequenceMin(), SequenceMax: r.GetSequenceMax(),
 			},
+			CaptureWindow: time.Duration(pm.GetCaptureWindowSeconds()) * time.Second,
 		}
 		for _, f := range pm.GetConfigSchema() {
 			m.ConfigSchema = append(m.ConfigSchema, payment.ConfigField{

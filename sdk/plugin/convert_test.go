@@ -83,6 +83,7 @@ func TestDescribeRoundTrip(t *testing.T) {
 		Reference:    payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
 		ConfigSchema: []payment.ConfigField{{Key: "k", Label: "l", Type: payment.FieldEnum, Required: true, Secret: true, Default: "a", Help: "h", Enum: []string{"a"},
 			Min: ptr(int64(-1)), Max: ptr(int64(10))}},
+		CaptureWindow: 29 * 24 * time.Hour,
 	}}}
 	requireFilled(t, "DescribeResponse", reflect.ValueOf(d))
 	if got := describeFromPB(describeToPB(d)); !reflect.DeepEqual(got, d) {

@@ -82,3 +82,10 @@ func TestCatalog(t *testing.T) {
 		t.Error("catalogs with different keys accepted")
 	}
 }
+
+func BenchmarkFormatAmount(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		FormatAmount(language.French, 123456789, "EUR")
+	}
+}

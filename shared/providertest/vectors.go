@@ -1,12 +1,13 @@
-// Package providertest loads the published test vectors kept beside the
-// repository (../shared/providers/vectors.json) for the plugins' tests.
+// Package providertest loads the published test vectors a plugin keeps in
+// its testdata/vectors.json (copied from the provider's documentation or an
+// independent library's tests, each with its source), for that plugin's
+// tests, its sandbox's tests and their fuzz seeds.
 package providertest
 
 import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -20,6 +21,10 @@ type Vector struct {
 	Expected  string
 	// Inputs are name/value pairs in the published order.
 	Inputs [][2]string
+	// Source says where the vector was published; Notes anything
+	// particular about it.
+	Source string
+	Notes  string
 }
 
 // Input returns the value of the first input with that name.
@@ -32,25 +37,30 @@ func (v Vector) Input(name string) string {
 	return ""
 }
 
-// Path is where the vectors are expected: ../shared/providers/vectors.json
-// relative to the repository root.
-func Path() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "providers", "vectors.json")
-}
+// File is the vectors file of the package under test: go test runs in the
+// package's directory.
+const File = "testdata/vectors.json"
 
-// Load returns the provider's vectors. The test is skipped when the file
-// is absent (a checkout without the shared folder) and fails when it holds
-// no vector for the provider.
+// Load returns the provider's vectors from the package's testdata. A
+// missing file, or one without a vector of the provider, fails the test:
+// the vectors are part of the repository.
 func Load(t testing.TB, provider string) []Vector {
 	t.Helper()
-	b, err := os.ReadFile(Path())
+	return LoadFrom(t, "", provider)
+}
+
+// LoadFrom is Load for the package in dir, relative to the package under
+// test (a sandbox reads its plugin's vectors from "..").
+func LoadFrom(t testing.TB, dir, provider string) []Vector {
+	t.Helper()
+	path := filepath.Join(dir, File)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("published vectors not available at %s: %v", Path(), err)
+		t.Fatalf("published vectors: %v", err)
 	}
 	var all []Vector
 	if err := json.Unmarshal(b, &all); err != nil {
-		t.Fatalf("vectors.json: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	var out []Vector
 	for _, v := range all {
@@ -59,7 +69,7 @@ func Load(t testing.TB, provider string) []Vector {
 		}
 	}
 	if len(out) == 0 {
-		t.Fatalf("no %s vector in %s", provider, Path())
+		t.Fatalf("no %s vector in %s", provider, path)
 	}
 	return out
 }

@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -24,6 +25,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -52,6 +54,7 @@ commands:
   plugins test     run the conformance checks on a plugin binary (payhost plugins test --help)
   plugins new      generate a new plugin module: payhost plugins new NAME [--dir DIR] [--sdk DIR]
   migrate          apply database migrations and exit
+  health           exit 0 when the host answers ready (container health check)
   version          print the version (also --version)
 
 Run payhost <command> --help for a command's flags and environment.
@@ -66,7 +69,7 @@ type command struct {
 }
 
 func commands() map[string]command {
-	overrides := "every PAYHOST_* override of the configuration:\n    " + strings.Join(config.EnvVars(), "\n    ") +
+	overrides := "these override the configuration key they name:\n    " + strings.Join(config.OverrideVars(), "\n    ") +
 		"\n  and the variables named by env: references in it"
 	pluginsEnv := "PAYHOST_PLUGINS_DIR, PAYHOST_PLUGINS_VERIFY (only the plugins section is read)"
 	return map[string]command{
@@ -81,6 +84,8 @@ func commands() map[string]command {
 			func(c string, stdout, _ io.Writer) error { return plugins("pin", c, stdout) }},
 		"plugins verify": {"exit non-zero unless every plugin binary matches its pin", pluginsEnv,
 			func(c string, stdout, _ io.Writer) error { return plugins("verify", c, stdout) }},
+		"health": {"exit 0 when the host at --url answers ready (a container health check; no shell or curl needed)",
+			"none (--config is ignored)", nil},
 	}
 }
 
@@ -107,6 +112,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	name, args := args[0], args[1:]
 	if name == "plugins" || name == "config" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 			fmt.Fprintf(stderr, "payhost %s: missing subcommand\n\n%s", name, usage)
 			return 2
@@ -130,7 +139,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if v, ok := os.LookupEnv("PAYHOST_CONFIG"); ok && v != "" {
 		defaultConfig = v
 	}
-	configPath := fs.String("config", defaultConfig, "configuration file (default: $PAYHOST_CONFIG, then payhost.yaml)")
+	configPath := fs.String("config", defaultConfig, "configuration `file` ($PAYHOST_CONFIG, else payhost.yaml)")
+	var healthURL *string
+	if name == "health" {
+		healthURL = fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to check")
+		cmd.run = func(string, io.Writer, io.Writer) error { return health(*healthURL) }
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: payhost %s [--config PATH]\n\n%s.\n\nflags:\n", name, cmd.summary)
 		fs.PrintDefaults()
@@ -214,6 +228,21 @@ func serve(configPath string, stderr io.Writer) error {
 	}
 }
 
+// health checks a readiness URL.
+func health(u string) error {
+	c := &http.Client{Timeout: 4 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("not ready: %s %s", resp.Status, b)
+	}
+	return nil
+}
+
 // check validates the configuration through the plugins, printing every
 // problem.
 func check(configPath string, stdout, stderr io.Writer) error {
@@ -223,8 +252,10 @@ func check(configPath string, stdout, stderr io.Writer) error {
 	if err := app.Check(ctx, configPath, os.LookupEnv, log); err != nil {
 		return fmt.Errorf("%s has problems:\n%w", configPath, err)
 	}
-	for _, k := range config.UnknownEnv(os.Environ()) {
-		fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored\n", k)
+	if cfg, err := config.Load(configPath, os.LookupEnv); err == nil {
+		for _, k := range cfg.UnknownEnv(os.Environ()) {
+			fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored\n", k)
+		}
 	}
 	fmt.Fprintf(stdout, "%s is valid\n", configPath)
 	return nil

@@ -103,7 +103,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	})
 
 	if m.Getenv == nil {
-		for _, k := range config.UnknownEnv(os.Environ()) {
+		for _, k := range cfg.UnknownEnv(os.Environ()) {
 			m.Logger.Warn("unknown environment variable ignored (a typo?)", "variable", k, "known", strings.Join(config.EnvVars(), " "))
 		}
 	}
@@ -115,6 +115,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	var mgr *pluginmgr.Manager
 	m.Metrics = metrics.New(metrics.Sources{
 		OldestUndelivered: m.Store.OldestUndelivered,
+		NeedingAttention:  m.Store.CountNeedingAttention,
 		Restarts: func() map[string]int {
 			out := map[string]int{}
 			for _, p := range mgr.Plugins() {
@@ -194,6 +195,8 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		Logger:        m.Logger.Named("sessions"),
 		QuerySchedule: cfg.Janitor.QuerySchedule,
 		Metrics:       m.Metrics,
+		CallTimeout:   cfg.Plugins.CallTimeout,
+		StrandedAfter: cfg.Janitor.StrandedAfter,
 	})
 	checkoutStore, ok := m.Store.(checkout.Store)
 	if !ok {

@@ -29,7 +29,7 @@ import (
 // The real binaries, built once for the package: pluginDir holds the
 // offline plugin alone, providerDir every plugin, sandboxBin the provider
 // simulators.
-var pluginDir, providerDir, sandboxBin, hostBin string
+var pluginDir, providerDir, sandboxBin, hostBin, shopBin string
 
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
@@ -58,6 +58,7 @@ func runMain(m *testing.M) int {
 		{filepath.Join(providers, "payhost-plugin-systempay"), "./plugins/systempay/cmd/payhost-plugin-systempay"},
 		{filepath.Join(dir, "sandbox", "payhost-sandbox"), "./cmd/payhost-sandbox"},
 		{filepath.Join(dir, "sandbox", "payhost"), "./host/cmd/payhost"},
+		{filepath.Join(dir, "sandbox", "payhost-demo-shop"), "./cmd/payhost-demo-shop"},
 	}
 	for _, b := range builds {
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
@@ -78,6 +79,7 @@ func runMain(m *testing.M) int {
 	}
 	pluginDir, providerDir = dir, providers
 	sandboxBin, hostBin = filepath.Join(dir, "sandbox", "payhost-sandbox"), filepath.Join(dir, "sandbox", "payhost")
+	shopBin = filepath.Join(dir, "sandbox", "payhost-demo-shop")
 	return m.Run()
 }
 

@@ -142,6 +142,11 @@ func TestOgoneOperationsThroughSandbox(t *testing.T) {
 			t.Fatalf("DirectLink answers a refund pending (81): %+v", first.Operation)
 		}
 		sale.settled(t, s.ID, first.Operation.ID, "partially_refunded")
+		// Ogone's post-sale request for the settled refund (STATUS 8,
+		// PAYIDSUB 1) is recorded, never applied as a whole-order refund.
+		eventually(t, 10*time.Second, "maintenance post-sale recorded", func() bool {
+			return strings.Contains(strings.Join(timeline(sale.with(t).get(s.ID)), " "), "notification:recorded:")
+		})
 		second := sale.operate(t, s.ID, "refund", 400, http.StatusAccepted)
 		if got := sale.settled(t, s.ID, second.Operation.ID, "partially_refunded"); got.RefundedAmount != 900 {
 			t.Errorf("refunded %d after two partial refunds, want 900", got.RefundedAmount)
@@ -159,6 +164,9 @@ func TestOgoneOperationsThroughSandbox(t *testing.T) {
 		}
 		if o := sale.order(t, s.Reference); o.Refunded != 1908 || o.Requests["RFD"] != 2 || o.Requests["RFS"] != 1 || !o.Closed {
 			t.Errorf("at Ogone: %+v", o)
+		}
+		if tl := strings.Join(timeline(sale.with(t).get(s.ID)), " "); strings.Contains(tl, "rejected") {
+			t.Errorf("a maintenance post-sale was rejected: %s", tl)
 		}
 	})
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/payhost/payhost/host/internal/app"
 )
 
 // operateConfig is a host on SQLite with the test mode of the offline
@@ -550,4 +553,85 @@ func writeFileAtomic(t *testing.T, path string, b []byte) {
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestConfigCheck runs `payhost config check`: a mode configuration the
+// plugin refuses is found (through the plugin), named by its path, and the
+// exit status is non-zero; the fixed file passes.
+func TestConfigCheck(t *testing.T) {
+	good := writeOperateConfig(t, pluginDir, "")
+	b, _ := os.ReadFile(good)
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, bytes.Replace(b, []byte("      test: {enabled: true"),
+		[]byte("      cheque: {enabled: true, config: {payee: \"Shop\", adress: \"typo\"}}\n      test: {enabled: true"), 1), 0o600)
+	env := []string{"PATH=" + os.Getenv("PATH"), "E2E_ADMIN_KEY=" + adminKey, "E2E_SITE_KEY=" + siteKey,
+		"E2E_WEBHOOK_SECRET=" + webhookSecret, "E2E_SIGNING_KEY=" + signingKey}
+	cmd := exec.Command(hostBin, "config", "check", "--config", bad)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "sites[0].modes.cheque: config.adress: unknown key") {
+		t.Errorf("check of a bad mode configuration: %v\n%s", err, out)
+	}
+	cmd = exec.Command(hostBin, "config", "check", "--config", good)
+	cmd.Env = append(env, "PAYHOST_LISTN=typo")
+	out, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "is valid") || !strings.Contains(string(out), "unknown environment variable PAYHOST_LISTN") {
+		t.Errorf("check of a good configuration: %v\n%s", err, out)
+	}
+}
+
+// TestProductionRefusesUnpinnedPlugins opens a production host whose
+// plugins directory holds a binary without a pin: it must not start.
+func TestProductionRefusesUnpinnedPlugins(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "payhost.yaml")
+	body := strings.NewReplacer("{{DIR}}", pluginDir, "{{DB}}", filepath.Join(t.TempDir(), "payhost.db")).Replace(`
+environment: production
+public_url: "https://pay.example.com"
+database: {driver: sqlite, dsn: "{{DB}}"}
+plugins: {dir: "{{DIR}}", verify: strict}
+sites:
+  - id: shop
+    api_key: "env:E2E_SITE_KEY"
+    webhook: {secret: "env:E2E_WEBHOOK_SECRET"}
+    modes:
+      cheque: {enabled: true, config: {payee: "Shop", address: "1 rue du Test"}}
+`)
+	os.WriteFile(cfg, []byte(body), 0o600)
+	env := map[string]string{"E2E_SITE_KEY": siteKey, "E2E_WEBHOOK_SECRET": webhookSecret}
+	m := &app.Main{ConfigPath: cfg, LogOutput: io.Discard, Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}
+	err := m.Open(context.Background())
+	if err == nil {
+		m.Close()
+		t.Fatal("production host started with an unpinned plugin")
+	}
+	if !strings.Contains(err.Error(), "production requires a matching pin") || !strings.Contains(err.Error(), "offline") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestLivemode checks sessions say whether money moves: false on the
+// test-mode site, true on the other.
+func TestLivemode(t *testing.T) {
+	h := startHost(t, hostOptions{})
+	var test, live map[string]any
+	h.expect(h.do("POST", "/v1/sessions", siteKey, createReq("cheque", 1500)), http.StatusCreated).json(t, &test)
+	h.expect(h.do("POST", "/v1/sessions", otherSiteKey, createReq("cheque", 1500)), http.StatusCreated).json(t, &live)
+	if test["livemode"] != false || live["livemode"] != true {
+		t.Errorf("livemode: test site %v, live site %v", test["livemode"], live["livemode"])
+	}
+}
+
+// TestReadyzNamesTheDatabase closes the store under a running host:
+// /readyz answers 503 naming the database, /healthz stays 200.
+func TestReadyzNamesTheDatabase(t *testing.T) {
+	h := startHost(t, hostOptions{})
+	if status, b := readyz(h.base); status != http.StatusOK {
+		t.Fatalf("ready host: %d %s", status, b)
+	}
+	h.main.Store.Close()
+	status, b := readyz(h.base)
+	if status != http.StatusServiceUnavailable || !strings.Contains(b, `"component":"database"`) {
+		t.Errorf("/readyz without a database: %d %s", status, b)
+	}
+	h.expect(h.do("GET", "/healthz", "", nil), http.StatusOK)
 }

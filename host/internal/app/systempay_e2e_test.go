@@ -30,7 +30,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 	proxy.target = h.base
 	proxy.mu.Unlock()
 	sandboxPost(t, sandbox+"/systempay/backoffice/shops", map[string]any{"site_id": "87654321", "key_test": "e2e-test-key-0001",
-		"key_production": "e2e-production-key-0001", "retry_delay": int64(200 * time.Millisecond), "retries": 4})
+		"key_production": "e2e-production-key-0001", "retry_delay": int64(time.Second), "retries": 4})
 	b := newBrowser(t)
 
 	// pay posts the vads form to the platform and picks a choice; it returns

@@ -64,7 +64,7 @@ type Store interface {
 	Checkout(ctx context.Context, id string) (*Checkout, error)
 	// CheckoutSessions lists the checkout's sessions, oldest first.
 	CheckoutSessions(ctx context.Context, id string) ([]*session.Session, error)
-	ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey) (*session.IdempotencyKey, error)
+	ClaimIdempotencyKey(ctx context.Context, k session.IdempotencyKey) (rec *session.IdempotencyKey, held bool, err error)
 	CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp session.IdempotentResponse) error
 	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
 }
@@ -198,11 +198,11 @@ const idempotencyPrefix = "checkout "
 // CodeIdempotencyInProgress; a failed request frees its key.
 func (s *Service) CreateIdempotent(ctx context.Context, siteID, key, requestHash string, req CreateRequest) (body []byte, replayed bool, err error) {
 	k := idempotencyPrefix + key
-	existing, err := s.store.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: siteID, Key: k, RequestHash: requestHash, CreatedAt: s.now().UTC()})
+	existing, held, err := s.store.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: siteID, Key: k, RequestHash: requestHash, CreatedAt: s.now().UTC()})
 	if err != nil {
 		return nil, false, wrapErr(session.CodeInternal, err, "recording the idempotency key failed")
 	}
-	if existing != nil {
+	if !held {
 		switch {
 		case existing.RequestHash != requestHash:
 			return nil, false, errorf(session.CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body")

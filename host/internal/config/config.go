@@ -36,6 +36,10 @@ type Config struct {
 	Janitor   Janitor
 	Shutdown  Shutdown
 	Sites     []Site
+
+	// envRead are the variables Load looked up (overrides and env:
+	// references): not unknown, whatever their prefix.
+	envRead map[string]bool
 }
 
 // Shutdown bounds a graceful stop (SIGTERM, SIGINT).
@@ -63,6 +67,10 @@ type Janitor struct {
 	// QuerySchedule is the delay before each Query of a pending session or
 	// operation, counted from the previous one (default 5m, 1h, 24h ×3).
 	QuerySchedule []time.Duration `mapstructure:"query_schedule"`
+	// StrandedAfter is how long a session may stay created, its Begin
+	// never answered (the host died mid-creation) and no retry of the
+	// shop resuming it, before it expires (default 15m).
+	StrandedAfter time.Duration `mapstructure:"stranded_after"`
 }
 
 // Database selects the store.
@@ -161,9 +169,9 @@ var envOverrides = []string{
 // otherEnv are the PAYHOST_* variables read elsewhere.
 var otherEnv = []string{"PAYHOST_CONFIG", "PAYHOST_TEST_POSTGRES"}
 
-// EnvVars lists every PAYHOST_* variable the host reads, sorted.
-func EnvVars() []string {
-	out := slices.Clone(otherEnv)
+// OverrideVars lists the PAYHOST_* variables that override a key, sorted.
+func OverrideVars() []string {
+	var out []string
 	for _, k := range envOverrides {
 		out = append(out, EnvName(k))
 	}
@@ -171,14 +179,23 @@ func EnvVars() []string {
 	return out
 }
 
+// EnvVars lists every PAYHOST_* variable the host reads, sorted.
+func EnvVars() []string {
+	out := append(OverrideVars(), otherEnv...)
+	slices.Sort(out)
+	return out
+}
+
 // UnknownEnv returns the PAYHOST_* variables of environ (KEY=value lines)
-// the host does not read: a typo there would otherwise go unnoticed.
-func UnknownEnv(environ []string) []string {
+// the host does not read, neither as an override nor through an env:
+// reference of c (which may be nil): a typo there would otherwise go
+// unnoticed.
+func (c *Config) UnknownEnv(environ []string) []string {
 	known := EnvVars()
 	var out []string
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) {
+		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) && (c == nil || !c.envRead[k]) {
 			out = append(out, k)
 		}
 	}
@@ -194,7 +211,12 @@ func EnvName(key string) string {
 // Load reads the file at path, applies environment overrides read through
 // getenv, fills defaults, resolves secrets and validates. A validation
 // failure is a *ValidationError listing every problem.
-func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
+func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	read := map[string]bool{}
+	getenv := func(k string) (string, bool) {
+		read[k] = true
+		return lookup(k)
+	}
 	v := viper.New()
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
@@ -239,6 +261,7 @@ func Load(path string, getenv func(string) (string, bool)) (*Config, error) {
 		slices.Sort(problems)
 		return nil, &ValidationError{Problems: slices.Compact(problems)}
 	}
+	cfg.envRead = read
 	return &cfg, nil
 }
 
@@ -305,6 +328,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("shutdown.drain_timeout", "20s")
 	v.SetDefault("janitor.interval", "30s")
 	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
+	v.SetDefault("janitor.stranded_after", "15m")
 }
 
 // secretHook decodes a string into an unresolved Secret.

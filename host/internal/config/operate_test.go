@@ -69,7 +69,11 @@ func TestProductionGuardrails(t *testing.T) {
 }
 
 func TestUnknownEnv(t *testing.T) {
-	got := UnknownEnv([]string{"PAYHOST_LISTEN=:1", "PAYHOST_WEBHOOK_PARALLEL=3", "HOME=/root", "PAYHOST_CONFIG=x"})
+	cfg, err := Load(write(t, minimal+"admin: {api_key: env:PAYHOST_ADMIN_KEY}\n"), env(map[string]string{"PAYHOST_ADMIN_KEY": "admin_key_0123456789abcdef"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.UnknownEnv([]string{"PAYHOST_LISTEN=:1", "PAYHOST_WEBHOOK_PARALLEL=3", "HOME=/root", "PAYHOST_CONFIG=x", "PAYHOST_ADMIN_KEY=k"})
 	if len(got) != 1 || got[0] != "PAYHOST_WEBHOOK_PARALLEL" {
 		t.Errorf("unknown = %v", got)
 	}

@@ -162,6 +162,9 @@ func validate(cfg *Config) []string {
 	if cfg.Webhooks.PollInterval <= 0 || cfg.Webhooks.Parallel < 1 {
 		add("webhooks: poll_interval must be positive and parallel at least 1")
 	}
+	if cfg.Janitor.StrandedAfter <= 0 {
+		add("janitor.stranded_after must be positive")
+	}
 	if cfg.Janitor.Interval <= 0 || len(cfg.Janitor.QuerySchedule) == 0 {
 		add("janitor: interval must be positive and query_schedule not empty")
 	}

@@ -45,6 +45,14 @@ type unsupportedView struct {
 func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := session.Filter{SiteID: q.Get("site"), Status: session.Status(q.Get("status"))}
+	switch q.Get("needs_attention") {
+	case "", "false":
+	case "true":
+		f.NeedsAttention = true
+	default:
+		writeError(w, http.StatusBadRequest, "invalid_request", "needs_attention must be true or false")
+		return
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 1000 {
@@ -81,6 +89,15 @@ func (s *Server) handleAdminGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.svc.Confirm(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.View(sess))
+}
+
+func (s *Server) handleResolve(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.svc.Resolve(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -18,19 +16,9 @@ import (
 
 // handleCreateCheckout serves POST /v1/checkouts.
 func (s *Server) handleCreateCheckout(w http.ResponseWriter, r *http.Request, siteID string) {
-	raw, err := io.ReadAll(r.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "the request body is too large")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
 	var wire checkoutRequest
-	if !s.decodeJSON(w, r, &wire) {
+	raw, ok := s.readJSON(w, r, &wire)
+	if !ok {
 		return
 	}
 	req := wire.input()

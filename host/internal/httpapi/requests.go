@@ -73,16 +73,15 @@ func (c cartRequest) input() session.CartInput {
 	return in
 }
 
-func (r createRequest) input() session.CreateRequest {
-	return session.CreateRequest{
-		Mode: r.Mode, OrderRef: r.OrderRef, Cart: r.Cart.input(),
-		Customer:  r.Customer.input(),
-		ReturnURL: r.ReturnURL, CancelURL: r.CancelURL,
-	}
-}
-
 func (c customerRequest) input() payment.Customer {
 	return payment.Customer{Email: c.Email, Name: c.Name, Locale: c.Locale}
+}
+
+func (r createRequest) input() session.CreateRequest {
+	return session.CreateRequest{
+		Mode: r.Mode, OrderRef: r.OrderRef, Cart: r.Cart.input(), Customer: r.Customer.input(),
+		ReturnURL: r.ReturnURL, CancelURL: r.CancelURL,
+	}
 }
 
 func (r checkoutRequest) input() checkout.CreateRequest {

@@ -31,12 +31,15 @@ type Metrics struct {
 	httpRequests  *prometheus.CounterVec
 	httpLatency   *prometheus.HistogramVec
 	reloads       *prometheus.CounterVec
+	latePayments  *prometheus.CounterVec
 }
 
 // Sources read at scrape time.
 type Sources struct {
 	// OldestUndelivered reports the oldest webhook still waiting.
 	OldestUndelivered func(ctx context.Context) (time.Time, bool, error)
+	// NeedingAttention counts the sessions marked for an operator.
+	NeedingAttention func(ctx context.Context) (int, error)
 	// Restarts reports each plugin's restart count.
 	Restarts func() map[string]int
 	// PluginUp reports, for each discovered plugin, whether a healthy
@@ -71,6 +74,8 @@ func New(src Sources) *Metrics {
 			Help: "Latency of HTTP requests by route.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}, []string{"route"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_reloads_total",
 			Help: "Configuration and plugin reloads by outcome (applied or failed)."}, []string{"outcome"}),
+		latePayments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_late_payments_total",
+			Help: "Payments or authorizations the provider reported for sessions already closed (cancelled, expired, refused, failed), by mode."}, []string{"mode"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "payhost_build_info",
 		Help: "Always 1; the labels say which build runs."}, []string{"version", "built", "goversion"})
@@ -79,6 +84,7 @@ func New(src Sources) *Metrics {
 	for _, outcome := range []string{"applied", "failed"} {
 		m.reloads.WithLabelValues(outcome) // present at 0 before the first reload
 	}
+	m.reg.MustRegister(m.latePayments)
 	m.reg.MustRegister(m.pluginCalls, m.pluginLatency, m.created, m.transitions, m.notifications, m.deliveries, m.deliveryTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.OldestUndelivered != nil {
@@ -91,6 +97,18 @@ func New(src Sources) *Metrics {
 				return 0
 			}
 			return time.Since(t).Seconds()
+		}))
+	}
+	if src.NeedingAttention != nil {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "payhost_sessions_needing_attention",
+			Help: "Sessions marked needs_attention (a late payment) and not resolved yet."}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := src.NeedingAttention(ctx)
+			if err != nil {
+				return 0
+			}
+			return float64(n)
 		}))
 	}
 	if src.Restarts != nil {
@@ -130,6 +148,9 @@ func (m *Metrics) SessionCreated(mode string) { m.created.WithLabelValues(mode).
 // Transition implements session.Metrics.
 func (m *Metrics) Transition(mode string, to session.Status, src session.Source, result session.Result, reason string) {
 	m.transitions.WithLabelValues(mode, string(to), string(src), string(result)).Inc()
+	if reason == session.ReasonLatePayment {
+		m.latePayments.WithLabelValues(mode).Inc()
+	}
 	if src == session.SourceNotification {
 		m.notifications.WithLabelValues(mode, string(result), reason).Inc()
 	}

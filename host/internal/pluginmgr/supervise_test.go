@@ -28,8 +28,9 @@ func TestCrashLoopBacksOff(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	info := m.Plugins()[0]
 	// 100ms doubling with jitter in [d/2, d): at most ~6 launches in 4 s,
-	// against ~14 with a fixed 250 ms.
-	if info.Restarts < 2 || info.Restarts > 7 {
+	// against ~14 with a fixed 250 ms (fewer on a loaded machine, where
+	// each launch is slower).
+	if info.Restarts < 1 || info.Restarts > 7 {
 		t.Errorf("%d restarts in 4 s of a crash loop", info.Restarts)
 	}
 	if info.Permanent {
@@ -54,7 +55,7 @@ func TestStartTimeoutKillsGroup(t *testing.T) {
 	}
 	began := time.Now()
 	m := start(t, pluginmgr.Options{Dir: dir, Verify: pluginmgr.VerifyWarn, StartTimeout: time.Second})
-	if took := time.Since(began); took > 5*time.Second {
+	if took := time.Since(began); took > 10*time.Second {
 		t.Errorf("start-up took %s with a 1s start_timeout", took)
 	}
 	if info := m.Plugins()[0]; !strings.Contains(info.Err, "timeout") {

@@ -30,8 +30,9 @@ func outcomeInfo(o *payment.Outcome, secrets []string) eventInfo {
 	}
 }
 
+// event builds an event; metrics count it once its transaction commits
+// (see observedStore).
 func (s *Service) event(cur *Session, src Source, res Result, to Status, info eventInfo) Event {
-	s.metrics.Transition(cur.Mode, to, src, res, info.reason)
 	return Event{
 		SessionID:             cur.ID,
 		Time:                  s.clock(),
@@ -61,6 +62,11 @@ func (s *Service) transition(cur *Session, src Source, to Status, info eventInfo
 		if !to.open() {
 			cur.NextCheckAt = time.Time{} // nothing left for the janitor
 		}
+		if to == StatusAuthorized {
+			// An authorization lives as long as the provider keeps it
+			// capturable, not the site's session lifetime.
+			cur.ExpiresAt = ev.Time.Add(s.captureWindow(cur.Mode))
+		}
 		if info.providerTxID != "" {
 			cur.ProviderTransactionID = info.providerTxID
 		}
@@ -78,11 +84,77 @@ func (s *Service) transition(cur *Session, src Source, to Status, info eventInfo
 		}
 		return Change{Events: []Event{s.event(cur, src, ResultDuplicate, to, info)}}, nil
 	default:
+		if src != SourceAPI && lateSuccess(cur.Status, to) {
+			return s.latePayment(cur, src, to, info)
+		}
 		if info.reason == "" {
 			info.reason = "transition_not_allowed"
 		}
 		return Change{Events: []Event{s.event(cur, src, ResultRejected, to, info)}}, nil
 	}
+}
+
+// lateSuccess reports a verified payment or authorization for a session
+// closed without one: money was taken that the shop does not expect.
+func lateSuccess(from, to Status) bool {
+	switch from {
+	case StatusCancelled, StatusExpired, StatusRefused, StatusFailed:
+		return to == StatusPaid || to == StatusAuthorized
+	}
+	return false
+}
+
+// ReasonLatePayment is the reason of the event recording a late payment.
+const ReasonLatePayment = "late_payment"
+
+// EventLatePayment is the "event" of the webhook telling the shop of a late
+// payment.
+const EventLatePayment = "session.late_payment"
+
+// LatePaymentView is the late payment a session.late_payment webhook
+// reports.
+type LatePaymentView struct {
+	Status                Status `json:"status"`
+	Amount                int64  `json:"amount"`
+	Currency              string `json:"currency"`
+	ProviderTransactionID string `json:"provider_transaction_id,omitempty"`
+}
+
+// latePayment records a late payment without moving the session: the
+// event, the needs_attention mark, the amount taken (so that it can be
+// refunded through the API) and a session.late_payment webhook whose
+// event id is stable, so a provider's repeated notifications make one.
+func (s *Service) latePayment(cur *Session, src Source, to Status, info eventInfo) (Change, error) {
+	info.reason = ReasonLatePayment
+	ev := s.event(cur, src, ResultRecorded, to, info)
+	cur.NeedsAttention = true
+	cur.UpdatedAt = ev.Time
+	if to == StatusPaid && cur.CapturedAmount == 0 {
+		cur.CapturedAmount = cur.Amount
+	}
+	if info.providerTxID != "" {
+		cur.ProviderTransactionID = info.providerTxID
+	}
+	body, err := json.Marshal(struct {
+		Event       string          `json:"event"`
+		LatePayment LatePaymentView `json:"late_payment"`
+		View
+	}{EventLatePayment, LatePaymentView{Status: to, Amount: cur.Amount, Currency: cur.Currency, ProviderTransactionID: info.providerTxID}, s.View(cur)})
+	if err != nil {
+		return Change{}, fmt.Errorf("webhook payload: %w", err)
+	}
+	msg := OutboxMessage{EventID: cur.ID + ":late_payment:" + string(to), SessionID: cur.ID, SiteID: cur.SiteID,
+		Status: cur.Status, Payload: body, CreatedAt: ev.Time}
+	return Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}, nil
+}
+
+// captureWindow is how long an authorization of the mode stays
+// capturable at its provider.
+func (s *Service) captureWindow(mode string) time.Duration {
+	if avail, ok := s.mode(mode); ok && avail.Mode.CaptureWindow > 0 {
+		return avail.Mode.CaptureWindow
+	}
+	return payment.DefaultCaptureWindow
 }
 
 func (s *Service) transitionFunc(src Source, to Status, info eventInfo) UpdateFunc {

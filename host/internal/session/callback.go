@@ -166,6 +166,17 @@ func (s *Service) HandleNotification(ctx context.Context, plugin, id string, req
 		s.record(ctx, sess.ID, SourceNotification, ResultRejected, Status(o.Status), info)
 		return NotificationResult{}, errorf(CodeInvalidSignature, "the notification is not verified")
 	}
+	if st := Status(o.Status); st == StatusRefunded || st == StatusPartiallyRefunded {
+		after, err := s.providerRefund(ctx, sess, o, info)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				return NotificationResult{}, e
+			}
+			return NotificationResult{}, wrapErr(CodeInternal, err, "storing the refund failed")
+		}
+		return NotificationResult{Session: after, Response: response}, nil
+	}
 	if reason := checkOutcome(sess, o); reason != "" {
 		info.reason = reason
 		s.log.Warn("notification rejected", "session_id", sess.ID, "plugin", plugin, "reason", reason)

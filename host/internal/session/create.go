@@ -235,13 +235,11 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 	if sess.CancelURL == "" {
 		sess.CancelURL = sess.ReturnURL
 	}
+	sess.NextCheckAt = s.strandedCheck(sess, sess.NextCheckAt)
 	if err := s.insert(ctx, sess, mode.Reference.WithDefault()); err != nil {
 		return nil, err
 	}
 	s.metrics.SessionCreated(sess.Mode)
-	if s.afterInsert != nil {
-		s.afterInsert(ctx, sess)
-	}
 	return s.begin(ctx, sess)
 }
 
@@ -282,16 +280,19 @@ func (s *Service) begin(ctx context.Context, sess *Session) (*Session, error) {
 // reference collision (random references only).
 func (s *Service) insert(ctx context.Context, sess *Session, f payment.ReferenceFormat) error {
 	for attempt := 0; ; attempt++ {
-		id, err := s.newID("ps_")
-		if err != nil {
-			return err
+		id := s.sessionID
+		if id == "" {
+			var err error
+			if id, err = s.newID("ps_"); err != nil {
+				return err
+			}
 		}
 		sess.ID = id
 		if err := s.allocateReference(ctx, sess, f); err != nil {
 			return err
 		}
 		created := Event{SessionID: sess.ID, Time: sess.CreatedAt, Source: SourceAPI, Result: ResultApplied, To: StatusCreated}
-		err = s.store.CreateSession(ctx, sess, []Event{created}, nil)
+		err := s.store.CreateSession(ctx, sess, []Event{created}, nil)
 		if err == nil {
 			return nil
 		}
@@ -300,6 +301,12 @@ func (s *Service) insert(ctx context.Context, sess *Session, f payment.Reference
 		}
 		if sess.CheckoutID != "" && errors.Is(err, ErrNotFound) {
 			return wrapErr(CodeNotFound, err, "no such checkout")
+		}
+		if s.sessionID != "" && errors.Is(err, ErrConflict) {
+			if _, gerr := s.store.Session(ctx, id); gerr == nil {
+				// A request with the same key, presumed dead, stored it meanwhile.
+				return errorf(CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
+			}
 		}
 		if !errors.Is(err, ErrConflict) || attempt >= 5 {
 			return wrapErr(CodeInternal, err, "storing the session failed")

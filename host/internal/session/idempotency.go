@@ -3,95 +3,78 @@ package session
 import (
 	"context"
 	"encoding/json"
-	"time"
+	"errors"
 )
-
-// staleClaim is how long an unanswered idempotency claim blocks its key: past
-// it the request that made it is presumed dead (host crash) and a retry may
-// take the key over.
-const staleClaim = 2 * time.Minute
 
 // CreateIdempotent is Create guarded by the shop's Idempotency-Key: the first
 // request with a key creates the session and stores the response; a repeat
 // with the same body gets the stored response (replayed = true); a repeat
 // with another body is CodeIdempotencyKeyReused; a repeat while the first is
-// still running is CodeIdempotencyInProgress. A request that fails before a
-// session exists releases its key so the shop can retry; once the session
-// exists the key is bound to it (a response with status 0), and a retry
-// after a transient failure begins that same session again instead of
-// creating another one.
+// still running is CodeIdempotencyInProgress.
+//
+// The first claim reserves the session's id and holds the key for a lease
+// bounded by the plugin call timeout. A request that fails before its
+// session is stored releases the key, so the shop can retry afresh. Once
+// the session exists the key stays bound to it: a retry after a failure,
+// or after the lease lapsed because the host died mid-creation, resumes
+// that same session (stores it if it never was, begins it again if it is
+// still created) and never creates a second one.
 func (s *Service) CreateIdempotent(ctx context.Context, siteID, key, requestHash string, req CreateRequest) (body []byte, replayed bool, err error) {
-	claim := IdempotencyKey{SiteID: siteID, Key: key, RequestHash: requestHash, CreatedAt: s.clock()}
-	for attempt := 0; ; attempt++ {
-		existing, err := s.store.ClaimIdempotencyKey(ctx, claim)
-		if err != nil {
-			return nil, false, wrapErr(CodeInternal, err, "recording the idempotency key failed")
-		}
-		if existing == nil {
-			break
-		}
-		switch {
-		case existing.RequestHash != requestHash:
-			return nil, false, errorf(CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body")
-		case existing.Response != nil && existing.Response.StatusCode == 0:
-			return s.resume(ctx, siteID, key, existing.Response.SessionID)
-		case existing.Response != nil:
-			return existing.Response.Body, true, nil
-		case attempt == 0 && s.clock().Sub(existing.CreatedAt) > staleClaim:
-			if err := s.store.ReleaseIdempotencyKey(ctx, siteID, key); err != nil {
-				return nil, false, wrapErr(CodeInternal, err, "releasing a stale idempotency key failed")
-			}
-			continue
-		}
+	id, err := s.newID("ps_")
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.clock()
+	claim := IdempotencyKey{SiteID: siteID, Key: key, RequestHash: requestHash, CreatedAt: now, SessionID: id, LeaseUntil: now.Add(s.keyLease)}
+	rec, held, err := s.store.ClaimIdempotencyKey(ctx, claim)
+	if err != nil {
+		return nil, false, wrapErr(CodeInternal, err, "recording the idempotency key failed")
+	}
+	switch {
+	case rec.RequestHash != requestHash:
+		return nil, false, errorf(CodeIdempotencyKeyReused, "this Idempotency-Key was used with another request body")
+	case rec.Response != nil && rec.Response.StatusCode != 0:
+		return rec.Response.Body, true, nil
+	case !held:
 		return nil, false, errorf(CodeIdempotencyInProgress, "a request with this Idempotency-Key is still being processed")
 	}
-	bound := false
-	sc := *s
-	sc.afterInsert = func(ctx context.Context, sess *Session) {
-		if err := s.store.CompleteIdempotencyKey(ctx, siteID, key, IdempotentResponse{StatusCode: 0, SessionID: sess.ID}); err != nil {
-			s.log.Error("binding the idempotency key to its session failed", "session_id", sess.ID, "error", err)
-			return
-		}
-		bound = true
+	if rec.SessionID != "" {
+		id = rec.SessionID
 	}
-	sess, err := sc.Create(ctx, siteID, req)
-	if err != nil {
-		if !bound || !transient(err) {
-			if rerr := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), siteID, key); rerr != nil {
-				s.log.Error("releasing idempotency key failed", "site", siteID, "error", rerr)
-			}
+	release := func() {
+		if rerr := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), siteID, key); rerr != nil {
+			s.log.Error("releasing idempotency key failed", "site", siteID, "error", rerr)
 		}
+	}
+	sess, err := s.store.Session(ctx, id)
+	switch {
+	case err == nil:
+		return s.resume(ctx, siteID, key, sess, release)
+	case !errors.Is(err, ErrNotFound):
+		release()
+		return nil, false, wrapErr(CodeInternal, err, "reading the session of the idempotency key")
+	}
+	sc := *s
+	sc.sessionID = id
+	sess, err = sc.Create(ctx, siteID, req)
+	if err != nil {
+		release()
 		return nil, false, err
 	}
 	return s.complete(ctx, siteID, key, sess, false)
 }
 
-// transient reports an error after which the same session may be begun again.
-func transient(err error) bool {
-	switch ErrorCode(err) {
-	case CodePluginUnavailable, CodeProviderUnavailable:
-		return true
-	}
-	return false
-}
-
-// resume begins again a session whose first Begin failed transiently.
-func (s *Service) resume(ctx context.Context, siteID, key, sessionID string) ([]byte, bool, error) {
-	sess, err := s.store.Session(ctx, sessionID)
-	if err != nil {
-		return nil, false, wrapErr(CodeInternal, err, "reading the session of the idempotency key")
-	}
+// resume answers a retry for a session already stored: begun meanwhile,
+// its state; still created (its Begin failed or its host died), begun
+// again: plugins derive their providers' idempotency keys from the
+// session, so the provider makes no second order.
+func (s *Service) resume(ctx context.Context, siteID, key string, sess *Session, release func()) ([]byte, bool, error) {
 	if sess.Status != StatusCreated {
-		// Begun meanwhile (by a concurrent retry): answer with its state.
 		return s.complete(ctx, siteID, key, sess, true)
 	}
 	begun, err := s.begin(ctx, sess)
 	if err != nil {
-		if !transient(err) {
-			if rerr := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), siteID, key); rerr != nil {
-				s.log.Error("releasing idempotency key failed", "site", siteID, "error", rerr)
-			}
-		}
+		release()
 		return nil, false, err
 	}
 	return s.complete(ctx, siteID, key, begun, false)

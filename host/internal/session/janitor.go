@@ -21,6 +21,18 @@ func (s *Service) firstCheck(now time.Time, siteID string, mode payment.Mode) ti
 	return time.Time{}
 }
 
+// strandedCheck brings a created session's next check forward to the
+// time it counts as stranded.
+func (s *Service) strandedCheck(sess *Session, next time.Time) time.Time {
+	if sess.Status != StatusCreated {
+		return next
+	}
+	if at := sess.CreatedAt.Add(s.strandedAfter); next.IsZero() || at.Before(next) {
+		return at
+	}
+	return next
+}
+
 // nextDelay is the delay after the n-th check (n from 1).
 func (s *Service) nextDelay(n int) (time.Duration, bool) {
 	if n < len(s.schedule) {
@@ -78,12 +90,23 @@ func (s *Service) RunJanitor(ctx context.Context, limit int) (JanitorReport, err
 // instance picks it while this one calls the plugin.
 const lease = 2 * time.Minute
 
+// stranded reports a session still created long after its creation: its
+// Begin never answered (its host died) and no retry resumed it. No action
+// ever reached the customer, so nothing can be paid: it expires.
+func (s *Service) stranded(cur *Session, now time.Time) bool {
+	return cur.Status == StatusCreated && !now.Before(cur.CreatedAt.Add(s.strandedAfter))
+}
+
 func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (expired, queried bool) {
 	var claimed *Session
 	_, err := s.store.UpdateSession(ctx, id, func(cur *Session) (Change, error) {
 		due := (!cur.NextCheckAt.IsZero() && !cur.NextCheckAt.After(now)) || (!cur.ExpiresAt.IsZero() && !cur.ExpiresAt.After(now))
 		if !cur.Status.open() || !due {
 			return Change{}, nil
+		}
+		if s.stranded(cur, now) {
+			expired = true
+			return s.transition(cur, SourceJanitor, StatusExpired, eventInfo{reason: "never_begun"})
 		}
 		cur.NextCheckAt = now.Add(lease)
 		cur.CheckAttempts++
@@ -92,7 +115,7 @@ func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (e
 		return Change{Session: cur}, nil
 	})
 	if err != nil || claimed == nil {
-		return false, false
+		return err == nil && expired, false
 	}
 	avail, known := s.mode(claimed.Mode)
 	canQuery := known && s.capabilities(claimed.SiteID, avail.Mode).Query
@@ -119,6 +142,7 @@ func (s *Service) checkSession(ctx context.Context, id string, now time.Time) (e
 		} else {
 			cur.NextCheckAt = time.Time{} // expiry remains
 		}
+		cur.NextCheckAt = s.strandedCheck(cur, cur.NextCheckAt)
 		return Change{Session: cur}, nil
 	})
 	if err != nil {

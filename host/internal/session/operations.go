@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -83,6 +85,13 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	return s.callOperation(ctx, op, site, false)
 }
 
+// latePaid reports a session closed without payment that the provider
+// nevertheless paid (a late payment): its money may be refunded, the
+// session keeping its status.
+func latePaid(s *Session) bool {
+	return lateSuccess(s.Status, StatusPaid) && s.CapturedAmount > 0
+}
+
 // checkCapability refuses what the mode cannot do for the site; why says
 // why a capability is withheld ("" or ": reason").
 func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, why func(payment.Capability) string) error {
@@ -91,7 +100,7 @@ func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session
 		if !c.Refund {
 			return errorf(CodeUnsupported, "mode %s cannot refund%s", sess.Mode, why(payment.CapabilityRefund))
 		}
-		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded {
+		if !sess.Status.Success() && sess.Status != StatusPartiallyRefunded && !latePaid(sess) {
 			return errorf(CodeInvalidState, "session %s is %s: only a paid session can be refunded", sess.ID, sess.Status)
 		}
 		if req.Amount != 0 && req.Amount != sess.Refundable() && !c.PartialRefund {
@@ -256,7 +265,15 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 		}
 		info := eventInfo{providerTxID: "", providerCode: o.ResponseCode, providerMessage: o.ResponseMessage,
 			payload: map[string]string{"operation_id": o.ID, "operation_status": string(o.Status), "amount": fmt.Sprint(o.Amount)}}
-		if o.Status == OperationSucceeded && op.Status != OperationSucceeded {
+		// The provider's own report (a refund webhook) may have settled it
+		// meanwhile: counted once.
+		already := false
+		for _, stored := range cur.Operations {
+			if stored.ID == o.ID && stored.Status == OperationSucceeded {
+				already = true
+			}
+		}
+		if o.Status == OperationSucceeded && op.Status != OperationSucceeded && !already {
 			var to Status
 			switch o.Kind {
 			case OperationRefund:
@@ -272,29 +289,11 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 				to = StatusCancelled
 			}
 			info.reason = string(o.Kind)
-			if cur.Status == to && to == StatusPartiallyRefunded {
-				// Another partial refund: same state, new amount.
-				ev := s.event(cur, SourceAPI, ResultApplied, to, info)
-				cur.UpdatedAt = ev.Time
-				msg, err := s.webhook(cur)
-				if err != nil {
-					return Change{}, err
-				}
-				ch = Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}
-			} else {
-				c, err := s.transition(cur, SourceAPI, to, info)
-				if err != nil {
-					return Change{}, err
-				}
-				if c.Session == nil && cur.Status == to {
-					// Already there through a notification or the
-					// janitor's query (Ogone's capture reaches 9 before
-					// the operation is polled): keep the amounts.
-					cur.UpdatedAt = now
-					c.Session = cur
-				}
-				ch = c
+			c, err := s.moveAfter(cur, SourceAPI, o.Kind, to, info)
+			if err != nil {
+				return Change{}, err
 			}
+			ch = c
 		} else {
 			info.reason = string(o.Kind) + "_" + string(o.Status)
 			events = append(events, s.event(cur, SourceAPI, ResultRecorded, cur.Status, info))
@@ -311,6 +310,125 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 		return result, after, pluginError(after.Plugin, callErr)
 	}
 	return result, after, nil
+}
+
+// moveAfter moves a session after a successful operation (the amounts
+// already updated): a partial refund after another stays
+// partially_refunded with a new webhook; the refund of a late payment
+// keeps the session's status.
+func (s *Service) moveAfter(cur *Session, src Source, kind OperationKind, to Status, info eventInfo) (Change, error) {
+	late := kind == OperationRefund && latePaid(cur)
+	if late {
+		to = cur.Status
+	}
+	if !late && !(cur.Status == to && to == StatusPartiallyRefunded) {
+		c, err := s.transition(cur, src, to, info)
+		if err != nil {
+			return Change{}, err
+		}
+		if c.Session == nil && cur.Status == to {
+			// Already there through a notification or the janitor's query
+			// (Ogone's capture reaches 9 before the operation is polled):
+			// keep the amounts.
+			cur.UpdatedAt = s.clock()
+			c.Session = cur
+		}
+		return c, nil
+	}
+	ev := s.event(cur, src, ResultApplied, to, info)
+	cur.UpdatedAt = ev.Time
+	msg, err := s.webhook(cur)
+	if err != nil {
+		return Change{}, err
+	}
+	if late {
+		msg.EventID = cur.ID + ":late_refund:" + strconv.FormatInt(cur.RefundedAmount, 10)
+	}
+	return Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}, nil
+}
+
+// ProviderRefund records a refund the provider reported (o describes it:
+// see payment.Outcome): matched with the host's refund operation of the
+// same provider id (or, when the report overtook the plugin's answer, an
+// open refund of that amount), it settles it once; unknown, it is a
+// refund made at the provider (its back office) and becomes a succeeded
+// operation. Known and settled already, it changes nothing.
+func (s *Service) providerRefund(ctx context.Context, sess *Session, o *payment.Outcome, info eventInfo) (*Session, error) {
+	refundID := o.ProviderTransactionID
+	reason := ""
+	switch {
+	case refundID == "" || o.Amount <= 0 || o.Currency == "":
+		reason = "incomplete_refund"
+	case !strings.EqualFold(o.Currency, sess.Currency):
+		reason = "currency_mismatch"
+	case o.Reference != "" && o.Reference != sess.Reference:
+		reason = "reference_mismatch"
+	}
+	info.providerTxID = "" // the refund's id, not the payment's
+	info.payload = withEntry(info.payload, "refund_id", refundID)
+	info.payload["amount"] = fmt.Sprint(o.Amount)
+	if reason != "" {
+		info.reason = reason
+		s.record(ctx, sess.ID, SourceNotification, ResultRejected, Status(o.Status), info)
+		return nil, errorf(CodeOutcomeMismatch, "the refund report does not match the session (%s)", reason)
+	}
+	opID, err := s.newID("op_")
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	return s.store.UpdateSession(ctx, sess.ID, func(cur *Session) (Change, error) {
+		var match *Operation
+		for i, op := range cur.Operations {
+			if op.Kind == OperationRefund && op.ProviderOperationID == refundID {
+				match = &cur.Operations[i]
+			}
+		}
+		for i, op := range cur.Operations {
+			if match == nil && op.Kind == OperationRefund && op.Open() && op.ProviderOperationID == "" && op.Amount == o.Amount {
+				match = &cur.Operations[i]
+			}
+		}
+		if match != nil && match.Status == OperationSucceeded {
+			info.reason = "refund_known"
+			return Change{Events: []Event{s.event(cur, SourceNotification, ResultDuplicate, cur.Status, info)}}, nil
+		}
+		var op Operation
+		if match != nil {
+			op, info.reason = *match, "refund_confirmed"
+		} else {
+			if o.Amount > cur.Refundable() || (!cur.Status.Success() && !latePaid(cur)) {
+				info.reason = "refund_exceeds"
+				return Change{Events: []Event{s.event(cur, SourceNotification, ResultRejected, cur.Status, info)}}, nil
+			}
+			op = Operation{ID: opID, SessionID: cur.ID, SiteID: cur.SiteID, Kind: OperationRefund, Amount: o.Amount, CreatedAt: now}
+			info.reason = "provider_refund"
+		}
+		op.Status, op.ProviderOperationID, op.UpdatedAt, op.NextCheckAt = OperationSucceeded, refundID, now, time.Time{}
+		op.ResponseCode, op.ResponseMessage = o.ResponseCode, o.ResponseMessage
+		info.payload["operation_id"] = op.ID
+		cur.RefundedAmount += op.Amount
+		to := StatusPartiallyRefunded
+		if cur.Refundable() <= 0 {
+			to = StatusRefunded
+		}
+		ch, err := s.moveAfter(cur, SourceNotification, OperationRefund, to, info)
+		if err != nil {
+			return Change{}, err
+		}
+		ch.Operations = append(ch.Operations, op)
+		return ch, nil
+	})
+}
+
+// withEntry returns a copy of m with k set to v.
+func withEntry(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for key, val := range m {
+		out[key] = val
+	}
+	out[k] = v
+	return out
 }
 
 // retryOperation asks the plugin again for an open operation, with the same

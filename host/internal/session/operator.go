@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 
 	"github.com/payhost/payhost/sdk/payment"
 )
@@ -61,6 +62,22 @@ func (s *Service) Confirm(ctx context.Context, id string) (*Session, error) {
 	return after, nil
 }
 
+// Resolve clears a session's needs_attention mark once an operator has
+// dealt with it (refunded the late payment, or the shop revived the
+// order), recording who-knows-why in the timeline. Resolving a session
+// that needs nothing is a no-op.
+func (s *Service) Resolve(ctx context.Context, id string) (*Session, error) {
+	return s.store.UpdateSession(ctx, id, func(cur *Session) (Change, error) {
+		if !cur.NeedsAttention {
+			return Change{}, nil
+		}
+		ev := s.event(cur, SourceOperator, ResultRecorded, cur.Status, eventInfo{reason: "attention_resolved"})
+		cur.NeedsAttention = false
+		cur.UpdatedAt = ev.Time
+		return Change{Session: cur, Events: []Event{ev}}, nil
+	})
+}
+
 // Operations lists a session's operations (the caller checked access).
 func (s *Service) Operations(ctx context.Context, id string) ([]Operation, error) {
 	return s.store.Operations(ctx, id)
@@ -83,6 +100,11 @@ func (s *Service) Deliveries(ctx context.Context, id string) ([]OutboxMessage, [
 }
 
 // Redeliver queues an outbox message of a session again.
+// A message whose payload retention removed cannot be sent again.
 func (s *Service) Redeliver(ctx context.Context, id string, outboxID int64) error {
-	return s.store.Redeliver(ctx, id, outboxID, s.clock())
+	err := s.store.Redeliver(ctx, id, outboxID, s.clock())
+	if errors.Is(err, ErrPruned) {
+		return wrapErr(CodeInvalidState, err, "the payload of this webhook was removed by retention; it cannot be sent again")
+	}
+	return err
 }

@@ -41,6 +41,13 @@ type Options struct {
 	// crypto/rand.
 	Now    func() time.Time
 	Random io.Reader
+	// CallTimeout is the plugin call deadline: an Idempotency-Key's
+	// claim lasts it plus a margin for the database work around the call
+	// (default 15 s).
+	CallTimeout time.Duration
+	// StrandedAfter is how long a session may stay created, its Begin
+	// never answered, before the janitor expires it (default 15 min).
+	StrandedAfter time.Duration
 }
 
 // Service orchestrates sessions: eligibility, creation through the plugin's
@@ -56,9 +63,15 @@ type Service struct {
 	random    io.Reader
 	schedule  []time.Duration
 	metrics   Metrics
-	// afterInsert, when set, runs once a session is stored and before its
-	// Begin (the idempotent path binds the shop's key to the session).
-	afterInsert func(ctx context.Context, sess *Session)
+	// keyLease bounds the claim of an Idempotency-Key by a request in
+	// progress: a retry after it presumes the request dead.
+	keyLease time.Duration
+	// strandedAfter is how long a session may stay created (its Begin
+	// never answered, its host died) before the janitor expires it.
+	strandedAfter time.Duration
+	// sessionID, when set, is the id Create gives the session (reserved
+	// by the idempotency key).
+	sessionID string
 }
 
 // NewService returns a service; it does no I/O.
@@ -74,12 +87,21 @@ func NewService(o Options) *Service {
 		schedule:  o.QuerySchedule,
 		metrics:   o.Metrics,
 	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 15 * time.Second
+	}
+	s.keyLease = o.CallTimeout + 10*time.Second
+	s.strandedAfter = o.StrandedAfter
+	if s.strandedAfter <= 0 {
+		s.strandedAfter = 15 * time.Minute
+	}
 	if len(s.schedule) == 0 {
 		s.schedule = []time.Duration{5 * time.Minute, time.Hour, 24 * time.Hour, 24 * time.Hour, 24 * time.Hour}
 	}
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}
+	s.store = observedStore{Store: o.Store, m: s.metrics}
 	for i := range o.Sites {
 		s.sites[o.Sites[i].ID] = &o.Sites[i]
 	}

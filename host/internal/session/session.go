@@ -70,6 +70,10 @@ type Session struct {
 	// or a Query); CheckAttempts counts its queries.
 	NextCheckAt   time.Time
 	CheckAttempts int
+	// NeedsAttention marks a session an operator must look at: the
+	// provider reported it paid or authorized after it was closed
+	// (cancelled, expired, refused, failed). Cleared by the operator.
+	NeedsAttention bool
 	// Operations are loaded by Store.UpdateSession, inside its transaction,
 	// for the update function to decide on; they are not stored through
 	// this field (see Change.Operations). Nil elsewhere.

@@ -17,6 +17,8 @@ var (
 	// ErrAttemptActive: the session's checkout already has a session
 	// being paid or paid; a checkout has one active attempt at most.
 	ErrAttemptActive = errors.New("checkout has an active attempt")
+	// ErrPruned: a webhook whose payload retention removed.
+	ErrPruned = errors.New("payload pruned")
 )
 
 // Store keeps sessions, their events, reference sequences, the webhook
@@ -48,15 +50,22 @@ type Store interface {
 	// sequence, starting at min; ErrSequenceExhausted past max. Values are
 	// never handed out twice, even when the caller's later work fails.
 	NextSequence(ctx context.Context, siteID, mode, scope string, min, max int64) (int64, error)
-	// ClaimIdempotencyKey records k if (SiteID, Key) is new and returns nil;
-	// otherwise it returns the existing record and writes nothing.
-	ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey) (*IdempotencyKey, error)
-	// CompleteIdempotencyKey stores the response of a claimed key; status
-	// 0 binds the key to a session whose creation is still under way.
+	// ClaimIdempotencyKey records k if (SiteID, Key) is new, or takes
+	// the key over when it was claimed for the same request (same
+	// RequestHash), is not completed, and its lease has lapsed (the holder
+	// is presumed dead). It returns the stored record (with the SessionID
+	// reserved by the first claim) and whether the caller now holds the
+	// key; a key held by another or completed is returned unchanged.
+	ClaimIdempotencyKey(ctx context.Context, k IdempotencyKey) (rec *IdempotencyKey, held bool, err error)
+	// CompleteIdempotencyKey stores the response of a claimed key and
+	// ends its lease; status 0 binds the key to a session whose creation
+	// is still under way.
 	CompleteIdempotencyKey(ctx context.Context, siteID, key string, resp IdempotentResponse) error
-	// ReleaseIdempotencyKey deletes a claimed key whose request failed, so
-	// the shop can retry it; a key completed with a real status (not 0) is
-	// kept.
+	// ReleaseIdempotencyKey ends the lease of a claimed key whose request
+	// failed: the key is deleted if its session was never stored (the
+	// shop may retry afresh), otherwise it stays bound to its session so
+	// that a retry resumes that session; a key completed with a real
+	// status (not 0) is kept as it is.
 	ReleaseIdempotencyKey(ctx context.Context, siteID, key string) error
 	// Outbox returns a session's queued webhooks in order.
 	Outbox(ctx context.Context, sessionID string) ([]OutboxMessage, error)
@@ -89,6 +98,9 @@ type Store interface {
 	// waiting; ok is false when none waits.
 	OldestUndelivered(ctx context.Context) (t time.Time, ok bool, err error)
 
+	// CountNeedingAttention counts the sessions marked NeedsAttention.
+	CountNeedingAttention(ctx context.Context) (int, error)
+
 	// Ping checks the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.
@@ -113,7 +125,9 @@ type Change struct {
 type Filter struct {
 	SiteID string // "" = all sites
 	Status Status // "" = all states
-	Limit  int    // <= 0 means 100
+	// NeedsAttention keeps only the sessions marked for an operator.
+	NeedsAttention bool
+	Limit          int // <= 0 means 100
 }
 
 // IdempotencyKey is a shop's Idempotency-Key for a session creation.
@@ -124,6 +138,13 @@ type IdempotencyKey struct {
 	// body is refused.
 	RequestHash string
 	CreatedAt   time.Time
+	// SessionID is the id of the session the key creates, chosen by the
+	// first claim before the session is stored, so that a retry after a
+	// crash resumes that session instead of creating another.
+	SessionID string
+	// LeaseUntil ends the claim of the request in progress; zero means
+	// two minutes after CreatedAt.
+	LeaseUntil time.Time
 	// Response is nil while the first request is still in progress.
 	Response *IdempotentResponse
 }

@@ -33,8 +33,12 @@ type View struct {
 	ExpiresAt             time.Time         `json:"expires_at"`
 	RefundedAmount        int64             `json:"refunded_amount"`
 	CapturedAmount        int64             `json:"captured_amount,omitempty"`
-	Events                []EventView       `json:"events,omitempty"`
-	Operations            []OperationView   `json:"operations,omitempty"`
+	// NeedsAttention: the provider reported a payment after the session
+	// closed; an operator refunds it (or the shop revives the order) and
+	// resolves the session.
+	NeedsAttention bool            `json:"needs_attention"`
+	Events         []EventView     `json:"events,omitempty"`
+	Operations     []OperationView `json:"operations,omitempty"`
 }
 
 // InstructionsView tells the customer how to pay a deferred mode.
@@ -125,6 +129,7 @@ func (s *Service) View(sess *Session) View {
 		ExpiresAt:             sess.ExpiresAt,
 		RefundedAmount:        sess.RefundedAmount,
 		CapturedAmount:        sess.CapturedAmount,
+		NeedsAttention:        sess.NeedsAttention,
 	}
 	if site, ok := s.sites[sess.SiteID]; ok {
 		v.Livemode = !site.TestMode

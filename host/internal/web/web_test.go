@@ -52,3 +52,27 @@ func TestStaticAssets(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckoutPage measures rendering the hosted chooser (French,
+// seven modes, three lines): the page a buyer waits for.
+func BenchmarkCheckoutPage(b *testing.B) {
+	p, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	fr := p.PrinterFor(language.French)
+	page := CheckoutPage{Base: Base{P: fr, ShopName: "Demo Shop", Static: StaticPrefix}, OrderRef: "1001", Action: "/checkout/co_x"}
+	for i := range 3 {
+		page.Lines = append(page.Lines, LineView{Label: "Thé", Quantity: int64(i + 1), Amount: fr.Amount(1290*int64(i+1), "EUR")})
+	}
+	for _, m := range []string{"test", "mercanet", "ogone", "paypal", "systempay", "cheque", "transfer"} {
+		page.Offers = append(page.Offers, Offer{ID: m, Label: fr.T("mode." + m + ".label"), Description: fr.T("mode." + m + ".description"), Logo: LogoFor(m, "")})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		page.Total = fr.Amount(7230, "EUR")
+		if err := p.Render(httptest.NewRecorder(), 200, "checkout", page); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -23,7 +23,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/plugins/mercanet"
 	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
@@ -100,9 +99,9 @@ func (s *Server) paymentInit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, seal, iface := r.PostForm.Get("Data"), r.PostForm.Get("Seal"), r.PostForm.Get("InterfaceVersion")
-	algo := mercanet.SealSHA256
+	algo := sealSHA256
 	if a := r.PostForm.Get("SealAlgorithm"); a != "" {
-		if a != mercanet.SealHMACSHA256 {
+		if a != sealHMACSHA256 {
 			fail(w, "30", "unknown SealAlgorithm")
 			return
 		}
@@ -121,7 +120,7 @@ func (s *Server) paymentInit(w http.ResponseWriter, r *http.Request) {
 		}
 		raw = string(b)
 	}
-	fields, err := mercanet.ParseData(raw)
+	fields, err := sipsFields(raw)
 	if err != nil {
 		fail(w, "30", "format error in Data: "+err.Error())
 		return
@@ -131,7 +130,7 @@ func (s *Server) paymentInit(w http.ResponseWriter, r *http.Request) {
 		fail(w, "03", "invalid merchant contract")
 		return
 	}
-	if !mercanet.VerifyPOST(data, seal, key, algo) {
+	if !sealMatches(paypageSeal(data, key, algo), seal, key) {
 		fail(w, "34", "the seal does not match (check the secret key and keyVersion)")
 		return
 	}
@@ -183,7 +182,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 	case "accept", "accept-silent":
 		code, auto = "00", choice == "accept"
 		status = "TO_CAPTURE"
-		if t.fields["captureMode"] == mercanet.CaptureValidation {
+		if t.fields["captureMode"] == captureValidation {
 			status = "TO_VALIDATE"
 		}
 	case "refuse":
@@ -211,7 +210,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 
 // response builds the sealed response fields (Data, Seal, InterfaceVersion, Encode).
 func (s *Server) response(t *txn) map[string]string {
-	pairs := []mercanet.Pair{
+	pairs := []sipsPair{
 		{Key: "merchantId", Value: t.merchant},
 		{Key: "transactionReference", Value: t.fields["transactionReference"]},
 		{Key: "amount", Value: t.fields["amount"]},
@@ -224,12 +223,12 @@ func (s *Server) response(t *txn) map[string]string {
 		{Key: "orderId", Value: t.fields["orderId"]},
 	}
 	if t.responseCode == "00" {
-		pairs = append(pairs, mercanet.Pair{Key: "authorisationId", Value: t.authorisationID},
-			mercanet.Pair{Key: "paymentMeanBrand", Value: "CB"}, mercanet.Pair{Key: "maskedPan", Value: "4100##########00"},
-			mercanet.Pair{Key: "holderAuthentStatus", Value: "3D_SUCCESS"})
+		pairs = append(pairs, sipsPair{Key: "authorisationId", Value: t.authorisationID},
+			sipsPair{Key: "paymentMeanBrand", Value: "CB"}, sipsPair{Key: "maskedPan", Value: "4100##########00"},
+			sipsPair{Key: "holderAuthentStatus", Value: "3D_SUCCESS"})
 	}
-	data := mercanet.EncodeData(pairs)
-	return map[string]string{"Data": data, "Seal": mercanet.SealPOST(data, t.key, t.algorithm), "InterfaceVersion": t.iface, "Encode": ""}
+	data := sipsData(pairs)
+	return map[string]string{"Data": data, "Seal": paypageSeal(data, t.key, t.algorithm), "InterfaceVersion": t.iface, "Encode": ""}
 }
 
 // deliver posts the automatic response once: Mercanet documents no retry.
@@ -260,7 +259,7 @@ func (s *Server) getTransactionData(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]string{"responseCode": "03"}, "")
 		return
 	}
-	if !strings.EqualFold(mercanet.SealJSON(req, key), req["seal"]) || req["seal"] == "" {
+	if !sealMatches(officeJSONSeal(req, key), req["seal"], key) {
 		writeJSON(w, map[string]string{"responseCode": "34"}, key)
 		return
 	}
@@ -283,7 +282,7 @@ func (s *Server) getTransactionData(w http.ResponseWriter, r *http.Request) {
 
 func writeJSON(w http.ResponseWriter, fields map[string]string, key string) {
 	if key != "" {
-		fields["seal"] = mercanet.SealJSON(fields, key)
+		fields["seal"] = officeJSONSeal(fields, key)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(fields)

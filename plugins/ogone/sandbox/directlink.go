@@ -57,7 +57,6 @@ var dlSigned = map[string]bool{"AMOUNT": true, "CURRENCY": true, "OPERATION": tr
 // (major units × 100).
 type dlOrder struct {
 	pspid, orderID, payID, currency string
-	merchant                        Merchant
 	charset                         string
 	feedback                        url.Values // the payment's post-sale fields, for later requests
 	authorised, captured, refunded  int64
@@ -79,6 +78,7 @@ type directLink struct {
 	users  map[string]APIUser   // by PSPID
 	orders map[string]*dlOrder  // by PSPID/PAYID
 	drop   map[string]int       // PSPID -> maintenance answers still to drop
+	unsure map[string]int       // PSPID -> maintenance answers still to give as uncertain (x2)
 	counts map[string]dlCounter // PSPID/PAYID -> maintenance requests applied, by OPERATION
 }
 
@@ -87,13 +87,14 @@ type dlCounter map[string]int
 // registerDirectLink adds the DirectLink pages and their back office.
 func (s *Server) registerDirectLink() {
 	d := &directLink{s: s, users: map[string]APIUser{DemoAPIUser.PSPID: DemoAPIUser}, orders: map[string]*dlOrder{},
-		drop: map[string]int{}, counts: map[string]dlCounter{}}
+		drop: map[string]int{}, unsure: map[string]int{}, counts: map[string]dlCounter{}}
 	for _, env := range []string{"test", "prod"} {
 		s.mux.HandleFunc("POST /ncol/"+env+"/maintenancedirect.asp", d.maintenance)
 		s.mux.HandleFunc("POST /ncol/"+env+"/querydirect.asp", d.query)
 	}
 	s.mux.HandleFunc("POST /backoffice/directlink/users", d.addUser)
 	s.mux.HandleFunc("POST /backoffice/directlink/drop", d.dropNext)
+	s.mux.HandleFunc("POST /backoffice/directlink/uncertain", d.uncertainNext)
 	s.mux.HandleFunc("GET /backoffice/directlink/orders", d.showOrder)
 }
 
@@ -239,7 +240,7 @@ func (d *directLink) order(m Merchant, payID, orderID string) *dlOrder {
 		}
 		amount := dlMinor(v.Get("amount"))
 		o := &dlOrder{pspid: m.PSPID, orderID: v.Get("orderID"), payID: v.Get("PAYID"), currency: v.Get("currency"),
-			merchant: st.m, charset: st.charset, feedback: v, authorised: amount, status: status}
+			charset: st.charset, feedback: v, authorised: amount, status: status}
 		if status == "9" {
 			o.captured = amount
 		}
@@ -304,6 +305,12 @@ func (d *directLink) maintenance(w http.ResponseWriter, r *http.Request) {
 	drop := d.drop[o.pspid] > 0
 	if drop {
 		d.drop[o.pspid]--
+	}
+	if d.unsure[o.pspid] > 0 {
+		// An unrecoverable communication error with the acquirer: the
+		// answer says uncertain (92, 82, 62, 72), the item settles later.
+		d.unsure[o.pspid]--
+		a.ncStatus, a.status = "2", a.status[:1]+"2"
 	}
 	sub := len(o.history)
 	settleAfter := req.user.SettleAfter
@@ -391,22 +398,25 @@ func (d *directLink) settle(o *dlOrder, sub int) {
 	if sub == len(o.history) {
 		o.status = item.status
 	}
-	values, pass := d.postSaleValues(o, sub, item)
+	d.s.mu.Lock()
+	m, ok := d.s.merchants[o.pspid] // the back office's configuration now
+	d.s.mu.Unlock()
+	values, pass := d.postSaleValues(o, m, sub, item)
 	d.mu.Unlock()
-	if o.merchant.PostSaleURL != "" {
+	if ok && m.PostSaleURL != "" {
 		values.Set("SHASIGN", pass)
-		d.s.postSale(o.merchant, o.orderID, values, 1)
+		d.s.postSale(m, o.orderID, values, 1)
 	}
 }
 
 // postSaleValues builds the post-sale request of a history item, signed
 // with SHA-OUT (every field sent is in the SHA-OUT list).
-func (d *directLink) postSaleValues(o *dlOrder, sub int, item *dlItem) (url.Values, string) {
+func (d *directLink) postSaleValues(o *dlOrder, m Merchant, sub int, item *dlItem) (url.Values, string) {
 	fields := map[string]string{"orderID": o.orderID, "currency": o.currency, "amount": dlMajor(item.amount), "PM": "CreditCard",
 		"ACCEPTANCE": o.feedback.Get("ACCEPTANCE"), "STATUS": item.status, "CARDNO": o.feedback.Get("CARDNO"), "PAYID": o.payID,
 		"PAYIDSUB": strconv.Itoa(sub), "NCERROR": "0", "BRAND": "VISA", "COMPLUS": o.feedback.Get("COMPLUS"),
 		"TRXDATE": time.Now().UTC().Format("01/02/06")}
-	pass := o.merchant.SHAOut
+	pass := m.SHAOut
 	if o.charset == "ISO-8859-1" {
 		pass = dlLatin1(pass)
 	}
@@ -420,7 +430,7 @@ func (d *directLink) postSaleValues(o *dlOrder, sub int, item *dlItem) (url.Valu
 		signed = append(signed, strings.ToUpper(k)+"="+v)
 	}
 	sort.Strings(signed)
-	h := dlHash(o.merchant.Algorithm)
+	h := dlHash(m.Algorithm)
 	for _, kv := range signed {
 		io.WriteString(h, kv+pass)
 	}
@@ -477,6 +487,20 @@ func (d *directLink) dropNext(w http.ResponseWriter, r *http.Request) {
 	}
 	d.mu.Lock()
 	d.drop[r.FormValue("pspid")] = n
+	d.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// uncertainNext makes the next count maintenance answers of a merchant
+// uncertain (NCSTATUS 2, STATUS x2) while the operations go through.
+func (d *directLink) uncertainNext(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.FormValue("count"))
+	if err != nil || n < 0 || r.FormValue("pspid") == "" {
+		http.Error(w, "pspid and count are required", http.StatusBadRequest)
+		return
+	}
+	d.mu.Lock()
+	d.unsure[r.FormValue("pspid")] = n
 	d.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -23,7 +23,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/plugins/ogone"
 	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
@@ -43,7 +42,7 @@ type Merchant struct {
 
 // Demo is the merchant `make run` uses.
 var Demo = Merchant{PSPID: "payhostdemo", SHAIn: "demo-sha-in-passphrase", SHAOut: "demo-sha-out-passphrase",
-	Algorithm: ogone.SHA512, PostSaleURL: "http://localhost:8080/notify/ogone", RetryDelay: 10 * time.Second, Attempts: 5}
+	Algorithm: hashSHA512, PostSaleURL: "http://localhost:8080/notify/ogone", RetryDelay: 10 * time.Second, Attempts: 5}
 
 // Attempt is one post-sale delivery, for tests and curious developers.
 type Attempt struct {
@@ -81,8 +80,8 @@ func New() *Server {
 	s := &Server{merchants: map[string]Merchant{Demo.PSPID: Demo}, orders: map[string]bool{}, pages: map[string]*order{}, last: map[string]*settled{},
 		client: &http.Client{Timeout: 10 * time.Second}, mux: http.NewServeMux()}
 	for _, env := range []string{"test", "prod"} {
-		s.mux.HandleFunc("POST /ncol/"+env+"/orderstandard_utf8.asp", s.orderStandard(ogone.CharsetUTF8))
-		s.mux.HandleFunc("POST /ncol/"+env+"/orderstandard.asp", s.orderStandard(ogone.CharsetLatin1))
+		s.mux.HandleFunc("POST /ncol/"+env+"/orderstandard_utf8.asp", s.orderStandard(pageUTF8))
+		s.mux.HandleFunc("POST /ncol/"+env+"/orderstandard.asp", s.orderStandard(pageLatin1))
 		s.mux.HandleFunc("POST /ncol/"+env+"/page/{token}", s.choose)
 	}
 	s.mux.HandleFunc("POST /backoffice/merchants", s.addMerchant)
@@ -113,13 +112,13 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 			fail(w, "unknown order/0/s")
 			return
 		}
-		var params []ogone.Param
+		params := map[string]string{}
 		upper := map[string]string{}
 		for name, vs := range r.PostForm {
-			params = append(params, ogone.Param{Name: name, Value: vs[0]})
+			params[name] = vs[0]
 			v := vs[0]
-			if charset == ogone.CharsetLatin1 {
-				v = ogone.DecodeCharset(v, ogone.CharsetLatin1)
+			if charset == pageLatin1 {
+				v = fromLatin1(v)
 			}
 			upper[strings.ToUpper(name)] = v
 		}
@@ -127,10 +126,10 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 		m, known := s.merchants[upper["PSPID"]]
 		s.mu.Unlock()
 		pass := m.SHAIn
-		if charset == ogone.CharsetLatin1 {
+		if charset == pageLatin1 {
 			pass = latin1(pass)
 		}
-		if !known || upper["SHASIGN"] == "" || !strings.EqualFold(ogone.SignIn(params, pass, m.Algorithm), upper["SHASIGN"]) {
+		if !known || upper["SHASIGN"] == "" || pass == "" || !strings.EqualFold(shaSign(params, pass, m.Algorithm, shaInList), upper["SHASIGN"]) {
 			fail(w, "unknown order/1/s")
 			return
 		}
@@ -180,7 +179,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 	switch r.FormValue("choice") {
 	case "accept":
 		status = "9"
-		if p["OPERATION"] == ogone.OperationAuthorisation {
+		if p["OPERATION"] == operationRES {
 			status = "5"
 		}
 	case "decline":
@@ -193,7 +192,7 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		fail(w, "unknown choice")
 		return
 	}
-	feedback := []ogone.Param{
+	feedback := []struct{ Name, Value string }{
 		{Name: "orderID", Value: p["ORDERID"]}, {Name: "currency", Value: p["CURRENCY"]}, {Name: "amount", Value: majorAmount(p["AMOUNT"], p["CURRENCY"])},
 		{Name: "PM", Value: "CreditCard"}, {Name: "STATUS", Value: status}, {Name: "CARDNO", Value: "XXXXXXXXXXXX1111"},
 		{Name: "ED", Value: "1230"}, {Name: "CN", Value: p["CN"]}, {Name: "TRXDATE", Value: time.Now().UTC().Format("01/02/06")},
@@ -201,26 +200,26 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		{Name: "BRAND", Value: "VISA"}, {Name: "IP", Value: "127.0.0.1"}, {Name: "ECI", Value: "7"}, {Name: "COMPLUS", Value: p["COMPLUS"]},
 	}
 	if status == "9" || status == "5" {
-		feedback = append(feedback, ogone.Param{Name: "ACCEPTANCE", Value: "test123"})
+		feedback = append(feedback, struct{ Name, Value string }{"ACCEPTANCE", "test123"})
 	}
 	pass := o.m.SHAOut
 	values := url.Values{}
-	var encoded []ogone.Param
+	encoded := map[string]string{}
 	for _, f := range feedback {
 		if f.Value == "" {
 			continue
 		}
 		v := f.Value
-		if o.charset == ogone.CharsetLatin1 {
+		if o.charset == pageLatin1 {
 			v = latin1(v)
 		}
-		encoded = append(encoded, ogone.Param{Name: f.Name, Value: v})
+		encoded[f.Name] = v
 		values.Set(f.Name, v)
 	}
-	if o.charset == ogone.CharsetLatin1 {
+	if o.charset == pageLatin1 {
 		pass = latin1(pass)
 	}
-	values.Set("SHASIGN", ogone.SignOut(encoded, pass, o.m.Algorithm))
+	values.Set("SHASIGN", shaSign(encoded, pass, o.m.Algorithm, shaOutList))
 	s.mu.Lock()
 	s.last[o.m.PSPID+"/"+p["ORDERID"]] = &settled{m: o.m, charset: o.charset, values: values}
 	s.mu.Unlock()
@@ -272,7 +271,7 @@ func (s *Server) addMerchant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Algorithm == "" {
-		m.Algorithm = ogone.SHA512
+		m.Algorithm = hashSHA512
 	}
 	if m.Attempts <= 0 {
 		m.Attempts = 5
@@ -335,7 +334,7 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	values := url.Values{}
-	var params []ogone.Param
+	params := map[string]string{}
 	for k, v := range st.values {
 		if k == "SHASIGN" {
 			continue
@@ -344,13 +343,13 @@ func (s *Server) capture(w http.ResponseWriter, r *http.Request) {
 			v = []string{"9"}
 		}
 		values[k] = v
-		params = append(params, ogone.Param{Name: k, Value: v[0]})
+		params[k] = v[0]
 	}
 	pass := st.m.SHAOut
-	if st.charset == ogone.CharsetLatin1 {
+	if st.charset == pageLatin1 {
 		pass = latin1(pass)
 	}
-	values.Set("SHASIGN", ogone.SignOut(params, pass, st.m.Algorithm))
+	values.Set("SHASIGN", shaSign(params, pass, st.m.Algorithm, shaOutList))
 	s.mu.Lock()
 	st.values = values
 	s.mu.Unlock()
@@ -378,5 +377,3 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *settled {
 	}
 	return st
 }
-
-func latin1(s string) string { return ogone.EncodeCharset(s, ogone.CharsetLatin1) }

@@ -12,13 +12,10 @@ package sandbox
 
 import (
 	"bytes"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -31,7 +28,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/plugins/paypal"
 	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
@@ -522,13 +518,12 @@ func (s *Server) sendWebhook(base string, app App, eventType, resourceType strin
 	for attempt := 1; attempt <= 5; attempt++ {
 		tid := strings.ToLower(randomID(16))
 		ttime := time.Now().UTC().Format(time.RFC3339)
-		sum := sha256.Sum256([]byte(paypal.SignedString(tid, ttime, app.WebhookID, body)))
-		sig, _ := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
+		sig, _ := signTransmission(s.key, transmissionString(tid, ttime, app.WebhookID, body))
 		req, _ := http.NewRequest(http.MethodPost, app.WebhookURL, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Paypal-Transmission-Id", tid)
 		req.Header.Set("Paypal-Transmission-Time", ttime)
-		req.Header.Set("Paypal-Transmission-Sig", base64.StdEncoding.EncodeToString(sig))
+		req.Header.Set("Paypal-Transmission-Sig", sig)
 		req.Header.Set("Paypal-Cert-Url", base+"/certs/sandbox.pem")
 		req.Header.Set("Paypal-Auth-Algo", "SHA256withRSA")
 		status := 0
@@ -565,7 +560,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, app App) {
 	status := "FAILURE"
 	// PayPal checks against the event as it sent it; the raw JSON passed
 	// here is the body the listener received.
-	if paypal.VerifySignature(cert, paypal.SignedString(req.TransmissionID, req.TransmissionTime, req.WebhookID, req.WebhookEvent), req.TransmissionSig) == nil {
+	if transmissionVerifies(cert, transmissionString(req.TransmissionID, req.TransmissionTime, req.WebhookID, req.WebhookEvent), req.TransmissionSig) {
 		status = "SUCCESS"
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"verification_status": status})

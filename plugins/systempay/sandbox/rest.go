@@ -55,6 +55,8 @@ const (
 	FaultRunning = "running"
 	// FaultError answers an ERROR envelope with Fault.Code, applying nothing.
 	FaultError = "error"
+	// FaultSlow applies the operation and answers only after DelayMS.
+	FaultSlow = "slow"
 )
 
 // Fault is one queued misbehaviour for Count calls of Service.
@@ -63,6 +65,7 @@ type Fault struct {
 	Fault   string `json:"fault"`
 	Code    string `json:"code"`
 	Count   int    `json:"count"`
+	DelayMS int    `json:"delay_ms"` // FaultSlow
 }
 
 // transaction is the platform's record of one DEBIT or CREDIT.
@@ -163,6 +166,12 @@ func (a *restAPI) serve(w http.ResponseWriter, r *http.Request) {
 		answer, werr = a.call(service, mode, body, fault.Fault == FaultRunning)
 	}
 	a.mu.Unlock()
+	if fault.Fault == FaultSlow {
+		select {
+		case <-time.After(time.Duration(fault.DelayMS) * time.Millisecond):
+		case <-r.Context().Done():
+		}
+	}
 	if fault.Fault == FaultDrop {
 		// Applied, but the answer never arrives.
 		if hj, ok := w.(http.Hijacker); ok {
@@ -485,8 +494,8 @@ func (a *restAPI) addKeys(w http.ResponseWriter, r *http.Request) {
 func (a *restAPI) addFault(w http.ResponseWriter, r *http.Request) {
 	var f Fault
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&f); err != nil || f.Service == "" ||
-		(f.Fault != FaultDrop && f.Fault != FaultUnavailable && f.Fault != FaultRunning && f.Fault != FaultError) {
-		http.Error(w, "service and fault (drop, unavailable, running, error) are required", http.StatusBadRequest)
+		(f.Fault != FaultDrop && f.Fault != FaultUnavailable && f.Fault != FaultRunning && f.Fault != FaultError && f.Fault != FaultSlow) {
+		http.Error(w, "service and fault (drop, unavailable, running, error, slow) are required", http.StatusBadRequest)
 		return
 	}
 	if f.Count <= 0 {

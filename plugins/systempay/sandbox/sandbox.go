@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/plugins/systempay"
 	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
@@ -35,7 +34,7 @@ type Shop struct {
 }
 
 // Demo is the shop `make run` uses.
-var Demo = Shop{SiteID: "12345678", KeyTest: "1122334455667788", KeyProduction: "8877665544332211", Algorithm: systempay.HMACSHA256,
+var Demo = Shop{SiteID: "12345678", KeyTest: "1122334455667788", KeyProduction: "8877665544332211", Algorithm: algoHMACSHA256,
 	RetryDelay: 15 * time.Second, Retries: 4}
 
 // IPNAttempt is one IPN delivery.
@@ -106,7 +105,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 		fail(w, "11", "vads_ctx_mode must be TEST or PRODUCTION")
 		return
 	}
-	if !systempay.Verify(f, f.Get("signature"), key, shop.Algorithm) {
+	if !signatureMatches(f, key, shop.Algorithm) {
 		fail(w, "00", "the signature is wrong (check the key of the context mode and the algorithm)")
 		return
 	}
@@ -211,14 +210,14 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		}
 		ipn.Set("vads_url_check_src", "PAY")
 		ipn.Set("vads_hash", randomHex(32))
-		ipn.Set("signature", systempay.Sign(ipn, key, shop.Algorithm))
+		ipn.Set("signature", vadsSignature(ipn, key, shop.Algorithm))
 		s.sendIPN(shop, target, ipn, 0)
 	}
 	if r.FormValue("choice") == "abandon" {
 		io.WriteString(w, "Payment abandoned. You may close this window.")
 		return
 	}
-	res.Set("signature", systempay.Sign(res, key, shop.Algorithm))
+	res.Set("signature", vadsSignature(res, key, shop.Algorithm))
 	switch req.Get("vads_return_mode") {
 	case "GET":
 		u, err := url.Parse(back)
@@ -275,7 +274,7 @@ func (s *Server) sendIPN(shop Shop, target string, ipn url.Values, retry int) {
 		key = shop.KeyProduction
 	}
 	retried.Del("signature")
-	retried.Set("signature", systempay.Sign(retried, key, shop.Algorithm))
+	retried.Set("signature", vadsSignature(retried, key, shop.Algorithm))
 	time.AfterFunc(shop.RetryDelay, func() { s.sendIPN(shop, target, retried, retry+1) })
 }
 
@@ -286,7 +285,7 @@ func (s *Server) addShop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sh.Algorithm == "" {
-		sh.Algorithm = systempay.HMACSHA256
+		sh.Algorithm = algoHMACSHA256
 	}
 	if sh.RetryDelay <= 0 {
 		sh.RetryDelay = 15 * time.Second

@@ -196,23 +196,26 @@ func (x *DescribeResponse) GetModes() []*Mode {
 }
 
 type Mode struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
-	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	LogoUrl       string                 `protobuf:"bytes,4,opt,name=logo_url,json=logoUrl,proto3" json:"logo_url,omitempty"`
-	Kind          string                 `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"` // redirect | deferred | instant
-	Currencies    []string               `protobuf:"bytes,6,rep,name=currencies,proto3" json:"currencies,omitempty"`
-	Countries     []string               `protobuf:"bytes,7,rep,name=countries,proto3" json:"countries,omitempty"`
-	MinAmount     int64                  `protobuf:"varint,8,opt,name=min_amount,json=minAmount,proto3" json:"min_amount,omitempty"`
-	MaxAmount     int64                  `protobuf:"varint,9,opt,name=max_amount,json=maxAmount,proto3" json:"max_amount,omitempty"`
-	ZeroAmount    bool                   `protobuf:"varint,10,opt,name=zero_amount,json=zeroAmount,proto3" json:"zero_amount,omitempty"`
-	TestOnly      bool                   `protobuf:"varint,11,opt,name=test_only,json=testOnly,proto3" json:"test_only,omitempty"`
-	Capabilities  *Capabilities          `protobuf:"bytes,12,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
-	Reference     *ReferenceFormat       `protobuf:"bytes,13,opt,name=reference,proto3" json:"reference,omitempty"`
-	ConfigSchema  []*ConfigField         `protobuf:"bytes,14,rep,name=config_schema,json=configSchema,proto3" json:"config_schema,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Label        string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	Description  string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	LogoUrl      string                 `protobuf:"bytes,4,opt,name=logo_url,json=logoUrl,proto3" json:"logo_url,omitempty"`
+	Kind         string                 `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"` // redirect | deferred | instant
+	Currencies   []string               `protobuf:"bytes,6,rep,name=currencies,proto3" json:"currencies,omitempty"`
+	Countries    []string               `protobuf:"bytes,7,rep,name=countries,proto3" json:"countries,omitempty"`
+	MinAmount    int64                  `protobuf:"varint,8,opt,name=min_amount,json=minAmount,proto3" json:"min_amount,omitempty"`
+	MaxAmount    int64                  `protobuf:"varint,9,opt,name=max_amount,json=maxAmount,proto3" json:"max_amount,omitempty"`
+	ZeroAmount   bool                   `protobuf:"varint,10,opt,name=zero_amount,json=zeroAmount,proto3" json:"zero_amount,omitempty"`
+	TestOnly     bool                   `protobuf:"varint,11,opt,name=test_only,json=testOnly,proto3" json:"test_only,omitempty"`
+	Capabilities *Capabilities          `protobuf:"bytes,12,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
+	Reference    *ReferenceFormat       `protobuf:"bytes,13,opt,name=reference,proto3" json:"reference,omitempty"`
+	ConfigSchema []*ConfigField         `protobuf:"bytes,14,rep,name=config_schema,json=configSchema,proto3" json:"config_schema,omitempty"`
+	// How long the provider keeps an authorization capturable, in seconds;
+	// 0 means the host's default (7 days).
+	CaptureWindowSeconds int64 `protobuf:"varint,15,opt,name=capture_window_seconds,json=captureWindowSeconds,proto3" json:"capture_window_seconds,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Mode) Reset() {
@@ -341,6 +344,13 @@ func (x *Mode) GetConfigSchema() []*ConfigField {
 		return x.ConfigSchema
 	}
 	return nil
+}
+
+func (x *Mode) GetCaptureWindowSeconds() int64 {
+	if x != nil {
+		return x.CaptureWindowSeconds
+	}
+	return 0
 }
 
 type Capabilities struct {
@@ -2646,7 +2656,7 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12)\n" +
 	"\x10protocol_version\x18\x03 \x01(\x05R\x0fprotocolVersion\x12-\n" +
-	"\x05modes\x18\x04 \x03(\v2\x17.payhost.plugin.v1.ModeR\x05modes\"\x83\x04\n" +
+	"\x05modes\x18\x04 \x03(\v2\x17.payhost.plugin.v1.ModeR\x05modes\"\xb9\x04\n" +
 	"\x04Mode\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12 \n" +
@@ -2667,7 +2677,8 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\ttest_only\x18\v \x01(\bR\btestOnly\x12C\n" +
 	"\fcapabilities\x18\f \x01(\v2\x1f.payhost.plugin.v1.CapabilitiesR\fcapabilities\x12@\n" +
 	"\treference\x18\r \x01(\v2\".payhost.plugin.v1.ReferenceFormatR\treference\x12C\n" +
-	"\rconfig_schema\x18\x0e \x03(\v2\x1e.payhost.plugin.v1.ConfigFieldR\fconfigSchema\"\xbe\x01\n" +
+	"\rconfig_schema\x18\x0e \x03(\v2\x1e.payhost.plugin.v1.ConfigFieldR\fconfigSchema\x124\n" +
+	"\x16capture_window_seconds\x18\x0f \x01(\x03R\x14captureWindowSeconds\"\xbe\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06refund\x18\x01 \x01(\bR\x06refund\x12%\n" +
 	"\x0epartial_refund\x18\x02 \x01(\bR\rpartialRefund\x12\x18\n" +

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -121,4 +122,31 @@ func BenchmarkUpdateSession(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestOutboxBacklog drains 50,000 webhooks over 10,000 sessions with
+// autovacuum off, so the planner never has statistics of the filled
+// tables (the claim that scanned the outbox stalled for minutes so).
+func TestOutboxBacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("backlog drain skipped in -short")
+	}
+	dsn := storetest.PostgresDSN(t)
+	db, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`DO $$ DECLARE t text; BEGIN
+		FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+			EXECUTE format('ALTER TABLE %I SET (autovacuum_enabled = false)', t);
+		END LOOP; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	storetest.OutboxBacklog(t, db, 50_000, 10_000, time.Second)
 }

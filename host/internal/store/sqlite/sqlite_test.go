@@ -123,3 +123,17 @@ func BenchmarkUpdateSession(b *testing.B) {
 		}
 	}
 }
+
+// TestOutboxBacklog drains 50,000 webhooks over 10,000 sessions, on a
+// database SQLite never analysed.
+func TestOutboxBacklog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("backlog drain skipped in -short")
+	}
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "payhost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	storetest.OutboxBacklog(t, db, 50_000, 10_000, time.Second)
+}

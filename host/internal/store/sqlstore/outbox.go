@@ -3,11 +3,23 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
 )
+
+// The queue. Every session with a message waiting has one row in
+// outbox_heads naming its oldest waiting message and the time it may be
+// claimed (its next attempt, or the end of the current lease). The row is
+// written in the transactions that queue, deliver, give up or redeliver a
+// message, so a claim is a range scan of the heads' due_at index: its cost
+// depends on the batch size only, neither on the backlog nor on the
+// planner's statistics, and a session never has two messages out at once.
+// Lock order, against deadlocks: session row, then head row, then outbox
+// rows.
 
 const outboxColumns = `id, event_id, session_id, site_id, status, payload, created_at, attempts, delivered_at, given_up_at`
 
@@ -24,6 +36,41 @@ func scanOutbox(row scanner) (session.OutboxMessage, error) {
 	m.Status, m.CreatedAt = session.Status(status), time.Unix(0, created).UTC()
 	m.DeliveredAt, m.GivenUpAt = fromNanos(delivered), fromNanos(givenUp)
 	return m, nil
+}
+
+// enqueue inserts a session's new messages and gives the session a head
+// if it had none. The caller holds the session (its row lock, or its
+// insert), so a session's messages are queued one transaction at a time
+// and their ids follow their order.
+func (db *DB) enqueue(ctx context.Context, tx conn, sessionID string, msgs []session.OutboxMessage) error {
+	headed := false
+	for _, m := range msgs {
+		var id int64
+		// A repeated EventID (same session and status) is already queued.
+		err := tx.QueryRowContext(ctx, `INSERT INTO outbox (event_id, session_id, site_id, status, payload, created_at, next_attempt_at)
+			VALUES (?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
+			m.EventID, sessionID, m.SiteID, string(m.Status), m.Payload, m.CreatedAt.UnixNano(), m.CreatedAt.UnixNano()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("queueing webhook: %w", err)
+		}
+		if headed {
+			continue
+		}
+		// An existing head stays (it names an older message); the no-op
+		// update locks it, so that a delivery recorded concurrently either
+		// sees this message or sees the head gone and lets this insert
+		// make a new one.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_heads (session_id, outbox_id, due_at) VALUES (?,?,?)
+			ON CONFLICT (session_id) DO UPDATE SET outbox_id = outbox_heads.outbox_id`,
+			sessionID, id, m.CreatedAt.UnixNano()); err != nil {
+			return fmt.Errorf("queueing webhook: %w", err)
+		}
+		headed = true
+	}
+	return nil
 }
 
 // Outbox implements session.Store.
@@ -44,46 +91,108 @@ func (db *DB) Outbox(ctx context.Context, sessionID string) ([]session.OutboxMes
 	return out, rows.Err()
 }
 
-// ClaimOutbox implements session.Store.
+// in returns "(?,?,…)" for n values.
+func in(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+}
+
+// ClaimOutbox implements session.Store: the due heads, oldest due first,
+// skipping heads other instances hold, leased by moving their due time
+// past the lease.
 func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]session.OutboxMessage, error) {
 	var out []session.OutboxMessage
 	err := db.inTx(ctx, func(tx conn) error {
-		n := now.UnixNano()
-		rows, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox o
-			WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-			  AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.session_id = o.session_id AND p.id < o.id
-			                  AND p.delivered_at IS NULL AND p.given_up_at IS NULL)
-			ORDER BY next_attempt_at, id LIMIT ?`+db.d.SkipLocked, n, n, limit)
+		out = out[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT session_id, outbox_id FROM outbox_heads WHERE due_at <= ?
+			ORDER BY due_at LIMIT ?`+db.d.SkipLocked, now.UnixNano(), limit)
 		if err != nil {
 			return err
 		}
+		var sessions, ids []any
 		for rows.Next() {
-			m, err := scanOutbox(rows)
-			if err != nil {
+			var sid string
+			var id int64
+			if err := rows.Scan(&sid, &id); err != nil {
 				rows.Close()
+				return err
+			}
+			sessions, ids = append(sessions, sid), append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox_heads SET due_at = ? WHERE session_id IN `+in(len(sessions)),
+			append([]any{now.Add(lease).UnixNano()}, sessions...)...); err != nil {
+			return err
+		}
+		msgs, err := tx.QueryContext(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE id IN `+in(len(ids))+` ORDER BY id`, ids...)
+		if err != nil {
+			return err
+		}
+		defer msgs.Close()
+		for msgs.Next() {
+			m, err := scanOutbox(msgs)
+			if err != nil {
 				return err
 			}
 			out = append(out, m)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, m := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ? WHERE id = ?`, now.Add(lease).UnixNano(), m.ID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return msgs.Err()
 	})
 	return out, err
+}
+
+// lockHead takes the session's head row lock (PostgreSQL; SQLite's write
+// transaction holds the database), before any outbox row.
+func (db *DB) lockHead(ctx context.Context, tx conn, sessionID string) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT outbox_id FROM outbox_heads WHERE session_id = ?`+db.d.LockRow, sessionID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	return err
+}
+
+// advanceHead points the session's head at its oldest waiting message, due
+// at that message's next attempt, or removes it when nothing waits. A head
+// already on that message keeps its due time when keepDue (a lease in
+// progress).
+func (db *DB) advanceHead(ctx context.Context, tx conn, sessionID string, keepDue bool) error {
+	var id, next int64
+	err := tx.QueryRowContext(ctx, `SELECT id, next_attempt_at FROM outbox
+		WHERE session_id = ? AND delivered_at IS NULL AND given_up_at IS NULL ORDER BY session_id, id LIMIT 1`, sessionID).Scan(&id, &next)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.ExecContext(ctx, `DELETE FROM outbox_heads WHERE session_id = ?`, sessionID)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	set := `outbox_id = excluded.outbox_id, due_at = excluded.due_at`
+	if keepDue {
+		set = `due_at = CASE WHEN outbox_heads.outbox_id = excluded.outbox_id THEN outbox_heads.due_at ELSE excluded.due_at END, outbox_id = excluded.outbox_id`
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox_heads (session_id, outbox_id, due_at) VALUES (?,?,?)
+		ON CONFLICT (session_id) DO UPDATE SET `+set, sessionID, id, next)
+	return err
 }
 
 // RecordDelivery implements session.Store.
 func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered bool, next time.Time) error {
 	return db.inTx(ctx, func(tx conn) error {
+		var sid string
+		if err := tx.QueryRowContext(ctx, `SELECT session_id FROM outbox WHERE id = ?`, d.OutboxID).Scan(&sid); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("outbox message %d: %w", d.OutboxID, session.ErrNotFound)
+			}
+			return err
+		}
+		if err := db.lockHead(ctx, tx, sid); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
-			VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, d.SessionID, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
+			VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, sid, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
 			return fmt.Errorf("recording delivery: %w", err)
 		}
 		var err error
@@ -95,7 +204,10 @@ func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered 
 		default:
 			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL WHERE id = ?`, next.UnixNano(), d.OutboxID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.advanceHead(ctx, tx, sid, false)
 	})
 }
 
@@ -120,25 +232,38 @@ func (db *DB) Deliveries(ctx context.Context, sessionID string) ([]session.Deliv
 	return out, rows.Err()
 }
 
-// Redeliver implements session.Store.
+// Redeliver implements session.Store. The message goes back in its
+// session's queue at its place: first if it is older than the message
+// waiting, after the waiting ones otherwise.
 func (db *DB) Redeliver(ctx context.Context, sessionID string, outboxID int64, now time.Time) error {
 	return db.inTx(ctx, func(tx conn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = NULL, given_up_at = NULL, next_attempt_at = ?, lease_until = NULL
-			WHERE id = ? AND session_id = ?`, now.UnixNano(), outboxID, sessionID)
+		if err := db.lockHead(ctx, tx, sessionID); err != nil {
+			return err
+		}
+		var pruned sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT pruned_at FROM outbox WHERE id = ? AND session_id = ?`, outboxID, sessionID).Scan(&pruned)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("outbox message %d of %s: %w", outboxID, sessionID, session.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("outbox message %d of %s: %w", outboxID, sessionID, session.ErrNotFound)
+		if pruned.Valid {
+			return fmt.Errorf("outbox message %d of %s: %w", outboxID, sessionID, session.ErrPruned)
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = NULL, given_up_at = NULL, next_attempt_at = ?, lease_until = NULL
+			WHERE id = ?`, now.UnixNano(), outboxID); err != nil {
+			return err
+		}
+		return db.advanceHead(ctx, tx, sessionID, true)
 	})
 }
 
-// OldestUndelivered implements session.Store.
+// OldestUndelivered implements session.Store. A session's oldest waiting
+// message is its head, so the heads suffice.
 func (db *DB) OldestUndelivered(ctx context.Context) (time.Time, bool, error) {
 	var t sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM outbox WHERE delivered_at IS NULL AND given_up_at IS NULL`).Scan(&t); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT MIN(o.created_at) FROM outbox_heads h JOIN outbox o ON o.id = h.outbox_id`).Scan(&t); err != nil {
 		return time.Time{}, false, err
 	}
 	return fromNanos(t), t.Valid, nil

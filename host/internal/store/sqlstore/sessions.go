@@ -16,7 +16,7 @@ import (
 const sessionColumns = `id, site_id, mode, plugin, kind, status, amount, currency, country, cart_type,
 	order_ref, reference, reference_scope, cart, customer, return_url, cancel_url, action,
 	provider_transaction_id, provider_data, created_at, updated_at, expires_at, version,
-	captured_amount, refunded_amount, next_check_at, check_attempts, checkout_id`
+	captured_amount, refunded_amount, next_check_at, check_attempts, checkout_id, needs_attention`
 
 // placeholders has one "?" per session column.
 var placeholders = strings.TrimSuffix(strings.Repeat("?,", strings.Count(sessionColumns, ",")+1), ",")
@@ -34,6 +34,14 @@ func fromNanos(n sql.NullInt64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n.Int64).UTC()
+}
+
+// boolInt stores a flag as 0 or 1 (an INTEGER on both engines).
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func marshal(v any) (string, error) {
@@ -65,7 +73,7 @@ func sessionArgs(s *session.Session) ([]any, error) {
 	return []any{s.ID, s.SiteID, s.Mode, s.Plugin, string(s.Kind), string(s.Status), s.Amount, s.Currency, s.Country,
 		s.CartType, s.OrderRef, s.Reference, s.ReferenceScope, cart, customer, s.ReturnURL, s.CancelURL, action,
 		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version,
-		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts, s.CheckoutID}, nil
+		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts, s.CheckoutID, boolInt(s.NeedsAttention)}, nil
 }
 
 type scanner interface{ Scan(...any) error }
@@ -79,17 +87,18 @@ func scanSession(row scanner) (*session.Session, error) {
 		created            int64
 		updated, expires   sql.NullInt64
 		nextCheck          sql.NullInt64
+		attention          int64
 	)
 	err := row.Scan(&s.ID, &s.SiteID, &s.Mode, &s.Plugin, &kind, &status, &s.Amount, &s.Currency, &s.Country,
 		&s.CartType, &s.OrderRef, &s.Reference, &s.ReferenceScope, &cart, &customer, &s.ReturnURL, &s.CancelURL, &action,
 		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version,
-		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts, &s.CheckoutID)
+		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts, &s.CheckoutID, &attention)
 	if err != nil {
 		return nil, err
 	}
 	s.Kind, s.Status = payment.Kind(kind), session.Status(status)
 	s.CreatedAt, s.UpdatedAt, s.ExpiresAt = time.Unix(0, created).UTC(), fromNanos(updated), fromNanos(expires)
-	s.NextCheckAt = fromNanos(nextCheck)
+	s.NextCheckAt, s.NeedsAttention = fromNanos(nextCheck), attention != 0
 	if err := json.Unmarshal([]byte(cart), &s.Cart); err != nil {
 		return nil, fmt.Errorf("session %s: cart: %w", s.ID, err)
 	}
@@ -149,15 +158,7 @@ func (db *DB) writeChange(ctx context.Context, tx conn, id string, events []sess
 			return fmt.Errorf("inserting event: %w", err)
 		}
 	}
-	for _, m := range outbox {
-		// A repeated EventID (same session and status) is already queued.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (event_id, session_id, site_id, status, payload, created_at, next_attempt_at)
-			VALUES (?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING`,
-			m.EventID, id, m.SiteID, string(m.Status), m.Payload, m.CreatedAt.UnixNano(), m.CreatedAt.UnixNano()); err != nil {
-			return fmt.Errorf("queueing webhook: %w", err)
-		}
-	}
-	return nil
+	return db.enqueue(ctx, tx, id, outbox)
 }
 
 // Session implements session.Store.
@@ -197,9 +198,22 @@ func (db *DB) Sessions(ctx context.Context, f session.Filter) ([]*session.Sessio
 	if limit <= 0 {
 		limit = 100
 	}
+	if f.NeedsAttention {
+		// Its own statement, so that the partial index serves it.
+		return db.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions
+			WHERE needs_attention = 1 AND (? = '' OR site_id = ?) AND (? = '' OR status = ?)
+			ORDER BY created_at DESC, id DESC LIMIT ?`, f.SiteID, f.SiteID, string(f.Status), string(f.Status), limit)
+	}
 	return db.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions
 		WHERE (? = '' OR site_id = ?) AND (? = '' OR status = ?)
 		ORDER BY created_at DESC, id DESC LIMIT ?`, f.SiteID, f.SiteID, string(f.Status), string(f.Status), limit)
+}
+
+// CountNeedingAttention implements session.Store.
+func (db *DB) CountNeedingAttention(ctx context.Context) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE needs_attention = 1`).Scan(&n)
+	return n, err
 }
 
 // Events implements session.Store.

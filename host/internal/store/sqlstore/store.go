@@ -91,6 +91,8 @@ type DB struct {
 	readDB   *sql.DB
 	read     conn
 	isUnique func(error) bool
+	// retryWait is the pause before retry attempt n (from 1).
+	retryWait func(n int) time.Duration
 }
 
 var _ session.Store = (*DB)(nil)
@@ -98,7 +100,8 @@ var _ session.Store = (*DB)(nil)
 // New returns the store on write (transactions) and read (plain reads;
 // may be the same pool) and applies pending migrations.
 func New(ctx context.Context, d Dialect, write, read *sql.DB) (*DB, error) {
-	db := &DB{d: d, writeDB: write, readDB: read, read: conn{c: read, numbered: d.Numbered}, isUnique: d.IsUnique}
+	db := &DB{d: d, writeDB: write, readDB: read, read: conn{c: read, numbered: d.Numbered}, isUnique: d.IsUnique,
+		retryWait: func(n int) time.Duration { return time.Duration(n) * 5 * time.Millisecond }}
 	if err := db.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -126,22 +129,38 @@ func (db *DB) Close() error {
 
 // inTx runs fn in a write transaction, again when the engine asks for a
 // retry (a serialization failure or a deadlock); fn must not have effects
-// outside the transaction.
+// outside the transaction (metrics are counted by the callers, after
+// commit). The pause between attempts ends with ctx.
 func (db *DB) inTx(ctx context.Context, fn func(conn) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.tryTx(ctx, fn)
 		if err == nil || db.d.Retryable == nil || !db.d.Retryable(err) || attempt >= 5 {
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		t := time.NewTimer(db.retryWait(attempt + 1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (after: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
 	}
 }
 
-func (db *DB) tryTx(ctx context.Context, fn func(conn) error) error {
+// tryTx runs fn in one transaction. A panic in fn rolls the transaction
+// back before it goes on up: a leaked transaction would hold its
+// connection and locks (SQLite's only write connection) for good.
+func (db *DB) tryTx(ctx context.Context, fn func(conn) error) (err error) {
 	tx, err := db.writeDB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(conn{c: tx, numbered: db.d.Numbered}); err != nil {
 		tx.Rollback()
 		return err

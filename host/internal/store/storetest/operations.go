@@ -228,3 +228,44 @@ func testConcurrentOutboxClaims(t *testing.T, st session.Store) {
 		}
 	}
 }
+
+// testNeedsAttention: the mark is stored, filtered on and counted.
+func testNeedsAttention(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	a, b := NewSession("ps_a", base), NewSession("ps_b", base.Add(time.Second))
+	a.NeedsAttention = true
+	mustCreate(t, st, a)
+	mustCreate(t, st, b)
+	if got, _ := st.Session(ctx, a.ID); !got.NeedsAttention {
+		t.Error("needs_attention not stored")
+	}
+	list := func() []string {
+		l, err := st.Sessions(ctx, session.Filter{NeedsAttention: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, s := range l {
+			ids = append(ids, s.ID)
+		}
+		return ids
+	}
+	if ids := list(); fmt.Sprint(ids) != "[ps_a]" {
+		t.Errorf("needing attention = %v", ids)
+	}
+	if _, err := st.UpdateSession(ctx, b.ID, func(cur *session.Session) (session.Change, error) {
+		cur.NeedsAttention = true
+		return session.Change{Session: cur}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ids := list(); fmt.Sprint(ids) != "[ps_b ps_a]" {
+		t.Errorf("needing attention = %v", ids)
+	}
+	if n, err := st.CountNeedingAttention(ctx); err != nil || n != 2 {
+		t.Errorf("count = %d, %v", n, err)
+	}
+	if all, _ := st.Sessions(ctx, session.Filter{}); len(all) != 2 {
+		t.Errorf("unfiltered list = %d sessions", len(all))
+	}
+}

@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"Sequences", testSequences},
 		{"IdempotencyKeys", testIdempotency},
 		{"BoundIdempotencyKey", testBoundIdempotencyKey},
+		{"IdempotencyLease", testIdempotencyLease},
+		{"NeedsAttention", testNeedsAttention},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},
@@ -332,39 +334,78 @@ func testSequences(t *testing.T, st session.Store) {
 
 func testIdempotency(t *testing.T, st session.Store) {
 	ctx := context.Background()
-	k := session.IdempotencyKey{SiteID: "shop", Key: "k1", RequestHash: "h1", CreatedAt: base}
-	if existing, err := st.ClaimIdempotencyKey(ctx, k); err != nil || existing != nil {
-		t.Fatalf("first claim = %+v, %v", existing, err)
+	lease := base.Add(time.Minute)
+	k := session.IdempotencyKey{SiteID: "shop", Key: "k1", RequestHash: "h1", CreatedAt: base, SessionID: "ps_a", LeaseUntil: lease}
+	if rec, held, err := st.ClaimIdempotencyKey(ctx, k); err != nil || !held || rec.SessionID != "ps_a" || !rec.LeaseUntil.Equal(lease) {
+		t.Fatalf("first claim = %+v %v, %v", rec, held, err)
 	}
-	existing, err := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k1", RequestHash: "h2", CreatedAt: base.Add(time.Second)})
-	if err != nil || existing == nil || existing.RequestHash != "h1" || existing.Response != nil || !existing.CreatedAt.Equal(base) {
-		t.Fatalf("second claim = %+v, %v", existing, err)
+	rec, held, err := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k1", RequestHash: "h2", CreatedAt: base.Add(time.Second), SessionID: "ps_b"})
+	if err != nil || held || rec.RequestHash != "h1" || rec.Response != nil || !rec.CreatedAt.Equal(base) || rec.SessionID != "ps_a" {
+		t.Fatalf("second claim = %+v %v, %v", rec, held, err)
 	}
-	if existing, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "other", Key: "k1", RequestHash: "h", CreatedAt: base}); existing != nil {
+	if _, held, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "other", Key: "k1", RequestHash: "h", CreatedAt: base}); !held {
 		t.Error("keys are not scoped by site")
 	}
 	resp := session.IdempotentResponse{StatusCode: 201, Body: []byte(`{"id":"ps_a"}`), SessionID: "ps_a"}
 	if err := st.CompleteIdempotencyKey(ctx, "shop", "k1", resp); err != nil {
 		t.Fatal(err)
 	}
-	existing, _ = st.ClaimIdempotencyKey(ctx, k)
-	if existing == nil || existing.Response == nil || !reflect.DeepEqual(*existing.Response, resp) {
-		t.Fatalf("completed claim = %+v", existing)
+	// Completed: replayed forever, never taken over, never released.
+	rec, held, _ = st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k1", RequestHash: "h1", CreatedAt: base.Add(time.Hour)})
+	if held || rec.Response == nil || !reflect.DeepEqual(*rec.Response, resp) {
+		t.Fatalf("completed claim = %+v %v", rec, held)
 	}
-	// A completed key is never released: its answer must keep replaying.
 	st.ReleaseIdempotencyKey(ctx, "shop", "k1")
-	if existing, _ := st.ClaimIdempotencyKey(ctx, k); existing == nil || existing.Response == nil {
+	if rec, _, _ := st.ClaimIdempotencyKey(ctx, k); rec.Response == nil {
 		t.Error("a completed key was released")
 	}
-	st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k2", RequestHash: "h", CreatedAt: base})
+	// Released without a session: deleted, the shop may start afresh.
+	st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k2", RequestHash: "h", CreatedAt: base, SessionID: "ps_none"})
 	if err := st.ReleaseIdempotencyKey(ctx, "shop", "k2"); err != nil {
 		t.Fatal(err)
 	}
-	if existing, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k2", RequestHash: "h", CreatedAt: base}); existing != nil {
-		t.Error("a released key is still claimed")
+	if rec, held, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k2", RequestHash: "other", CreatedAt: base, SessionID: "ps_new"}); !held || rec.SessionID != "ps_new" {
+		t.Errorf("a released key is still claimed: %+v", rec)
 	}
 	if err := st.CompleteIdempotencyKey(ctx, "shop", "nope", resp); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("completing an unknown key: %v", err)
+	}
+}
+
+// testIdempotencyLease: a claim whose holder died is taken over once its
+// lease lapses, by the same request only, keeping the reserved session.
+func testIdempotencyLease(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	first := session.IdempotencyKey{SiteID: "shop", Key: "crash", RequestHash: "h", CreatedAt: base, SessionID: "ps_first", LeaseUntil: base.Add(20 * time.Second)}
+	st.ClaimIdempotencyKey(ctx, first)
+	retry := func(at time.Time, hash string) (*session.IdempotencyKey, bool) {
+		rec, held, err := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "crash", RequestHash: hash,
+			CreatedAt: at, SessionID: "ps_retry", LeaseUntil: at.Add(20 * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec, held
+	}
+	if _, held := retry(base.Add(10*time.Second), "h"); held {
+		t.Error("taken over during the lease")
+	}
+	if _, held := retry(base.Add(30*time.Second), "other"); held {
+		t.Error("taken over by another request")
+	}
+	rec, held := retry(base.Add(30*time.Second), "h")
+	if !held || rec.SessionID != "ps_first" || !rec.LeaseUntil.Equal(base.Add(50*time.Second)) {
+		t.Fatalf("after the lease: %+v held=%v, want the first session, leased again", rec, held)
+	}
+	if _, held := retry(base.Add(31*time.Second), "h"); held {
+		t.Error("a lease taken over twice")
+	}
+	// Its session stored, a released key stays bound to it, lease ended.
+	mustCreate(t, st, NewSession("ps_first", base))
+	if err := st.ReleaseIdempotencyKey(ctx, "shop", "crash"); err != nil {
+		t.Fatal(err)
+	}
+	if rec, held := retry(base.Add(32*time.Second), "h"); !held || rec.SessionID != "ps_first" {
+		t.Errorf("after a release with its session stored: %+v held=%v", rec, held)
 	}
 }
 
@@ -436,16 +477,22 @@ func testConcurrentClaims(t *testing.T, st session.Store) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	claimed := 0
-	for range n {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			existing, err := st.ClaimIdempotencyKey(context.Background(), session.IdempotencyKey{SiteID: "shop", Key: "race", RequestHash: "h", CreatedAt: base})
+			// Half of them come after the first lease: at most one takes over.
+			at := base
+			if i%2 == 1 {
+				at = base.Add(time.Hour)
+			}
+			_, held, err := st.ClaimIdempotencyKey(context.Background(), session.IdempotencyKey{SiteID: "shop", Key: "race", RequestHash: "h",
+				CreatedAt: at, LeaseUntil: at.Add(time.Minute)})
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if existing == nil {
+			if held {
 				mu.Lock()
 				claimed++
 				mu.Unlock()
@@ -453,27 +500,33 @@ func testConcurrentClaims(t *testing.T, st session.Store) {
 		}()
 	}
 	wg.Wait()
-	if claimed != 1 {
-		t.Errorf("%d goroutines claimed the key, want 1", claimed)
+	if claimed < 1 || claimed > 2 {
+		t.Errorf("%d goroutines held the key, want 1 (or 2: one first, one after its lease)", claimed)
 	}
 }
 
-// bound keys: status 0 binds a key to a session; it can still be released.
+// bound keys: status 0 binds a key to a session; released, it stays bound.
 func testBoundIdempotencyKey(t *testing.T, st session.Store) {
 	ctx := context.Background()
-	k := session.IdempotencyKey{SiteID: "shop", Key: "bound", RequestHash: "h", CreatedAt: base}
+	mustCreate(t, st, NewSession("ps_x", base))
+	k := session.IdempotencyKey{SiteID: "shop", Key: "bound", RequestHash: "h", CreatedAt: base, SessionID: "ps_x", LeaseUntil: base.Add(time.Minute)}
 	st.ClaimIdempotencyKey(ctx, k)
 	if err := st.CompleteIdempotencyKey(ctx, "shop", "bound", session.IdempotentResponse{StatusCode: 0, SessionID: "ps_x"}); err != nil {
 		t.Fatal(err)
 	}
-	existing, _ := st.ClaimIdempotencyKey(ctx, k)
-	if existing == nil || existing.Response == nil || existing.Response.StatusCode != 0 || existing.Response.SessionID != "ps_x" {
-		t.Fatalf("bound key = %+v", existing)
+	if _, held, _ := st.ClaimIdempotencyKey(ctx, k); held {
+		t.Error("a bound key taken over during its lease")
+	}
+	later := k
+	later.CreatedAt = base.Add(2 * time.Minute)
+	rec, held, _ := st.ClaimIdempotencyKey(ctx, later)
+	if !held || rec.Response == nil || rec.Response.StatusCode != 0 || rec.SessionID != "ps_x" {
+		t.Fatalf("bound key = %+v held=%v", rec, held)
 	}
 	if err := st.ReleaseIdempotencyKey(ctx, "shop", "bound"); err != nil {
 		t.Fatal(err)
 	}
-	if existing, _ := st.ClaimIdempotencyKey(ctx, k); existing != nil {
-		t.Errorf("a bound key was not released: %+v", existing)
+	if rec, held, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "bound", RequestHash: "h", CreatedAt: base, SessionID: "ps_y"}); !held || rec.SessionID != "ps_x" {
+		t.Errorf("a bound key after release: %+v held=%v", rec, held)
 	}
 }

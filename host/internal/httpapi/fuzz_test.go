@@ -1,0 +1,147 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/big"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/payhost/payhost/host/internal/session"
+)
+
+// hasDuplicateKey reports whether a JSON value has a duplicate key in any
+// object (by exact name), read with a plain token walk.
+func hasDuplicateKey(raw []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		expect bool // next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				if top != nil && top.object {
+					top.expect = true
+				}
+				stack = append(stack, &frame{keys: map[string]bool{}, object: true, expect: true})
+				continue
+			case '[':
+				if top != nil && top.object {
+					top.expect = true
+				}
+				stack = append(stack, &frame{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+				continue
+			}
+		case string:
+			if top != nil && top.object && top.expect {
+				if top.keys[v] {
+					return true
+				}
+				top.keys[v] = true
+				top.expect = false
+				continue
+			}
+		}
+		if top != nil && top.object {
+			top.expect = true
+		}
+	}
+}
+
+// FuzzCreateRequest feeds arbitrary bodies to the strict decoder of the
+// session creation request, then to the cart check. Nothing panics; what
+// the decoder accepts is valid UTF-8 JSON with no duplicate key and no NUL
+// in any string, decodes the same with encoding/json, and survives a round
+// trip; a cart the check accepts has the total of its lines and shipping,
+// computed here with big integers, within int64.
+func FuzzCreateRequest(f *testing.F) {
+	good := `{"mode":"test","order_ref":"order-42","cart":{"type":"web","currency":"EUR","country":"FR","lines":[{"sku":"SKU-1","label":"Thing","quantity":2,"unit_amount":1500,"tax_rate":2000}],"shipping_amount":490,"total_amount":3490},"customer":{"email":"ada@example.com","name":"Ada","locale":"fr-FR"},"return_url":"https://shop.example/return","cancel_url":"https://shop.example/cancel"}`
+	for _, s := range []string{
+		good,
+		good + " {}",
+		strings.Replace(good, `"total_amount":3490`, `"total_amount":1,"total_amount":3490`, 1),
+		strings.Replace(good, `"mode"`, `"MODE"`, 1),
+		strings.Replace(good, `"Ada"`, `"A\u0000da"`, 1),
+		strings.Replace(good, `"Ada"`, "\"A\xffda\"", 1),
+		strings.Replace(good, `"quantity":2`, `"quantity":9223372036854775807`, 1),
+		strings.Replace(good, `"unit_amount":1500`, `"unit_amount":-1`, 1),
+		`{"cart":{"lines":[{},{}]}}`, `null`, `[]`, `{"mode":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var req createRequest
+		if err := unmarshalStrict(raw, &req); err != nil {
+			return
+		}
+		if !utf8.Valid(raw) || !json.Valid(raw) {
+			t.Fatalf("accepted %q: not valid UTF-8 JSON", raw)
+		}
+		if hasDuplicateKey(raw) {
+			t.Fatalf("accepted %q with a duplicate key", raw)
+		}
+		var plain createRequest
+		if err := json.Unmarshal(raw, &plain); err != nil || !reflect.DeepEqual(plain, req) {
+			t.Fatalf("accepted %q as %+v; encoding/json reads %+v, %v", raw, req, plain, err)
+		}
+		again, _ := json.Marshal(req)
+		var back createRequest
+		if err := unmarshalStrict(again, &back); err != nil || !reflect.DeepEqual(back, req) {
+			t.Fatalf("%+v → %s → %+v, %v", req, again, back, err)
+		}
+		if strings.ContainsRune(string(again), 0) || strings.Contains(string(again), `\u0000`) {
+			t.Fatalf("accepted a NUL: %q", raw)
+		}
+		cart, err := session.CheckCart(req.Cart.input())
+		if err != nil {
+			return
+		}
+		total := big.NewInt(req.Cart.ShippingAmount)
+		for _, l := range req.Cart.Lines {
+			if l.Quantity <= 0 || l.UnitAmount < 0 {
+				t.Fatalf("accepted line %+v", l)
+			}
+			total.Add(total, new(big.Int).Mul(big.NewInt(l.Quantity), big.NewInt(l.UnitAmount)))
+		}
+		if !total.IsInt64() || total.Int64() != cart.TotalAmount || cart.TotalAmount < 0 {
+			t.Fatalf("cart %+v: total %d, by big integers %s", req.Cart, cart.TotalAmount, total)
+		}
+		if req.Cart.TotalAmount != nil && *req.Cart.TotalAmount != cart.TotalAmount {
+			t.Fatalf("accepted total_amount %d for a total of %d", *req.Cart.TotalAmount, cart.TotalAmount)
+		}
+	})
+}
+
+// TestHasDuplicateKey checks the fuzz target's own oracle.
+func TestHasDuplicateKey(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"a":1,"b":{"a":2}}`:           false,
+		`{"a":1,"a":2}`:                 true,
+		`{"a":{"b":1,"b":2}}`:           true,
+		`{"a":[{"b":1},{"b":2}],"c":3}`: false,
+		`{"a":["a","a"],"b":"a"}`:       false,
+		`[{"x":1,"y":{"x":2},"x":3}]`:   true,
+	} {
+		if got := hasDuplicateKey([]byte(raw)); got != want {
+			t.Errorf("hasDuplicateKey(%s) = %v", raw, got)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+package session_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/sqlite"
+)
+
+// retriedStore runs every update function one extra time first and
+// throws that run away, as a database retrying a transaction does.
+type retriedStore struct{ session.Store }
+
+func (r retriedStore) UpdateSession(ctx context.Context, id string, fn session.UpdateFunc) (*session.Session, error) {
+	if cur, err := r.Store.Session(ctx, id); err == nil {
+		fn(cur) // the attempt that did not commit
+	}
+	return r.Store.UpdateSession(ctx, id, fn)
+}
+
+type countingMetrics struct {
+	mu          sync.Mutex
+	transitions map[session.Status]int
+}
+
+func (m *countingMetrics) SessionCreated(string) {}
+func (m *countingMetrics) Transition(_ string, to session.Status, _ session.Source, _ session.Result, _ string) {
+	m.mu.Lock()
+	m.transitions[to]++
+	m.mu.Unlock()
+}
+
+// TestMetricsCountCommittedChanges: a retried transaction counts once.
+func TestMetricsCountCommittedChanges(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := &countingMetrics{transitions: map[session.Status]int{}}
+	modes := map[string]session.SiteMode{"seq": {Enabled: true}}
+	svc := session.NewService(session.Options{
+		Store: retriedStore{st}, Catalog: catalog{}, PublicURL: "https://pay.example", Metrics: m,
+		Sites: []session.Site{{ID: "shop", WebhookSecret: "secret_secret_secret", Modes: modes}},
+		Now:   (&clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}).Now,
+	})
+	s, err := create(svc, "shop", "seq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Confirm(context.Background(), s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m.transitions[session.StatusPending] != 1 || m.transitions[session.StatusPaid] != 1 {
+		t.Errorf("transitions counted %v, want pending and paid once each", m.transitions)
+	}
+}
