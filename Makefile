@@ -28,8 +28,9 @@ build:
 		$(GO) build -o $(BIN)/plugins/payhost-plugin-$$p ./plugins/$$p/cmd/payhost-plugin-$$p; \
 	done
 	$(GO) build -o $(BIN)/payhost-sandbox ./cmd/payhost-sandbox
+	$(GO) build -o $(BIN)/payhost-plugin-check ./sdk/cmd/payhost-plugin-check
 	$(GO) build -o $(BIN)/payhost-demo-shop ./cmd/payhost-demo-shop
-	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-sandbox $(BIN)/payhost-demo-shop $(BIN)/plugins/*
+	@chmod 0755 $(BIN)/payhost $(BIN)/payhost-plugin-check $(BIN)/payhost-sandbox $(BIN)/payhost-demo-shop $(BIN)/plugins/*
 
 ## run: build, then start the provider sandbox, the demo shop and the host on var/payhost.db with the demo site
 run: build
@@ -54,8 +55,9 @@ bench: build
 
 ## test: vet, race tests over every module, then every fuzz target briefly
 test: vet
-	$(GO) test -race -count=1 ./...
-	cd sdk && $(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+	cd sdk && $(GO) test -race -count=1 -timeout 30m ./...
+	cd examples/go-plugin && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -race -count=1 -timeout 30m ./...
 	@$(MAKE) --no-print-directory fuzz
 
 ## fuzz: run each fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME;

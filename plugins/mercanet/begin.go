@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 const maxURLLength = 200 // Sips limit on normalReturnUrl and automaticResponseUrl

@@ -3,7 +3,6 @@ package mercanet
 import (
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -75,69 +74,40 @@ func schema() []payment.ConfigField {
 	return []payment.ConfigField{
 		{Key: keyMerchantID, Label: "Merchant id", Type: payment.FieldString, Required: true, Help: "15 digits, from the Mercanet extranet."},
 		{Key: keySecretKey, Label: "Secret key", Type: payment.FieldString, Required: true, Secret: true, Help: "The secret key of key_version."},
-		{Key: keyKeyVersion, Label: "Key version", Type: payment.FieldInt, Default: "1"},
+		{Key: keyKeyVersion, Label: "Key version", Type: payment.FieldInt, Default: "1", Min: ptr(int64(1)), Max: ptr(int64(99))},
 		{Key: keySealAlgorithm, Label: "Seal algorithm", Type: payment.FieldEnum, Default: SealSHA256, Enum: []string{SealSHA256, SealHMACSHA256}},
 		{Key: keyInterfaceVersion, Label: "Interface version", Type: payment.FieldString, Default: "HP_2.20"},
 		{Key: keyEnvironment, Label: "Environment", Type: payment.FieldString, Default: "simu",
 			Help: "simu, test, production, or the base URL of a local sandbox (http://127.0.0.1:port/mercanet)."},
 		{Key: keyCaptureMode, Label: "Capture mode", Type: payment.FieldEnum, Default: CaptureAuthor, Enum: []string{CaptureAuthor, CaptureValidation, CaptureImmediate}},
-		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Help: "Days before capture (0-99); empty for the contract's default."},
+		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Min: ptr(int64(0)), Max: ptr(int64(99)), Help: "Days before capture (0-99); empty for the contract's default."},
 		{Key: keyOffice, Label: "Office server", Type: payment.FieldBool, Default: "true",
 			Help: "false when the merchant contract has no Office (M2M) option: payments still work; refunds, validations, cancellations and status queries are then withheld."},
 		{Key: keyOfficeSecretKey, Label: "Office secret key", Type: payment.FieldString, Secret: true,
 			Help: "Only when the Office key differs from secret_key (Mercanet issues one key for every connector)."},
-		{Key: keyOfficeKeyVersion, Label: "Office key version", Type: payment.FieldInt,
+		{Key: keyOfficeKeyVersion, Label: "Office key version", Type: payment.FieldInt, Min: ptr(int64(1)), Max: ptr(int64(99)),
 			Help: "The version of office_secret_key; empty means key_version."},
 	}
 }
 
-func validate(cfg payment.Config) []payment.ConfigProblem {
-	var p []payment.ConfigProblem
+// validate applies the schema (payment.ApplySchema: required keys, types,
+// enums, bounds, defaults) and adds the rules a schema cannot say.
+func validate(given payment.Config) []payment.ConfigProblem {
+	cfg, p := payment.ApplySchema(schema(), given)
 	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
-	if !merchantIDRe.MatchString(cfg[keyMerchantID]) {
+	if v := cfg[keyMerchantID]; v != "" && !merchantIDRe.MatchString(v) {
 		add(keyMerchantID, "must be the 15-digit merchant id")
 	}
-	if cfg[keySecretKey] == "" {
-		add(keySecretKey, "required")
-	} else if strings.ContainsAny(cfg[keySecretKey], " \t\r\n") {
-		add(keySecretKey, "contains white space (a copy-paste error?)")
+	for _, k := range []string{keySecretKey, keyOfficeSecretKey} {
+		if strings.ContainsAny(cfg[k], " \t\r\n") {
+			add(k, "contains white space (a copy-paste error?)")
+		}
 	}
-	if v, err := strconv.Atoi(cfg[keyKeyVersion]); err != nil || v < 1 || v > 99 {
-		add(keyKeyVersion, "must be a number from 1 to 99")
-	}
-	switch cfg[keySealAlgorithm] {
-	case SealSHA256, SealHMACSHA256:
-	default:
-		add(keySealAlgorithm, "must be SHA-256 or HMAC-SHA-256")
-	}
-	if !interfaceRe.MatchString(cfg[keyInterfaceVersion]) {
+	if v := cfg[keyInterfaceVersion]; v != "" && !interfaceRe.MatchString(v) {
 		add(keyInterfaceVersion, "must be a Paypage POST version such as HP_2.20 or HP_3.4")
 	}
 	if _, ok := resolveEnvironment(cfg[keyEnvironment]); !ok {
 		add(keyEnvironment, "must be simu, test, production, or an https URL (http only on loopback)")
-	}
-	switch cfg[keyCaptureMode] {
-	case CaptureAuthor, CaptureValidation, CaptureImmediate:
-	default:
-		add(keyCaptureMode, "must be AUTHOR_CAPTURE, VALIDATION or IMMEDIATE")
-	}
-	if d := cfg[keyCaptureDay]; d != "" {
-		if v, err := strconv.Atoi(d); err != nil || v < 0 || v > 99 {
-			add(keyCaptureDay, "must be a number of days from 0 to 99")
-		}
-	}
-	switch cfg[keyOffice] {
-	case "", "true", "false":
-	default:
-		add(keyOffice, "must be true or false")
-	}
-	if strings.ContainsAny(cfg[keyOfficeSecretKey], " \t\r\n") {
-		add(keyOfficeSecretKey, "contains white space (a copy-paste error?)")
-	}
-	if v := cfg[keyOfficeKeyVersion]; v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 99 {
-			add(keyOfficeKeyVersion, "must be a number from 1 to 99")
-		}
 	}
 	if cfg[keyOfficeKeyVersion] != "" && cfg[keyOfficeSecretKey] == "" {
 		add(keyOfficeKeyVersion, "set only with office_secret_key")
@@ -186,3 +156,5 @@ func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
 	}
 	return out
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // officeCode is what a cashManagement responseCode means for the

@@ -5,8 +5,8 @@ import (
 	"encoding/base64"
 	"strconv"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // HandleReturn verifies the manual response the customer's browser brings

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // amountField is Ogone's AMOUNT: the amount in major units times 100,

@@ -61,10 +61,12 @@ var (
 )
 
 func schema() []payment.ConfigField {
+	minPassphrase := int64(8) // Ogone refuses shorter passphrases
 	return []payment.ConfigField{
 		{Key: keyPSPID, Label: "PSPID", Type: payment.FieldString, Required: true, Help: "Your Ogone merchant id."},
-		{Key: keySHAIn, Label: "SHA-IN passphrase", Type: payment.FieldString, Required: true, Secret: true},
-		{Key: keySHAOut, Label: "SHA-OUT passphrase", Type: payment.FieldString, Required: true, Secret: true, Help: "Must differ from SHA-IN."},
+		{Key: keySHAIn, Label: "SHA-IN passphrase", Type: payment.FieldString, Required: true, Secret: true, Min: &minPassphrase,
+			Help: "At least 8 characters, as Ogone requires."},
+		{Key: keySHAOut, Label: "SHA-OUT passphrase", Type: payment.FieldString, Required: true, Secret: true, Min: &minPassphrase, Help: "Must differ from SHA-IN."},
 		{Key: keyAlgorithm, Label: "Hash algorithm", Type: payment.FieldEnum, Default: SHA512, Enum: []string{SHA1, SHA256, SHA512}},
 		{Key: keyCharset, Label: "Payment page", Type: payment.FieldEnum, Default: CharsetUTF8, Enum: []string{CharsetUTF8, CharsetLatin1},
 			Help: "UTF-8 uses orderstandard_utf8.asp, ISO-8859-1 orderstandard.asp."},
@@ -80,40 +82,19 @@ func schema() []payment.ConfigField {
 	}
 }
 
-func validate(cfg payment.Config) []payment.ConfigProblem {
-	var p []payment.ConfigProblem
+// validate applies the schema (payment.ApplySchema: required keys, types,
+// enums, bounds, defaults) and adds the rules a schema cannot say.
+func validate(given payment.Config) []payment.ConfigProblem {
+	cfg, p := payment.ApplySchema(schema(), given)
 	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
-	if !pspidRe.MatchString(cfg[keyPSPID]) {
+	if v := cfg[keyPSPID]; v != "" && !pspidRe.MatchString(v) {
 		add(keyPSPID, "must be your PSPID (letters, digits, . _ -)")
-	}
-	for _, k := range []string{keySHAIn, keySHAOut} {
-		switch v := cfg[k]; {
-		case v == "":
-			add(k, "required")
-		case len(v) < 8:
-			add(k, "too short: Ogone requires at least 8 characters")
-		}
 	}
 	if cfg[keySHAIn] != "" && cfg[keySHAIn] == cfg[keySHAOut] {
 		add(keySHAOut, "must differ from sha_in")
 	}
-	switch cfg[keyAlgorithm] {
-	case SHA1, SHA256, SHA512:
-	default:
-		add(keyAlgorithm, "must be SHA-1, SHA-256 or SHA-512")
-	}
-	switch cfg[keyCharset] {
-	case CharsetUTF8, CharsetLatin1:
-	default:
-		add(keyCharset, "must be UTF-8 or ISO-8859-1")
-	}
 	if _, ok := pageURL(cfg); !ok {
 		add(keyEnv, "must be test, production, or an https URL (http only on loopback)")
-	}
-	switch cfg[keyOperation] {
-	case OperationSale, OperationAuthorisation:
-	default:
-		add(keyOperation, "must be SAL or RES")
 	}
 	if !languageRe.MatchString(cfg[keyLanguage]) {
 		add(keyLanguage, "must look like en_US")

@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // received collects the parameters of a redirection or post-sale request

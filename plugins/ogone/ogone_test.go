@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 	"github.com/payhost/payhost/shared/providertest"
 )
 

@@ -44,6 +44,7 @@ func apiBase(env string) (base string, local bool, ok bool) {
 func isLoopback(h string) bool { return h == "localhost" || h == "127.0.0.1" || h == "::1" }
 
 func schema() []payment.ConfigField {
+	maxBrandName := int64(127) // PayPal's limit
 	return []payment.ConfigField{
 		{Key: keyClientID, Label: "Client id", Type: payment.FieldString, Required: true},
 		{Key: keyClientSecret, Label: "Client secret", Type: payment.FieldString, Required: true, Secret: true},
@@ -52,36 +53,23 @@ func schema() []payment.ConfigField {
 		{Key: keyWebhookID, Label: "Webhook id", Type: payment.FieldString, Required: true, Help: "The id PayPal gave the webhook registration."},
 		{Key: keyVerification, Label: "Webhook verification", Type: payment.FieldEnum, Default: VerifyOffline, Enum: []string{VerifyOffline, VerifyAPI},
 			Help: "offline: check the RSA signature with PayPal's certificate; api: ask verify-webhook-signature."},
-		{Key: keyBrandName, Label: "Brand name", Type: payment.FieldString, Help: "Shown on PayPal's pages (127 characters at most)."},
+		{Key: keyBrandName, Label: "Brand name", Type: payment.FieldString, Max: &maxBrandName, Help: "Shown on PayPal's pages (127 characters at most)."},
 		{Key: keyLandingPage, Label: "Landing page", Type: payment.FieldEnum, Default: "NO_PREFERENCE", Enum: []string{"NO_PREFERENCE", "LOGIN", "GUEST_CHECKOUT"}},
 	}
 }
 
-func validate(cfg payment.Config) []payment.ConfigProblem {
-	var p []payment.ConfigProblem
+// validate applies the schema (payment.ApplySchema: required keys, types,
+// enums, bounds, defaults) and adds the rules a schema cannot say.
+func validate(given payment.Config) []payment.ConfigProblem {
+	cfg, p := payment.ApplySchema(schema(), given)
 	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
 	for _, k := range []string{keyClientID, keyClientSecret, keyWebhookID} {
-		if cfg[k] == "" {
-			add(k, "required")
-		} else if strings.ContainsAny(cfg[k], " \t\r\n") {
+		if strings.ContainsAny(cfg[k], " \t\r\n") {
 			add(k, "contains white space (a copy-paste error?)")
 		}
 	}
 	if _, _, ok := apiBase(cfg[keyEnvironment]); !ok {
 		add(keyEnvironment, "must be sandbox, live, or a loopback http URL (the local sandbox)")
-	}
-	switch cfg[keyVerification] {
-	case VerifyAPI, VerifyOffline:
-	default:
-		add(keyVerification, "must be offline or api")
-	}
-	if len(cfg[keyBrandName]) > 127 {
-		add(keyBrandName, "at most 127 characters")
-	}
-	switch cfg[keyLandingPage] {
-	case "NO_PREFERENCE", "LOGIN", "GUEST_CHECKOUT":
-	default:
-		add(keyLandingPage, "must be NO_PREFERENCE, LOGIN or GUEST_CHECKOUT")
 	}
 	return p
 }

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // webhookFixture is a provider trusting a throw-away PayPal-like

@@ -1,7 +1,7 @@
 package paypal
 
 import (
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 )
 
 // noDecimals are the currencies PayPal accepts only in whole units although

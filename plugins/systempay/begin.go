@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // Begin builds the signed vads_* form. vads_trans_id is the host's daily

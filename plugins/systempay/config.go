@@ -3,7 +3,6 @@ package systempay
 import (
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -44,6 +43,7 @@ var (
 )
 
 func schema() []payment.ConfigField {
+	minDelay, maxDelay := int64(0), int64(365)
 	return []payment.ConfigField{
 		{Key: keySiteID, Label: "Shop id", Type: payment.FieldString, Required: true, Help: "vads_site_id, 8 digits."},
 		{Key: keyKeyTest, Label: "TEST key", Type: payment.FieldString, Secret: true},
@@ -52,7 +52,7 @@ func schema() []payment.ConfigField {
 		{Key: keyAlgorithm, Label: "Signature algorithm", Type: payment.FieldEnum, Default: HMACSHA256, Enum: []string{HMACSHA256, SHA1}},
 		{Key: keyPaymentURL, Label: "Payment URL", Type: payment.FieldURL, Default: DefaultPaymentURL,
 			Help: "Systempay by default; PayZen https://secure.payzen.eu/vads-payment/, Lyra Collect https://secure.lyra.com/vads-payment/."},
-		{Key: keyCaptureDelay, Label: "Capture delay (days)", Type: payment.FieldInt},
+		{Key: keyCaptureDelay, Label: "Capture delay (days)", Type: payment.FieldInt, Min: &minDelay, Max: &maxDelay},
 		{Key: keyValidationMode, Label: "Validation mode", Type: payment.FieldEnum, Enum: []string{"", "0", "1"}, Help: "1: payments wait for a manual validation."},
 		{Key: keyPaymentCards, Label: "Accepted cards", Type: payment.FieldString, Help: "e.g. CB;VISA;MASTERCARD; empty for all."},
 		{Key: keyRESTTest, Label: "REST API password (TEST)", Type: payment.FieldString, Secret: true,
@@ -75,10 +75,12 @@ func keyFor(cfg payment.Config, ctxMode string) string {
 	return ""
 }
 
-func validate(cfg payment.Config) []payment.ConfigProblem {
-	var p []payment.ConfigProblem
+// validate applies the schema (payment.ApplySchema: required keys, types,
+// enums, bounds, defaults) and adds the rules a schema cannot say.
+func validate(given payment.Config) []payment.ConfigProblem {
+	cfg, p := payment.ApplySchema(schema(), given)
 	add := func(k, m string) { p = append(p, payment.ConfigProblem{Key: k, Message: m}) }
-	if !siteIDRe.MatchString(cfg[keySiteID]) {
+	if v := cfg[keySiteID]; v != "" && !siteIDRe.MatchString(v) {
 		add(keySiteID, "must be the 8-digit shop id")
 	}
 	switch cfg[keyCtxMode] {
@@ -90,29 +92,15 @@ func validate(cfg payment.Config) []payment.ConfigProblem {
 		if cfg[keyKeyProduction] == "" {
 			add(keyKeyProduction, "required in PRODUCTION context mode")
 		}
-	default:
-		add(keyCtxMode, "must be TEST or PRODUCTION")
 	}
 	if cfg[keyKeyTest] != "" && cfg[keyKeyTest] == cfg[keyKeyProduction] {
 		add(keyKeyProduction, "must differ from key_test")
 	}
-	switch cfg[keyAlgorithm] {
-	case HMACSHA256, SHA1:
-	default:
-		add(keyAlgorithm, "must be HMAC-SHA-256 or SHA-1")
-	}
-	if u, err := url.Parse(cfg[keyPaymentURL]); err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname()))) {
-		add(keyPaymentURL, "must be an https URL (http only on loopback, for the sandbox)")
-	}
-	if d := cfg[keyCaptureDelay]; d != "" {
-		if n, err := strconv.Atoi(d); err != nil || n < 0 || n > 365 {
-			add(keyCaptureDelay, "must be a number of days from 0 to 365")
+	for _, k := range []string{keyPaymentURL, keyAPIURL} {
+		// The schema checked it is an absolute URL; http only for the sandbox.
+		if u, err := url.Parse(cfg[k]); err == nil && u.Scheme == "http" && u.Host != "" && !isLoopback(u.Hostname()) {
+			add(k, "must be an https URL (http only on loopback, for the sandbox)")
 		}
-	}
-	switch cfg[keyValidationMode] {
-	case "", "0", "1":
-	default:
-		add(keyValidationMode, "must be empty, 0 or 1")
 	}
 	if c := cfg[keyPaymentCards]; c != "" && !cardsRe.MatchString(c) {
 		add(keyPaymentCards, "card brands separated by ';', e.g. CB;VISA")
@@ -122,9 +110,6 @@ func validate(cfg payment.Config) []payment.ConfigProblem {
 	}
 	if pw := cfg[keyRESTProduction]; pw != "" && strings.HasPrefix(pw, testPasswordPrefix) {
 		add(keyRESTProduction, "this is a TEST REST password")
-	}
-	if u, err := url.Parse(cfg[keyAPIURL]); cfg[keyAPIURL] != "" && (err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && isLoopback(u.Hostname())))) {
-		add(keyAPIURL, "must be an https URL (http only on loopback, for the sandbox)")
 	}
 	return p
 }

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 func sortStrings(s []string) { sort.Strings(s) }

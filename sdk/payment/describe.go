@@ -174,12 +174,15 @@ type ReferenceFormat struct {
 // strings; the type tells the host how to check and show them).
 type FieldType string
 
+// The field types [ApplySchema] checks. A secret is a string (or any
+// type) with [ConfigField.Secret] set.
 const (
-	FieldString FieldType = "string"
-	FieldInt    FieldType = "int"
-	FieldBool   FieldType = "bool"
-	FieldURL    FieldType = "url"
-	FieldEnum   FieldType = "enum"
+	FieldString   FieldType = "string"
+	FieldInt      FieldType = "int"
+	FieldBool     FieldType = "bool"
+	FieldURL      FieldType = "url"
+	FieldEnum     FieldType = "enum"
+	FieldDuration FieldType = "duration"
 )
 
 // ConfigField describes one key of a mode's configuration.
@@ -194,6 +197,9 @@ type ConfigField struct {
 	Help    string
 	// Enum lists the allowed values of a FieldEnum.
 	Enum []string
+	// Min and Max bound an int's value, a duration's whole seconds or a
+	// string's length in characters; nil means no bound.
+	Min, Max *int64
 }
 
 // ValidateConfigRequest asks whether a mode's configuration can work.

@@ -39,7 +39,7 @@ func describeToPB(d payment.DescribeResponse) *pluginpb.DescribeResponse {
 		for _, f := range m.ConfigSchema {
 			pm.ConfigSchema = append(pm.ConfigSchema, &pluginpb.ConfigField{
 				Key: f.Key, Label: f.Label, Type: string(f.Type), Required: f.Required, Secret: f.Secret,
-				Default: f.Default, Help: f.Help, Enum: f.Enum,
+				Default: f.Default, Help: f.Help, Enum: f.Enum, Min: f.Min, Max: f.Max,
 			})
 		}
 		out.Modes = append(out.Modes, pm)
@@ -68,7 +68,7 @@ func describeFromPB(d *pluginpb.DescribeResponse) payment.DescribeResponse {
 		for _, f := range pm.GetConfigSchema() {
 			m.ConfigSchema = append(m.ConfigSchema, payment.ConfigField{
 				Key: f.GetKey(), Label: f.GetLabel(), Type: payment.FieldType(f.GetType()), Required: f.GetRequired(),
-				Secret: f.GetSecret(), Default: f.GetDefault(), Help: f.GetHelp(), Enum: f.GetEnum(),
+				Secret: f.GetSecret(), Default: f.GetDefault(), Help: f.GetHelp(), Enum: f.GetEnum(), Min: f.Min, Max: f.Max,
 			})
 		}
 		out.Modes = append(out.Modes, m)

@@ -79,9 +79,10 @@ func TestDescribeRoundTrip(t *testing.T) {
 	d := payment.DescribeResponse{Name: "n", Version: "v", ProtocolVersion: 1, Modes: []payment.Mode{{
 		ID: "m", Label: "l", Description: "d", LogoURL: "u", Kind: payment.KindRedirect,
 		Currencies: []string{"EUR"}, Countries: []string{"FR"}, MinAmount: 1, MaxAmount: 2, ZeroAmount: true, TestOnly: true,
-		Capabilities:  payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
-		Reference:     payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
-		ConfigSchema:  []payment.ConfigField{{Key: "k", Label: "l", Type: payment.FieldEnum, Required: true, Secret: true, Default: "a", Help: "h", Enum: []string{"a"}}},
+		Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
+		Reference:    payment.ReferenceFormat{Kind: payment.ReferenceDailySequence, Charset: payment.CharsetNumeric, Length: 6, SequenceMin: 1, SequenceMax: 899999},
+		ConfigSchema: []payment.ConfigField{{Key: "k", Label: "l", Type: payment.FieldEnum, Required: true, Secret: true, Default: "a", Help: "h", Enum: []string{"a"},
+			Min: ptr(int64(-1)), Max: ptr(int64(10))}},
 		CaptureWindow: 29 * 24 * time.Hour,
 	}}}
 	requireFilled(t, "DescribeResponse", reflect.ValueOf(d))
@@ -177,3 +178,5 @@ func TestCapabilitiesWithout(t *testing.T) {
 		t.Error("Has reports a removed or unknown capability")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

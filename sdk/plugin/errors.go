@@ -25,6 +25,10 @@ var grpcCodes = map[payment.Code]codes.Code{
 	payment.CodeInternal:            codes.Internal,
 }
 
+// internalMessage is all the host learns of an error that is not a
+// *payment.Error; the plugin's own log has the text (see guard).
+const internalMessage = "the plugin failed while handling the call"
+
 // toStatus turns a provider error into a gRPC status carrying the SDK code.
 // An error that is not a *payment.Error becomes internal: its text may
 // contain anything, so only a generic message crosses.
@@ -37,7 +41,7 @@ func toStatus(err error) error {
 		case errors.Is(err, context.Canceled):
 			pe = payment.Errorf(payment.CodeTimeout, "the plugin call was cancelled")
 		default:
-			pe = payment.Errorf(payment.CodeInternal, "%v", err)
+			pe = payment.Errorf(payment.CodeInternal, "%s", internalMessage)
 		}
 	}
 	gc, ok := grpcCodes[pe.Code]

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,14 @@ func TestRealPluginProcess(t *testing.T) {
 	}
 	if _, err := p.Refund(ctx, payment.RefundRequest{}); payment.ErrorCode(err) != payment.CodeUnsupported {
 		t.Errorf("unimplemented refund: %v", err)
+	}
+
+	// An error that is not a *payment.Error crosses as a generic internal
+	// message: its text may hold anything, a secret included.
+	_, err = p.ValidateConfig(ctx, payment.ValidateConfigRequest{Config: payment.Config{"plain": "s3cret-value"}})
+	var pe *payment.Error
+	if !errors.As(err, &pe) || pe.Code != payment.CodeInternal || strings.Contains(pe.Message, "s3cret") || strings.Contains(pe.Message, "password") {
+		t.Errorf("a plain error arrived as %#v: want internal with a generic message", err)
 	}
 
 	// A panic is contained to its call; the plugin keeps serving.

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 
@@ -24,11 +25,17 @@ func guard[T any](ctx context.Context, log hclog.Logger, call func(context.Conte
 	defer func() {
 		if r := recover(); r != nil {
 			log.Error("panic in provider call", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			err = toStatus(payment.Errorf(payment.CodeInternal, "the plugin failed while handling the call"))
+			err = toStatus(payment.Errorf(payment.CodeInternal, "%s", internalMessage))
 		}
 	}()
 	out, err = call(ctx)
 	if err != nil {
+		var pe *payment.Error
+		if !errors.As(err, &pe) && ctx.Err() == nil {
+			// Only a generic message crosses: the text of an arbitrary
+			// error may hold anything, a configuration value included.
+			log.Error("provider call failed", "error", err.Error())
+		}
 		err = toStatus(err)
 	}
 	return out, err

@@ -72,11 +72,12 @@ func FuzzVerifyWebhook(f *testing.F) {
 // FuzzVerifyReturn checks the return parameters the same way.
 func FuzzVerifyReturn(f *testing.F) {
 	at := time.Unix(1_764_460_800, 0)
-	good := ReturnParams(fuzzSecret, "ps_1", "paid", true, at).Encode()
+	good := ReturnParams(fuzzSecret, "ps_1", "paid", false, at).Encode()
 	f.Add(good, int64(0))
 	f.Add(strings.Replace(good, "paid", "refused", 1), int64(0))
+	f.Add(strings.Replace(good, "livemode=false", "livemode=true", 1), int64(0))
 	f.Add(good, int64(3600))
-	f.Add("session=ps_1&status=paid&t=1764460800", int64(0))
+	f.Add("livemode=false&session=ps_1&status=paid&t=1764460800", int64(0))
 	f.Add(good+"&status=refused", int64(0))
 	f.Fuzz(func(t *testing.T, query string, skew int64) {
 		q, err := url.ParseQuery(query)
@@ -87,7 +88,8 @@ func FuzzVerifyReturn(f *testing.F) {
 		if VerifyReturn(fuzzSecret, q, now, 10*time.Minute) != nil {
 			return
 		}
-		if q.Get("sig") != macByRule(q.Get("t")+"."+q.Get("session")+"."+q.Get("status")) {
+		live := q.Get("livemode")
+		if (live != "true" && live != "false") || q.Get("sig") != macByRule(q.Get("t")+"."+q.Get("session")+"."+q.Get("status")+"."+live) {
 			t.Fatalf("parameters %q passed", query)
 		}
 		n, err := strconv.ParseInt(q.Get("t"), 10, 64)

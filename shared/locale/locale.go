@@ -20,7 +20,7 @@ import (
 	"golang.org/x/text/message"
 	"golang.org/x/text/message/catalog"
 
-	iso "github.com/payhost/payhost/shared/currency"
+	iso "github.com/payhost/payhost/sdk/currency"
 )
 
 // Supported lists the languages with catalogs, the fallback first.

@@ -50,6 +50,7 @@ type options struct {
 	slice       time.Duration
 	prefill     int
 	periodic    bool
+	explain     bool
 }
 
 func runMain(args []string, out io.Writer) error {
@@ -67,6 +68,7 @@ func runMain(args []string, out io.Writer) error {
 	fs.BoolVar(&o.half, "half", true, "measure latency at half the closed-loop rate too")
 	fs.BoolVar(&o.bare, "bare", true, "measure the bare net/http + SQLite server")
 	fs.IntVar(&o.prefill, "prefill", 0, "fill payhost's database with this many settled sessions (events, delivered webhooks) first")
+	fs.BoolVar(&o.explain, "explain", false, "print the engine's plans of the periodic queries after the load")
 	fs.BoolVar(&o.periodic, "periodic", true, "time the janitor's and webhook worker's queries before and after the load")
 	fs.DurationVar(&o.slice, "slice", time.Second, "closed-loop phases take turns in slices this long")
 	if err := fs.Parse(args); err != nil {
@@ -96,7 +98,8 @@ func runMain(args []string, out io.Writer) error {
 
 	fmt.Fprintf(out, "payhost-load: %d clients, %s per phase, GOMAXPROCS %d, %d CPUs; payhost with the offline plugin (test mode), webhooks to a local receiver\n",
 		o.clients, o.duration, runtime.GOMAXPROCS(0), runtime.NumCPU())
-	fmt.Fprintf(out, "closed-loop phases are interleaved in slices of %s so that every server sees the same background load\n\n", o.slice)
+	fmt.Fprintf(out, "closed-loop phases are interleaved in slices of %s so that every server sees the same background load;\n"+
+		"a payhost slice lasts until the webhooks it queued are delivered (pairs/s counts that time)\n\n", o.slice)
 
 	// Start every server first, so that the closed-loop phases can take
 	// turns.
@@ -157,7 +160,7 @@ func runMain(args []string, out io.Writer) error {
 	}
 	for done := time.Duration(0); done < o.duration; done += o.slice {
 		for _, t := range targets {
-			r, err := t.measure(ctx, o.clients, min(o.slice, o.duration-done), 0, t.pair)
+			r, err := t.measureDrained(ctx, o.clients, min(o.slice, o.duration-done), 0, t.pair, true)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
@@ -210,6 +213,11 @@ func runMain(args []string, out io.Writer) error {
 				return err
 			}
 		}
+		if o.explain {
+			if err := printPlans(ctx, out, t.name, t.payhost.main.Store); err != nil {
+				return err
+			}
+		}
 	}
 	bare := targets[len(targets)-1]
 	if o.bare && bare.closed.loops > 0 {
@@ -236,14 +244,33 @@ type loadTarget struct {
 
 // measure runs one phase (or slice of one) against t.
 func (t *loadTarget) measure(ctx context.Context, clients int, d time.Duration, rate float64, w work) (result, error) {
+	return t.measureDrained(ctx, clients, d, rate, w, false)
+}
+
+// measureDrained is measure; with drainSlices, the phase also waits for
+// the webhooks it queued.
+func (t *loadTarget) measureDrained(ctx context.Context, clients int, d time.Duration, rate float64, w work, drainSlices bool) (result, error) {
 	var before int64
 	if t.rcv != nil {
 		before = t.rcv.received.Load()
 	}
+	cpu0 := processCPU()
 	r := run(ctx, t.name, clients, d, rate, w)
 	if t.rcv != nil {
 		r.webhooks = t.rcv.received.Load() - before
 		t.queued += len(r.lat[opCreate]) + len(r.lat[opNotify])
+		if drainSlices {
+			// The webhooks this slice queued are part of its work: the
+			// slice lasts until they are delivered, so that none is left
+			// to run during another server's slice.
+			start := time.Now()
+			for t.rcv.received.Load() < int64(t.queued) && time.Since(start) < 30*time.Second {
+				time.Sleep(5 * time.Millisecond)
+			}
+			r.elapsed += time.Since(start)
+			r.webhooks = t.rcv.received.Load() - before
+			r.cpu = processCPU() - cpu0
+		}
 	}
 	if r.errors > 0 && r.loops == 0 {
 		return r, fmt.Errorf("every request failed: %w", r.firstErr)

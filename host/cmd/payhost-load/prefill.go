@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/payhost/payhost/host/internal/app"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
 // prefill migrates the database and fills it with n settled sessions of
@@ -117,6 +119,24 @@ func timePeriodic(ctx context.Context, out io.Writer, label string, st session.S
 		}
 		slices.Sort(lat)
 		fmt.Fprintf(out, "%-32s %-30s median %8s ms, max %8s ms\n", label, p.name, ms(lat[len(lat)/2]), ms(lat[len(lat)-1]))
+	}
+	return nil
+}
+
+// printPlans prints the store's plans of its periodic queries.
+func printPlans(ctx context.Context, out io.Writer, label string, st session.Store) error {
+	ex, ok := st.(interface {
+		Explain(context.Context) ([]sqlstore.QueryPlan, error)
+	})
+	if !ok {
+		return fmt.Errorf("%s: the store cannot explain its queries", label)
+	}
+	plans, err := ex.Explain(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range plans {
+		fmt.Fprintf(out, "%s, plan of %s:\n    %s\n", label, p.Name, strings.ReplaceAll(p.Plan, "\n", "\n    "))
 	}
 	return nil
 }

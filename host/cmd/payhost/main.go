@@ -3,6 +3,8 @@
 //	payhost serve   [--config payhost.yaml]   run the server
 //	payhost config check [--config payhost.yaml]
 //	payhost plugins list|pin|verify [--config payhost.yaml]
+//	payhost plugins test [--json] [--config FILE] PATH   conformance checks on one binary
+//	payhost plugins new NAME [--dir DIR] [--module PATH] [--sdk DIR]   a new plugin module
 //	payhost migrate [--config payhost.yaml]   apply database migrations and exit
 //	payhost version | --version
 //
@@ -19,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -29,6 +32,8 @@ import (
 	"github.com/payhost/payhost/host/internal/app"
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
+	"github.com/payhost/payhost/sdk/plugincheck"
+	"github.com/payhost/payhost/sdk/scaffold"
 )
 
 // version and built are set at build time by the Makefile:
@@ -46,6 +51,8 @@ commands:
   plugins list     list the plugin binaries, their checksums and pin status
   plugins pin      print the pins block for the configuration
   plugins verify   exit non-zero unless every plugin binary matches its pin
+  plugins test     run the conformance checks on a plugin binary (payhost plugins test --help)
+  plugins new      generate a new plugin module: payhost plugins new NAME [--dir DIR] [--sdk DIR]
   migrate          apply database migrations and exit
   health           exit 0 when the host answers ready (container health check)
   version          print the version (also --version)
@@ -114,6 +121,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		name, args = name+" "+args[0], args[1:]
+	}
+	if name == "plugins test" { // needs no host configuration: the SDK's runner has its own flags
+		return plugincheck.Main(context.Background(), "payhost plugins test", args, stdout, stderr)
+	}
+	if name == "plugins new" {
+		return newPlugin(args, stdout, stderr)
 	}
 	cmd, ok := commands()[name]
 	if !ok {
@@ -315,4 +328,58 @@ func redactDSN(dsn string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// newPlugin generates a plugin module with the SDK's scaffold.
+func newPlugin(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("payhost plugins new", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "directory of the new module (default ./payhost-plugin-NAME)")
+	module := fs.String("module", "", "Go module path (default example.com/payhost-plugin-NAME)")
+	sdk := fs.String("sdk", "", "a local copy of the SDK (e.g. ./sdk in the payhost repository): go.mod replaces the SDK with it; without it, run go mod tidy to fetch a published SDK")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "usage: payhost plugins new NAME [--dir DIR] [--module PATH] [--sdk DIR]\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	name := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	} else if name == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	if *dir == "" {
+		*dir = "payhost-plugin-" + name
+	}
+	if *sdk != "" { // relative to the module, so the module and the SDK can move together
+		absSDK, err1 := filepath.Abs(*sdk)
+		absDir, err2 := filepath.Abs(*dir)
+		if err := errors.Join(err1, err2); err != nil {
+			fmt.Fprintln(stderr, "payhost:", err)
+			return 2
+		}
+		*sdk = absSDK
+		if rel, err := filepath.Rel(absDir, absSDK); err == nil {
+			*sdk = rel
+		}
+	}
+	files, err := scaffold.Generate(scaffold.Options{Name: name, Dir: *dir, Module: *module, SDKDir: *sdk})
+	if err != nil {
+		fmt.Fprintln(stderr, "payhost:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "generated %s (%d files)\nnext: cd %s && make test && make check\n", *dir, len(files), *dir)
+	if *sdk == "" {
+		fmt.Fprintln(stdout, "first: go mod tidy (fetches the SDK)")
+	}
+	return 0
 }

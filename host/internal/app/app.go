@@ -197,16 +197,18 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		m.switches = console.NewSwitches(consoleStore, m.Logger.Named("console"))
 	}
 	svc := session.NewService(session.Options{
-		Store:         m.Store,
-		Catalog:       catalog{m.Plugins},
-		Sites:         sites,
-		PublicURL:     cfg.PublicURL,
-		Logger:        m.Logger.Named("sessions"),
-		QuerySchedule: cfg.Janitor.QuerySchedule,
-		Metrics:       m.Metrics,
-		CallTimeout:   cfg.Plugins.CallTimeout,
-		StrandedAfter: cfg.Janitor.StrandedAfter,
-		Switches:      m.switches,
+		Store:            m.Store,
+		Catalog:          catalog{m.Plugins},
+		Sites:            sites,
+		PublicURL:        cfg.PublicURL,
+		Logger:           m.Logger.Named("sessions"),
+		QuerySchedule:    cfg.Janitor.QuerySchedule,
+		Metrics:          m.Metrics,
+		CallTimeout:      cfg.Plugins.CallTimeout,
+		StrandedAfter:    cfg.Janitor.StrandedAfter,
+		KeyRetention:     cfg.Janitor.Retention.IdempotencyKeys,
+		PayloadRetention: cfg.Janitor.Retention.WebhookPayloads,
+		Switches:         m.switches,
 	})
 	checkoutStore, ok := m.Store.(checkout.Store)
 	if !ok {
@@ -267,8 +269,9 @@ func (m *Main) startWorkers(rs *running) {
 		for {
 			if rep, err := rs.svc.RunJanitor(ctx, 100); err != nil && ctx.Err() == nil {
 				m.Logger.Error("janitor", "error", err)
-			} else if rep.Expired+rep.Queried+rep.Operations > 0 {
-				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations)
+			} else if rep.Expired+rep.Queried+rep.Operations+rep.PrunedKeys+rep.PrunedPayloads > 0 {
+				m.Logger.Info("janitor", "expired", rep.Expired, "queried", rep.Queried, "operations", rep.Operations,
+					"pruned_keys", rep.PrunedKeys, "pruned_payloads", rep.PrunedPayloads)
 			}
 			select {
 			case <-ctx.Done():

@@ -11,11 +11,12 @@ import (
 // days), not the site's session lifetime, so a capture after the lifetime
 // still finds it; an unpaid session of the same site expires meanwhile.
 func TestAuthorizationOutlivesSessionLifetime(t *testing.T) {
-	h := startHost(t, hostOptions{lifetime: "1s", janitor: "{interval: 200ms, query_schedule: [1h]}"})
+	// The lifetime leaves room for authorizing on a loaded machine.
+	h := startHost(t, hostOptions{lifetime: "4s", janitor: "{interval: 200ms, query_schedule: [1h]}"})
 	auth := h.create("test", 4200)
-	unpaid := h.create("test", 4200)
 	h.expect(h.do("POST", "/notify/offline/"+auth.ID, "", h.payForms(auth.ID)["authorized"].fields), http.StatusOK)
-	eventually(t, 10*time.Second, "the unpaid session expires", func() bool { return h.get(unpaid.ID).Status == "expired" })
+	unpaid := h.create("test", 4200)
+	eventually(t, 20*time.Second, "the unpaid session expires", func() bool { return h.get(unpaid.ID).Status == "expired" })
 	time.Sleep(600 * time.Millisecond) // a few more janitor runs
 
 	var got struct {

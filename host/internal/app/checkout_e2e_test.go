@@ -11,6 +11,7 @@ import (
 type checkoutJSON struct {
 	ID           string `json:"id"`
 	Status       string `json:"status"`
+	Livemode     *bool  `json:"livemode"`
 	URL          string `json:"url"`
 	ClientSecret string `json:"client_secret"`
 	Amount       int64  `json:"amount"`
@@ -60,7 +61,8 @@ func (h *host) payTest(sessionID, outcome string) response {
 func TestCheckoutRetryAfterRefusal(t *testing.T) {
 	h := startHost(t, hostOptions{})
 	c := h.createCheckout(checkoutReq(2590, "fr-FR"))
-	if !strings.HasPrefix(c.ID, "co_") || c.Status != "open" || c.URL != h.base+"/checkout/"+c.ID || c.ClientSecret == "" || c.Amount != 2590 {
+	if !strings.HasPrefix(c.ID, "co_") || c.Status != "open" || c.URL != h.base+"/checkout/"+c.ID || c.ClientSecret == "" || c.Amount != 2590 ||
+		c.Livemode == nil || *c.Livemode {
 		t.Fatalf("checkout: %+v", c)
 	}
 

@@ -148,7 +148,12 @@ func TestWebhooksToTheShop(t *testing.T) {
 		if strings.Join(got, " ") != s.ID+":pending "+s.ID+":paid" {
 			t.Errorf("events after recovery %v", got)
 		}
+		// The receiver answers before the worker records the attempt.
 		d := h.deliveries(s.ID)
+		eventually(t, 5*time.Second, "delivery recorded", func() bool {
+			d = h.deliveries(s.ID)
+			return len(d.Events) == 2 && d.Events[1].DeliveredAt != nil
+		})
 		var refused, unavailable, ok int
 		for _, a := range d.Deliveries {
 			switch {

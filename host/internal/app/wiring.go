@@ -117,7 +117,7 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 				}
 				continue
 			}
-			conf, schemaProblems := applySchema(mi.Mode, mc.Config)
+			conf, schemaProblems := applySchema(mi.Mode, mc.Config, mc.Enabled)
 			if prod {
 				schemaProblems = append(schemaProblems, literalSecrets(mi.Mode, mc)...)
 			}
@@ -164,25 +164,32 @@ func literalSecrets(m payment.Mode, mc config.Mode) []string {
 	return out
 }
 
-// applySchema checks keys against the mode's schema and fills defaults.
-func applySchema(m payment.Mode, given map[string]string) (payment.Config, []string) {
-	known := map[string]payment.ConfigField{}
+// applySchema checks a mode's configuration against the schema its plugin
+// declares (payment.ApplySchema: unknown keys, required keys, types, enums,
+// bounds) and fills the defaults, before the plugin's ValidateConfig sees it.
+// A disabled mode may be half configured: only its unknown keys are
+// problems.
+func applySchema(m payment.Mode, given map[string]string, enabled bool) (payment.Config, []string) {
+	conf, found := payment.ApplySchema(m.ConfigSchema, given)
+	declared := map[string]bool{}
 	for _, f := range m.ConfigSchema {
-		known[f.Key] = f
+		declared[f.Key] = true
 	}
-	var problems []string
-	conf := payment.Config{}
-	for _, k := range sortedKeys(given) {
-		if _, ok := known[k]; !ok {
-			problems = append(problems, fmt.Sprintf("config.%s: unknown key (the mode accepts: %s)", k, strings.Join(sortedKeys(known), ", ")))
+	problems := make([]string, 0, len(found))
+	for _, p := range found {
+		msg := p.Message
+		if !enabled && declared[p.Key] {
 			continue
 		}
-		conf[k] = given[k]
-	}
-	for _, f := range m.ConfigSchema {
-		if _, ok := conf[f.Key]; !ok && f.Default != "" {
-			conf[f.Key] = f.Default
+		if !declared[p.Key] {
+			keys := make([]string, 0, len(m.ConfigSchema))
+			for _, f := range m.ConfigSchema {
+				keys = append(keys, f.Key)
+			}
+			sort.Strings(keys)
+			msg += " (the mode accepts: " + strings.Join(keys, ", ") + ")"
 		}
+		problems = append(problems, fmt.Sprintf("config.%s: %s", p.Key, msg))
 	}
 	return conf, problems
 }

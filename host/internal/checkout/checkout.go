@@ -346,9 +346,11 @@ func (s *Service) URL(id string) string { return s.publicURL + "/checkout/" + id
 
 // View is a checkout as the shop API shows it.
 type View struct {
-	ID           string        `json:"id"`
-	Site         string        `json:"site"`
-	Status       Status        `json:"status"`
+	ID     string `json:"id"`
+	Site   string `json:"site"`
+	Status Status `json:"status"`
+	// Livemode is false for a checkout of a test-mode site: no money moves.
+	Livemode     bool          `json:"livemode"`
 	URL          string        `json:"url"`
 	ClientSecret string        `json:"client_secret"`
 	OrderRef     string        `json:"order_ref"`
@@ -386,6 +388,9 @@ func (s *Service) View(st *State) View {
 		OrderRef: st.OrderRef, Amount: st.Cart.TotalAmount, Currency: st.Cart.Currency, Cart: st.Cart,
 		Customer: CustomerView(st.Customer), ReturnURL: st.ReturnURL, CancelURL: st.CancelURL,
 		CreatedAt: st.CreatedAt, ExpiresAt: st.ExpiresAt, Sessions: []AttemptView{},
+	}
+	if site, ok := s.sessions.Site(st.SiteID); ok {
+		v.Livemode = !site.TestMode
 	}
 	if v.Cart.Lines == nil {
 		v.Cart.Lines = []session.Line{}

@@ -71,6 +71,18 @@ type Janitor struct {
 	// never answered (the host died mid-creation) and no retry of the
 	// shop resuming it, before it expires (default 15m).
 	StrandedAfter time.Duration `mapstructure:"stranded_after"`
+	// Retention bounds what the janitor keeps.
+	Retention Retention
+}
+
+// Retention is how long data that only serves a while is kept; sessions
+// and their events are never pruned.
+type Retention struct {
+	// IdempotencyKeys: shops' Idempotency-Keys (default 720h, 30 days).
+	IdempotencyKeys time.Duration `mapstructure:"idempotency_keys"`
+	// WebhookPayloads: bodies of delivered webhooks; the delivery records
+	// stay (default 2160h, 90 days).
+	WebhookPayloads time.Duration `mapstructure:"webhook_payloads"`
 }
 
 // Database selects the store.
@@ -354,6 +366,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("janitor.interval", "30s")
 	v.SetDefault("janitor.query_schedule", []string{"5m", "1h", "24h", "24h", "24h"})
 	v.SetDefault("janitor.stranded_after", "15m")
+	v.SetDefault("janitor.retention.idempotency_keys", "720h")
+	v.SetDefault("janitor.retention.webhook_payloads", "2160h")
 }
 
 // secretHook decodes a string into an unresolved Secret.

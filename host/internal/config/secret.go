@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -63,13 +65,38 @@ func resolveValue(key, v string, getenv func(string) (string, bool)) (string, er
 		return val, nil
 	case strings.HasPrefix(v, "file:"):
 		path := strings.TrimPrefix(v, "file:")
-		b, err := os.ReadFile(path)
+		b, err := readSecretFile(path)
 		if err != nil {
 			return "", fmt.Errorf("%s: cannot read secret file %s: %v", key, path, unwrapPathError(err))
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	return v, nil
+}
+
+// maxSecretFile bounds a secret file: a key or passphrase is short, and a
+// path such as /dev/zero or a FIFO must not stall start-up reading forever.
+const maxSecretFile = 64 << 10
+
+func readSecretFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxSecretFile {
+		return nil, fmt.Errorf("larger than %d bytes", maxSecretFile)
+	}
+	return b, nil
 }
 
 func unwrapPathError(err error) error {

@@ -170,6 +170,9 @@ func validate(cfg *Config) []string {
 	if cfg.Janitor.StrandedAfter <= 0 {
 		add("janitor.stranded_after must be positive")
 	}
+	if cfg.Janitor.Retention.IdempotencyKeys < 24*time.Hour || cfg.Janitor.Retention.WebhookPayloads < time.Hour {
+		add("janitor.retention: idempotency_keys must be at least 24h (shops retry for that long) and webhook_payloads at least 1h")
+	}
 	if cfg.Janitor.Interval <= 0 || len(cfg.Janitor.QuerySchedule) == 0 {
 		add("janitor: interval must be positive and query_schedule not empty")
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/payhost/payhost/host/internal/session"
@@ -170,7 +169,7 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) {
 // providerRequest captures a request as plugins see it: the body's raw bytes
 // and the URL as the provider called it.
 func (s *Server) providerRequest(w http.ResponseWriter, r *http.Request) (payment.HTTPRequest, bool) {
-	body, err := io.ReadAll(r.Body)
+	req, err := payment.NewHTTPRequest(r, s.publicURL)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -180,15 +179,9 @@ func (s *Server) providerRequest(w http.ResponseWriter, r *http.Request) (paymen
 		}
 		return payment.HTTPRequest{}, false
 	}
-	if bad := checkProviderBody(r.Header.Get("Content-Type"), body); bad != nil {
+	if bad := checkProviderBody(r.Header.Get("Content-Type"), req.Body); bad != nil {
 		writeError(w, http.StatusBadRequest, bad.code, bad.msg)
 		return payment.HTTPRequest{}, false
 	}
-	return payment.HTTPRequest{
-		Method:     r.Method,
-		URL:        s.publicURL + r.URL.RequestURI(),
-		Header:     r.Header.Clone(),
-		Body:       body,
-		RemoteAddr: r.RemoteAddr,
-	}, true
+	return req, true
 }

@@ -28,10 +28,11 @@ type Metrics struct {
 	notifications *prometheus.CounterVec
 	deliveries    *prometheus.CounterVec
 	deliveryTime  *prometheus.HistogramVec
+	latePayments  *prometheus.CounterVec
+	pruned        *prometheus.CounterVec
 	httpRequests  *prometheus.CounterVec
 	httpLatency   *prometheus.HistogramVec
 	reloads       *prometheus.CounterVec
-	latePayments  *prometheus.CounterVec
 }
 
 // Sources read at scrape time.
@@ -84,7 +85,9 @@ func New(src Sources) *Metrics {
 	for _, outcome := range []string{"applied", "failed"} {
 		m.reloads.WithLabelValues(outcome) // present at 0 before the first reload
 	}
-	m.reg.MustRegister(m.latePayments)
+	m.pruned = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "payhost_pruned_total",
+		Help: "Rows removed by retention: idempotency_keys deleted, webhook_payloads emptied."}, []string{"kind"})
+	m.reg.MustRegister(m.latePayments, m.pruned)
 	m.reg.MustRegister(m.pluginCalls, m.pluginLatency, m.created, m.transitions, m.notifications, m.deliveries, m.deliveryTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src.OldestUndelivered != nil {
@@ -155,6 +158,9 @@ func (m *Metrics) Transition(mode string, to session.Status, src session.Source,
 		m.notifications.WithLabelValues(mode, string(result), reason).Inc()
 	}
 }
+
+// Pruned implements session.Metrics.
+func (m *Metrics) Pruned(kind string, n int) { m.pruned.WithLabelValues(kind).Add(float64(n)) }
 
 // Delivered implements the webhook worker's observer.
 func (m *Metrics) Delivered(site string, ok bool, latency time.Duration) {

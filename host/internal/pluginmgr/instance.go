@@ -133,20 +133,9 @@ func checkDescribe(name string, d payment.DescribeResponse) error {
 	if d.Name != name {
 		return fmt.Errorf("describes itself as %q but its file is named %s%s", d.Name, Prefix, name)
 	}
-	if len(d.Modes) == 0 {
-		return errors.New("offers no mode")
-	}
-	ids := map[string]bool{}
-	for _, mode := range d.Modes {
-		switch {
-		case mode.ID == "" || ids[mode.ID]:
-			return fmt.Errorf("mode id %q is empty or repeated", mode.ID)
-		case mode.Kind != payment.KindRedirect && mode.Kind != payment.KindDeferred && mode.Kind != payment.KindInstant:
-			return fmt.Errorf("mode %s has unknown kind %q", mode.ID, mode.Kind)
-		case mode.MinAmount < 0 || mode.MaxAmount < 0 || (mode.MaxAmount > 0 && mode.MinAmount > mode.MaxAmount):
-			return fmt.Errorf("mode %s has inconsistent amount limits", mode.ID)
-		}
-		ids[mode.ID] = true
+	// The same rules the conformance runner (sdk/plugincheck) reports.
+	if problems := payment.DescribeProblems(d); len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
 	}
 	return nil
 }

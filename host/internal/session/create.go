@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
-	"github.com/payhost/payhost/shared/currency"
 )
 
 // CartInput is a cart as a shop submits it. TotalAmount is optional: when
@@ -245,7 +245,7 @@ func (s *Service) Create(ctx context.Context, siteID string, req CreateRequest) 
 		sess.CancelURL = sess.ReturnURL
 	}
 	sess.NextCheckAt = s.strandedCheck(sess, sess.NextCheckAt)
-	if err := s.insert(ctx, sess, mode.Reference); err != nil {
+	if err := s.insert(ctx, sess, mode.Reference.WithDefault()); err != nil {
 		return nil, err
 	}
 	s.metrics.SessionCreated(sess.Mode)
@@ -364,10 +364,7 @@ func (s *Service) randomReference(f payment.ReferenceFormat) (string, error) {
 	case payment.CharsetAlphanumeric:
 		alphabet = upper + lower + digits
 	}
-	n := f.Length
-	if n <= 0 {
-		n = 16
-	}
+	n := f.Length // WithDefault gave a format; the plugin manager refused lengths outside 6..64
 	out := make([]byte, n)
 	buf := make([]byte, 1)
 	// Rejection sampling keeps every character equally likely.

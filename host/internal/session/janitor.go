@@ -44,6 +44,8 @@ func (s *Service) nextDelay(n int) (time.Duration, bool) {
 // JanitorReport says what one janitor run did.
 type JanitorReport struct {
 	Expired, Queried, Operations int
+	// PrunedKeys and PrunedPayloads count what retention removed.
+	PrunedKeys, PrunedPayloads int
 }
 
 // RunJanitor settles what notifications did not: sessions past their
@@ -83,7 +85,25 @@ func (s *Service) RunJanitor(ctx context.Context, limit int) (JanitorReport, err
 			rep.Operations++
 		}
 	}
-	return rep, nil
+	return rep, s.prune(ctx, now, limit, &rep)
+}
+
+// prune applies retention: idempotency keys and delivered webhooks'
+// payloads past their age, limit of each per run. Sessions, events,
+// operations and delivery records are kept.
+func (s *Service) prune(ctx context.Context, now time.Time, limit int, rep *JanitorReport) error {
+	n, err := s.store.PruneIdempotencyKeys(ctx, now.Add(-s.keyRetention), limit)
+	if err != nil {
+		return wrapErr(CodeInternal, err, "pruning idempotency keys")
+	}
+	rep.PrunedKeys = n
+	s.metrics.Pruned("idempotency_keys", n)
+	if n, err = s.store.PruneWebhookPayloads(ctx, now.Add(-s.payloadRetention), now, limit); err != nil {
+		return wrapErr(CodeInternal, err, "pruning webhook payloads")
+	}
+	rep.PrunedPayloads = n
+	s.metrics.Pruned("webhook_payloads", n)
+	return nil
 }
 
 // lease moves a due session's next check forward so that no other

@@ -6,6 +6,9 @@ import "context"
 type Metrics interface {
 	SessionCreated(mode string)
 	Transition(mode string, to Status, src Source, result Result, reason string)
+	// Pruned counts what retention removed: "idempotency_keys" or
+	// "webhook_payloads".
+	Pruned(kind string, n int)
 }
 
 // observedStore counts the events of a session update in the metrics once
@@ -40,3 +43,4 @@ type noMetrics struct{}
 
 func (noMetrics) SessionCreated(string)                             {}
 func (noMetrics) Transition(string, Status, Source, Result, string) {}
+func (noMetrics) Pruned(string, int)                                {}

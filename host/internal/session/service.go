@@ -48,6 +48,10 @@ type Options struct {
 	// StrandedAfter is how long a session may stay created, its Begin
 	// never answered, before the janitor expires it (default 15 min).
 	StrandedAfter time.Duration
+	// KeyRetention and PayloadRetention are how long the janitor keeps
+	// idempotency keys (default 30 days) and the payloads of delivered
+	// webhooks (default 90 days). Sessions and events are never pruned.
+	KeyRetention, PayloadRetention time.Duration
 	// Switches, when set, hides the modes an admin switched off.
 	Switches ModeFilter
 }
@@ -74,7 +78,9 @@ type Service struct {
 	// sessionID, when set, is the id Create gives the session (reserved
 	// by the idempotency key).
 	sessionID string
-	switches  ModeFilter
+	// keyRetention and payloadRetention: see Options.
+	keyRetention, payloadRetention time.Duration
+	switches                       ModeFilter
 }
 
 // NewService returns a service; it does no I/O.
@@ -95,6 +101,13 @@ func NewService(o Options) *Service {
 		o.CallTimeout = 15 * time.Second
 	}
 	s.keyLease = o.CallTimeout + 10*time.Second
+	s.keyRetention, s.payloadRetention = o.KeyRetention, o.PayloadRetention
+	if s.keyRetention <= 0 {
+		s.keyRetention = 30 * 24 * time.Hour
+	}
+	if s.payloadRetention <= 0 {
+		s.payloadRetention = 90 * 24 * time.Hour
+	}
 	s.strandedAfter = o.StrandedAfter
 	if s.strandedAfter <= 0 {
 		s.strandedAfter = 15 * time.Minute

@@ -98,6 +98,14 @@ type Store interface {
 	// waiting; ok is false when none waits.
 	OldestUndelivered(ctx context.Context) (t time.Time, ok bool, err error)
 
+	// PruneIdempotencyKeys deletes up to limit idempotency keys created
+	// before before; it returns how many it deleted.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time, limit int) (int, error)
+	// PruneWebhookPayloads empties the payload of up to limit messages
+	// delivered before before, keeping the message and its delivery
+	// attempts (Redeliver then refuses it with ErrPruned); it returns how
+	// many it emptied.
+	PruneWebhookPayloads(ctx context.Context, before, now time.Time, limit int) (int, error)
 	// CountNeedingAttention counts the sessions marked NeedsAttention.
 	CountNeedingAttention(ctx context.Context) (int, error)
 

@@ -82,7 +82,12 @@ func New(o Options) *Worker {
 		o.Parallel = 4
 	}
 	if o.Client == nil {
-		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		// Keep a connection per parallel delivery: the default transport
+		// keeps two per shop, so the others were closed after each
+		// delivery and the next one paid a new TCP (and TLS) handshake.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = o.Parallel
+		o.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()

@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 )
 
 // RESTKeys are a shop's REST API passwords (back office: Settings > Shop >

@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/payhost/payhost/shared/currency"
+	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/shared/sandboxpage"
 )
 

@@ -514,15 +514,19 @@ func (x *ReferenceFormat) GetSequenceMax() int64 {
 }
 
 type ConfigField struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Label         string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
-	Type          string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"` // string | int | bool | url | enum
-	Required      bool                   `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
-	Secret        bool                   `protobuf:"varint,5,opt,name=secret,proto3" json:"secret,omitempty"`
-	Default       string                 `protobuf:"bytes,6,opt,name=default,proto3" json:"default,omitempty"`
-	Help          string                 `protobuf:"bytes,7,opt,name=help,proto3" json:"help,omitempty"`
-	Enum          []string               `protobuf:"bytes,8,rep,name=enum,proto3" json:"enum,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Key      string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Label    string                 `protobuf:"bytes,2,opt,name=label,proto3" json:"label,omitempty"`
+	Type     string                 `protobuf:"bytes,3,opt,name=type,proto3" json:"type,omitempty"` // string | int | bool | url | enum | duration
+	Required bool                   `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
+	Secret   bool                   `protobuf:"varint,5,opt,name=secret,proto3" json:"secret,omitempty"`
+	Default  string                 `protobuf:"bytes,6,opt,name=default,proto3" json:"default,omitempty"`
+	Help     string                 `protobuf:"bytes,7,opt,name=help,proto3" json:"help,omitempty"`
+	Enum     []string               `protobuf:"bytes,8,rep,name=enum,proto3" json:"enum,omitempty"`
+	// Bounds of an int's value, a duration's whole seconds or a string's
+	// length; absent means no bound.
+	Min           *int64 `protobuf:"varint,9,opt,name=min,proto3,oneof" json:"min,omitempty"`
+	Max           *int64 `protobuf:"varint,10,opt,name=max,proto3,oneof" json:"max,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -611,6 +615,20 @@ func (x *ConfigField) GetEnum() []string {
 		return x.Enum
 	}
 	return nil
+}
+
+func (x *ConfigField) GetMin() int64 {
+	if x != nil && x.Min != nil {
+		return *x.Min
+	}
+	return 0
+}
+
+func (x *ConfigField) GetMax() int64 {
+	if x != nil && x.Max != nil {
+		return *x.Max
+	}
+	return 0
 }
 
 type ValidateConfigRequest struct {
@@ -2673,7 +2691,7 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\acharset\x18\x02 \x01(\tR\acharset\x12\x16\n" +
 	"\x06length\x18\x03 \x01(\x05R\x06length\x12!\n" +
 	"\fsequence_min\x18\x04 \x01(\x03R\vsequenceMin\x12!\n" +
-	"\fsequence_max\x18\x05 \x01(\x03R\vsequenceMax\"\xbf\x01\n" +
+	"\fsequence_max\x18\x05 \x01(\x03R\vsequenceMax\"\xfd\x01\n" +
 	"\vConfigField\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05label\x18\x02 \x01(\tR\x05label\x12\x12\n" +
@@ -2682,7 +2700,12 @@ const file_payhost_plugin_v1_provider_proto_rawDesc = "" +
 	"\x06secret\x18\x05 \x01(\bR\x06secret\x12\x18\n" +
 	"\adefault\x18\x06 \x01(\tR\adefault\x12\x12\n" +
 	"\x04help\x18\a \x01(\tR\x04help\x12\x12\n" +
-	"\x04enum\x18\b \x03(\tR\x04enum\"\xd1\x01\n" +
+	"\x04enum\x18\b \x03(\tR\x04enum\x12\x15\n" +
+	"\x03min\x18\t \x01(\x03H\x00R\x03min\x88\x01\x01\x12\x15\n" +
+	"\x03max\x18\n" +
+	" \x01(\x03H\x01R\x03max\x88\x01\x01B\x06\n" +
+	"\x04_minB\x06\n" +
+	"\x04_max\"\xd1\x01\n" +
 	"\x15ValidateConfigRequest\x12\x12\n" +
 	"\x04mode\x18\x01 \x01(\tR\x04mode\x12L\n" +
 	"\x06config\x18\x02 \x03(\v24.payhost.plugin.v1.ValidateConfigRequest.ConfigEntryR\x06config\x12\x1b\n" +
@@ -3038,6 +3061,7 @@ func file_payhost_plugin_v1_provider_proto_init() {
 	if File_payhost_plugin_v1_provider_proto != nil {
 		return
 	}
+	file_payhost_plugin_v1_provider_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -32,7 +32,8 @@ func Dialect() sqlstore.Dialect {
 		IsUnique: func(err error) bool {
 			return strings.Contains(err.Error(), "UNIQUE constraint failed")
 		},
-		Migrations: sub,
+		Migrations:  sub,
+		GroupCommit: true,
 		VersionTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
 	}

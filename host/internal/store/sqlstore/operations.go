@@ -92,18 +92,24 @@ func (db *DB) OperationByKey(ctx context.Context, siteID, key string) (*session.
 	return &op, nil
 }
 
+// dueOperationsSQL takes now and a limit (janitor, every interval).
+const dueOperationsSQL = `SELECT ` + operationColumns + ` FROM operations
+		WHERE status IN ('requested', 'pending', 'unknown') AND next_check_at IS NOT NULL AND next_check_at <= ?
+		ORDER BY next_check_at LIMIT ?`
+
 // DueOperations implements session.Store.
 func (db *DB) DueOperations(ctx context.Context, now time.Time, limit int) ([]session.Operation, error) {
-	return db.queryOperations(ctx, `SELECT `+operationColumns+` FROM operations
-		WHERE status IN ('requested', 'pending', 'unknown') AND next_check_at IS NOT NULL AND next_check_at <= ?
-		ORDER BY next_check_at LIMIT ?`, now.UnixNano(), limit)
+	return db.queryOperations(ctx, dueOperationsSQL, now.UnixNano(), limit)
 }
+
+// dueSessionsSQL takes now twice and a limit (janitor, every interval).
+const dueSessionsSQL = `SELECT ` + sessionColumns + ` FROM sessions
+		WHERE status IN ('created', 'pending', 'authorized')
+		  AND ((next_check_at IS NOT NULL AND next_check_at <= ?) OR (expires_at IS NOT NULL AND expires_at <= ?))
+		ORDER BY COALESCE(next_check_at, expires_at) LIMIT ?`
 
 // DueSessions implements session.Store.
 func (db *DB) DueSessions(ctx context.Context, now time.Time, limit int) ([]*session.Session, error) {
 	n := now.UnixNano()
-	return db.querySessions(ctx, `SELECT `+sessionColumns+` FROM sessions
-		WHERE status IN ('created', 'pending', 'authorized')
-		  AND ((next_check_at IS NOT NULL AND next_check_at <= ?) OR (expires_at IS NOT NULL AND expires_at <= ?))
-		ORDER BY COALESCE(next_check_at, expires_at) LIMIT ?`, n, n, limit)
+	return db.querySessions(ctx, dueSessionsSQL, n, n, limit)
 }

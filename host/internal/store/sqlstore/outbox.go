@@ -96,6 +96,11 @@ func in(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
 }
 
+// claimHeadsSQL takes now and a limit; the dialect's SkipLocked follows
+// (webhook worker, every poll and while there is work).
+const claimHeadsSQL = `SELECT session_id, outbox_id FROM outbox_heads WHERE due_at <= ?
+			ORDER BY due_at LIMIT ?`
+
 // ClaimOutbox implements session.Store: the due heads, oldest due first,
 // skipping heads other instances hold, leased by moving their due time
 // past the lease.
@@ -103,8 +108,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 	var out []session.OutboxMessage
 	err := db.inTx(ctx, func(tx conn) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT session_id, outbox_id FROM outbox_heads WHERE due_at <= ?
-			ORDER BY due_at LIMIT ?`+db.d.SkipLocked, now.UnixNano(), limit)
+		rows, err := tx.QueryContext(ctx, claimHeadsSQL+db.d.SkipLocked, now.UnixNano(), limit)
 		if err != nil {
 			return err
 		}
@@ -259,11 +263,14 @@ func (db *DB) Redeliver(ctx context.Context, sessionID string, outboxID int64, n
 	})
 }
 
-// OldestUndelivered implements session.Store. A session's oldest waiting
-// message is its head, so the heads suffice.
+// oldestUndeliveredSQL takes no argument (metrics, at every scrape). A
+// session's oldest waiting message is its head, so the heads suffice.
+const oldestUndeliveredSQL = `SELECT MIN(o.created_at) FROM outbox_heads h JOIN outbox o ON o.id = h.outbox_id`
+
+// OldestUndelivered implements session.Store.
 func (db *DB) OldestUndelivered(ctx context.Context) (time.Time, bool, error) {
 	var t sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, `SELECT MIN(o.created_at) FROM outbox_heads h JOIN outbox o ON o.id = h.outbox_id`).Scan(&t); err != nil {
+	if err := db.read.QueryRowContext(ctx, oldestUndeliveredSQL).Scan(&t); err != nil {
 		return time.Time{}, false, err
 	}
 	return fromNanos(t), t.Valid, nil

@@ -70,15 +70,53 @@ func sessionArgs(s *session.Session) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return columnArgs(s, cart, customer, action, pd), nil
+}
+
+// columnArgs lists a session's column values in sessionColumns' order,
+// with its JSON columns already encoded (action is nil or a string).
+func columnArgs(s *session.Session, cart, customer string, action any, pd string) []any {
 	return []any{s.ID, s.SiteID, s.Mode, s.Plugin, string(s.Kind), string(s.Status), s.Amount, s.Currency, s.Country,
 		s.CartType, s.OrderRef, s.Reference, s.ReferenceScope, cart, customer, s.ReturnURL, s.CancelURL, action,
 		s.ProviderTransactionID, pd, s.CreatedAt.UnixNano(), nanos(s.UpdatedAt), nanos(s.ExpiresAt), s.Version,
-		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts, s.CheckoutID, boolInt(s.NeedsAttention)}, nil
+		s.CapturedAmount, s.RefundedAmount, nanos(s.NextCheckAt), s.CheckAttempts, s.CheckoutID, boolInt(s.NeedsAttention)}
+}
+
+// sessionColumnNames are sessionColumns one by one.
+var sessionColumnNames = func() []string {
+	names := strings.Split(sessionColumns, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	return names
+}()
+
+// sameValue compares two column values of columnArgs (nil, string or an
+// integer type).
+func sameValue(a, b any) bool {
+	return normalize(a) == normalize(b)
+}
+
+func normalize(v any) any {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	}
+	return v
 }
 
 type scanner interface{ Scan(...any) error }
 
 func scanSession(row scanner) (*session.Session, error) {
+	s, _, err := scanSessionRow(row)
+	return s, err
+}
+
+// scanSessionRow also returns the row as stored, in columnArgs' form, so
+// that an update can write only what changed.
+func scanSessionRow(row scanner) (*session.Session, []any, error) {
 	var (
 		s                  session.Session
 		kind, status       string
@@ -94,27 +132,29 @@ func scanSession(row scanner) (*session.Session, error) {
 		&s.ProviderTransactionID, &pd, &created, &updated, &expires, &s.Version,
 		&s.CapturedAmount, &s.RefundedAmount, &nextCheck, &s.CheckAttempts, &s.CheckoutID, &attention)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.Kind, s.Status = payment.Kind(kind), session.Status(status)
 	s.CreatedAt, s.UpdatedAt, s.ExpiresAt = time.Unix(0, created).UTC(), fromNanos(updated), fromNanos(expires)
 	s.NextCheckAt, s.NeedsAttention = fromNanos(nextCheck), attention != 0
 	if err := json.Unmarshal([]byte(cart), &s.Cart); err != nil {
-		return nil, fmt.Errorf("session %s: cart: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("session %s: cart: %w", s.ID, err)
 	}
 	if err := json.Unmarshal([]byte(customer), &s.Customer); err != nil {
-		return nil, fmt.Errorf("session %s: customer: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("session %s: customer: %w", s.ID, err)
 	}
 	if err := json.Unmarshal([]byte(pd), &s.ProviderData); err != nil {
-		return nil, fmt.Errorf("session %s: provider data: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("session %s: provider data: %w", s.ID, err)
 	}
+	var rawAction any
 	if action.Valid {
+		rawAction = action.String
 		s.Action = new(session.Action)
 		if err := json.Unmarshal([]byte(action.String), s.Action); err != nil {
-			return nil, fmt.Errorf("session %s: action: %w", s.ID, err)
+			return nil, nil, fmt.Errorf("session %s: action: %w", s.ID, err)
 		}
 	}
-	return &s, nil
+	return &s, columnArgs(&s, cart, customer, rawAction, pd), nil
 }
 
 // CreateSession implements session.Store.
@@ -252,7 +292,7 @@ func (db *DB) Events(ctx context.Context, sessionID string) ([]session.Event, er
 func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFunc) (*session.Session, error) {
 	var out *session.Session
 	err := db.inTx(ctx, func(tx conn) error {
-		cur, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`+db.d.LockRow, id))
+		cur, stored, err := scanSessionRow(tx.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`+db.d.LockRow, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("session %s: %w", id, session.ErrNotFound)
 		}
@@ -276,9 +316,22 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 			if err != nil {
 				return err
 			}
-			// id stays the key; every other column is rewritten.
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET (`+sessionColumns+`) = (`+placeholders+`) WHERE id = ?`,
-				append(args, id)...); err != nil {
+			// id stays the key; only the columns that changed are written,
+			// so that the indexes over the others are left alone.
+			var set strings.Builder
+			var vals []any
+			for i, name := range sessionColumnNames {
+				if name == "id" || sameValue(args[i], stored[i]) {
+					continue
+				}
+				if set.Len() > 0 {
+					set.WriteString(", ")
+				}
+				set.WriteString(name + " = ?")
+				vals = append(vals, args[i])
+			}
+			// version always changes, so the SET list is never empty.
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET `+set.String()+` WHERE id = ?`, append(vals, id)...); err != nil {
 				if isUnique(db, err) {
 					return fmt.Errorf("session %s reference %q: %w", id, next.Reference, session.ErrConflict)
 				}

@@ -42,6 +42,10 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in the migration transaction so
 	// that instances starting together migrate one after the other.
 	MigrationLock string
+	// GroupCommit runs the write transactions of concurrent callers
+	// together, one commit for the group (group.go): for an engine with a
+	// single writer, where transactions queue anyway.
+	GroupCommit bool
 }
 
 // conn runs statements written with '?' placeholders on a *sql.DB or
@@ -53,6 +57,16 @@ type conn struct {
 		QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	}
 	numbered bool
+	// ctx, when set, replaces the context statements are given (a group
+	// transaction must not be interrupted by one caller's cancellation).
+	ctx context.Context
+}
+
+func (c conn) context(ctx context.Context) context.Context {
+	if c.ctx != nil {
+		return c.ctx
+	}
+	return ctx
 }
 
 func (c conn) rebind(q string) string {
@@ -73,15 +87,15 @@ func (c conn) rebind(q string) string {
 }
 
 func (c conn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return c.c.ExecContext(ctx, c.rebind(q), args...)
+	return c.c.ExecContext(c.context(ctx), c.rebind(q), args...)
 }
 
 func (c conn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return c.c.QueryContext(ctx, c.rebind(q), args...)
+	return c.c.QueryContext(c.context(ctx), c.rebind(q), args...)
 }
 
 func (c conn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return c.c.QueryRowContext(ctx, c.rebind(q), args...)
+	return c.c.QueryRowContext(c.context(ctx), c.rebind(q), args...)
 }
 
 // DB is a session.Store over database/sql.
@@ -91,6 +105,7 @@ type DB struct {
 	readDB   *sql.DB
 	read     conn
 	isUnique func(error) bool
+	group    *groupCommitter // nil unless Dialect.GroupCommit
 	// retryWait is the pause before retry attempt n (from 1).
 	retryWait func(n int) time.Duration
 }
@@ -104,6 +119,9 @@ func New(ctx context.Context, d Dialect, write, read *sql.DB) (*DB, error) {
 		retryWait: func(n int) time.Duration { return time.Duration(n) * 5 * time.Millisecond }}
 	if err := db.migrate(ctx); err != nil {
 		return nil, err
+	}
+	if d.GroupCommit {
+		db.group = newGroupCommitter(write, d.Numbered)
 	}
 	return db, nil
 }
@@ -119,8 +137,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.readDB.PingContext(ctx)
 }
 
-// Close closes the pools.
+// Close closes the pools, after the group transaction in progress.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.readDB == db.writeDB {
 		return db.writeDB.Close()
 	}
@@ -132,6 +153,9 @@ func (db *DB) Close() error {
 // outside the transaction (metrics are counted by the callers, after
 // commit). The pause between attempts ends with ctx.
 func (db *DB) inTx(ctx context.Context, fn func(conn) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	for attempt := 0; ; attempt++ {
 		err := db.tryTx(ctx, fn)
 		if err == nil || db.d.Retryable == nil || !db.d.Retryable(err) || attempt >= 5 {

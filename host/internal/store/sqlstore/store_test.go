@@ -14,7 +14,9 @@ import (
 
 var errAgain = errors.New("try again")
 
-func openTest(t *testing.T) *DB {
+func openTest(t *testing.T) *DB { return openTestGroup(t, false) }
+
+func openTestGroup(t *testing.T, group bool) *DB {
 	t.Helper()
 	w, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "t.db")+"?_txlock=immediate")
 	if err != nil {
@@ -29,9 +31,13 @@ func openTest(t *testing.T) *DB {
 		Migrations: fstest.MapFS{"0001_create_t.sql": {Data: []byte(`CREATE TABLE t (x INTEGER)`)}},
 		VersionTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+		GroupCommit: group,
 	}, w, w)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if group {
+		t.Cleanup(func() { db.Close() })
 	}
 	return db
 }
@@ -62,7 +68,14 @@ func TestRetryWaitEndsWithContext(t *testing.T) {
 // TestPanicRollsBack: a panicking transaction function is rolled back and
 // its panic goes on; the write connection is free again.
 func TestPanicRollsBack(t *testing.T) {
-	db := openTest(t)
+	for _, group := range []bool{false, true} {
+		t.Run(map[bool]string{false: "transaction", true: "group commit"}[group], func(t *testing.T) {
+			testPanicRollsBack(t, openTestGroup(t, group))
+		})
+	}
+}
+
+func testPanicRollsBack(t *testing.T, db *DB) {
 	func() {
 		defer func() {
 			if p := recover(); p != "boom" {

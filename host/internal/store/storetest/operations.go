@@ -269,3 +269,56 @@ func testNeedsAttention(t *testing.T, st session.Store) {
 		t.Errorf("unfiltered list = %d sessions", len(all))
 	}
 }
+
+// testRetention: old idempotency keys go; delivered payloads are emptied
+// past their age, the message and its attempts staying; waiting,
+// given-up and recent ones are kept.
+func testRetention(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	for i, at := range []time.Time{base, base.Add(time.Hour), base.Add(48 * time.Hour)} {
+		st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: fmt.Sprint("k", i), RequestHash: "h", CreatedAt: at})
+	}
+	if n, err := st.PruneIdempotencyKeys(ctx, base.Add(24*time.Hour), 1); err != nil || n != 1 {
+		t.Fatalf("prune keys (limit 1) = %d, %v", n, err)
+	}
+	if n, _ := st.PruneIdempotencyKeys(ctx, base.Add(24*time.Hour), 10); n != 1 {
+		t.Errorf("second prune = %d, want the other old key", n)
+	}
+	if _, held, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k2", RequestHash: "h", CreatedAt: base.Add(48 * time.Hour)}); held {
+		t.Error("a recent key was pruned")
+	}
+	if _, held, _ := st.ClaimIdempotencyKey(ctx, session.IdempotencyKey{SiteID: "shop", Key: "k0", RequestHash: "other", CreatedAt: base.Add(49 * time.Hour)}); !held {
+		t.Error("an old key was kept")
+	}
+
+	s := NewSession("ps_a", base)
+	mustCreate(t, st, s)
+	queue(t, st, s, session.StatusPending, session.StatusPaid, session.StatusRefunded)
+	for i := range 2 { // the first two delivered, at base and base+1h
+		c, _ := st.ClaimOutbox(ctx, base.Add(time.Duration(i)*time.Hour), time.Minute, 1)
+		if len(c) != 1 {
+			t.Fatalf("claim %d = %+v", i, c)
+		}
+		st.RecordDelivery(ctx, session.Delivery{OutboxID: c[0].ID, EventID: c[0].EventID, SessionID: s.ID, At: base.Add(time.Duration(i) * time.Hour), StatusCode: 204}, true, time.Time{})
+	}
+	now := base.Add(100 * time.Hour)
+	if n, err := st.PruneWebhookPayloads(ctx, base.Add(30*time.Minute), now, 10); err != nil || n != 1 {
+		t.Fatalf("prune payloads = %d, %v", n, err)
+	}
+	if n, _ := st.PruneWebhookPayloads(ctx, base.Add(30*time.Minute), now, 10); n != 0 {
+		t.Errorf("pruned again: %d", n)
+	}
+	msgs, _ := st.Outbox(ctx, s.ID)
+	if len(msgs) != 3 || len(msgs[0].Payload) != 0 || msgs[0].DeliveredAt.IsZero() || len(msgs[1].Payload) == 0 || len(msgs[2].Payload) == 0 {
+		t.Errorf("outbox after pruning: %+v", msgs)
+	}
+	if ds, _ := st.Deliveries(ctx, s.ID); len(ds) != 2 {
+		t.Errorf("delivery records = %d, want both kept", len(ds))
+	}
+	if err := st.Redeliver(ctx, s.ID, msgs[0].ID, now); !errors.Is(err, session.ErrPruned) {
+		t.Errorf("redelivering a pruned message: %v", err)
+	}
+	if got, err := st.Session(ctx, s.ID); err != nil || got == nil {
+		t.Errorf("the session was pruned: %v", err)
+	}
+}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"BoundIdempotencyKey", testBoundIdempotencyKey},
 		{"IdempotencyLease", testIdempotencyLease},
 		{"NeedsAttention", testNeedsAttention},
+		{"Retention", testRetention},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},

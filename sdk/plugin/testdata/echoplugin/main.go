@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -22,6 +23,9 @@ func (echo) Describe(context.Context, payment.DescribeRequest) (payment.Describe
 func (echo) ValidateConfig(_ context.Context, req payment.ValidateConfigRequest) (payment.ValidateConfigResponse, error) {
 	if req.Config["fail"] != "" {
 		return payment.ValidateConfigResponse{}, payment.Errorf(payment.Code(req.Config["fail"]), "asked to fail")
+	}
+	if v := req.Config["plain"]; v != "" {
+		return payment.ValidateConfigResponse{}, fmt.Errorf("connecting with password %s: refused", v)
 	}
 	if req.Config["panic"] != "" {
 		panic("asked to panic")

@@ -1,7 +1,7 @@
-// Package currency is the ISO 4217 table shared by the host and the
-// built-in plugins: alphabetic and numeric codes, minor-unit exponents, and
-// exact conversions between minor units and decimal strings. Money is never
-// a float anywhere in payhost.
+// Package currency is the ISO 4217 table for the host and every plugin:
+// alphabetic and numeric codes, minor-unit exponents, and exact conversions
+// between minor units and decimal strings. Money is never a float anywhere
+// in payhost. It is part of the SDK so a third-party plugin can use it.
 package currency
 
 import (

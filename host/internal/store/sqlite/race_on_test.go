@@ -1,0 +1,7 @@
+//go:build race
+
+package sqlite
+
+// raceDetector: the race detector slows the pure-Go SQLite driver and the
+// drain tenfold or more; backlog tests scale down under it.
+const raceDetector = true
