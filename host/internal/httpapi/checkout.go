@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"net/http"
 	"strings"
 
@@ -22,33 +20,17 @@ func (s *Server) handleCreateCheckout(w http.ResponseWriter, r *http.Request, si
 		return
 	}
 	req := wire.input()
-	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		st, err := s.checkouts.Create(r.Context(), siteID, req)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, s.checkouts.View(st))
-		return
-	}
-	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
-		writeError(w, http.StatusBadRequest, "invalid_request", "Idempotency-Key must be 1 to 255 printable ASCII characters")
-		return
-	}
-	sum := sha256.Sum256(raw)
-	body, replayed, err := s.checkouts.CreateIdempotent(r.Context(), siteID, key, hex.EncodeToString(sum[:]), req)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	w.WriteHeader(http.StatusCreated)
-	_, _ = w.Write(append(bytes.TrimRight(body, "\n"), '\n'))
+	s.create(w, r, raw,
+		func(ctx context.Context) (any, error) {
+			st, err := s.checkouts.Create(ctx, siteID, req)
+			if err != nil {
+				return nil, err
+			}
+			return s.checkouts.View(st), nil
+		},
+		func(ctx context.Context, key, hash string) ([]byte, bool, error) {
+			return s.checkouts.CreateIdempotent(ctx, siteID, key, hash, req)
+		})
 }
 
 // handleGetCheckout serves GET /v1/checkouts/{id}.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -114,14 +115,33 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, siteID str
 		return
 	}
 	req := wire.input()
+	s.create(w, r, raw,
+		func(ctx context.Context) (any, error) {
+			sess, err := s.svc.Create(ctx, siteID, req)
+			if err != nil {
+				return nil, err
+			}
+			return s.svc.View(sess), nil
+		},
+		func(ctx context.Context, key, hash string) ([]byte, bool, error) {
+			return s.svc.CreateIdempotent(ctx, siteID, key, hash, req)
+		})
+}
+
+// create answers 201 with what plain makes or, under an Idempotency-Key,
+// with what keyed made the first time (header Idempotent-Replayed on a
+// replay); keyed gets the key and the body's SHA-256 in hex.
+func (s *Server) create(w http.ResponseWriter, r *http.Request, raw []byte,
+	plain func(ctx context.Context) (any, error),
+	keyed func(ctx context.Context, key, hash string) ([]byte, bool, error)) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		sess, err := s.svc.Create(r.Context(), siteID, req)
+		v, err := plain(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, s.svc.View(sess))
+		writeJSON(w, http.StatusCreated, v)
 		return
 	}
 	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
@@ -129,7 +149,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, siteID str
 		return
 	}
 	sum := sha256.Sum256(raw)
-	body, replayed, err := s.svc.CreateIdempotent(r.Context(), siteID, key, hex.EncodeToString(sum[:]), req)
+	body, replayed, err := keyed(r.Context(), key, hex.EncodeToString(sum[:]))
 	if err != nil {
 		s.fail(w, r, err)
 		return
