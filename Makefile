@@ -62,8 +62,8 @@ test: vet
 
 ## fuzz: run each fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME;
 ## an input that fails is kept in the package's testdata/fuzz/ to commit. A run
-## that fails without writing a failing input (go test -fuzz sometimes reports
-## "context deadline exceeded" when -fuzztime ends mid-execution) runs again once.
+## that ends in go test's own "context deadline exceeded" without writing a
+## failing input (-fuzztime ended mid-execution) is not a finding.
 fuzz:
 	@set -e; for f in $$(find . -name fuzz_test.go -not -path './.git/*' | sort); do \
 		dir=$${f%/fuzz_test.go}; dir=$${dir#./}; mod=.; pkg=./$$dir; \
@@ -72,7 +72,8 @@ fuzz:
 			echo "fuzz $$dir $$t for $(FUZZTIME)"; \
 			run() { (cd $$mod && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$pkg) >/tmp/payhost-fuzz.$$$$ 2>&1; }; \
 			run || { ! grep -q 'Failing input written' /tmp/payhost-fuzz.$$$$ \
-				&& echo "  failed without a failing input (the fuzzer hit its own time limit): running again" && run; } \
+				&& grep -q 'context deadline exceeded' /tmp/payhost-fuzz.$$$$ \
+				&& echo "  the fuzzer hit its own time limit without a failing input: not a finding"; } \
 				|| { cat /tmp/payhost-fuzz.$$$$; rm -f /tmp/payhost-fuzz.$$$$; exit 1; }; \
 		done; \
 	done; rm -f /tmp/payhost-fuzz.$$$$
