@@ -87,7 +87,8 @@ type Store interface {
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// RecordDelivery stores an attempt and releases the lease: delivered
 	// marks the message done; otherwise next is its next attempt, or, when
-	// zero, the message is given up.
+	// zero, the message is given up. d names the message by OutboxID and
+	// SessionID, as claimed; ErrNotFound when they do not match.
 	RecordDelivery(ctx context.Context, d Delivery, delivered bool, next time.Time) error
 	// Deliveries lists a session's delivery attempts, oldest first.
 	Deliveries(ctx context.Context, sessionID string) ([]Delivery, error)

@@ -51,13 +51,15 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}
-	write, read := pools(path)
+	write, read, ckpt := pools(path)
 	db, err := sqlstore.New(ctx, Dialect(), write, read)
 	if err != nil {
 		write.Close()
 		read.Close()
+		ckpt.Close()
 		return nil, err
 	}
+	db.OnClose(startCheckpointer(ckpt).close)
 	return db, nil
 }
 
@@ -93,10 +95,11 @@ func prepareFile(path string) error {
 	return nil
 }
 
-// pools returns the write pool (one connection, BEGIN IMMEDIATE) and the
-// read pool of the database file at path. Both keep their statements
-// prepared (stmtcache.go).
-func pools(path string) (write, read *sql.DB) {
+// pools returns the write pool (one connection, BEGIN IMMEDIATE, no
+// automatic checkpoint), the read pool and the checkpointer's connection
+// (checkpoint.go) of the database file at path. The first two keep their
+// statements prepared (stmtcache.go).
+func pools(path string) (write, read, ckpt *sql.DB) {
 	dsn := func(extra string) string {
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
@@ -105,12 +108,14 @@ func pools(path string) (write, read *sql.DB) {
 		q.Add("_pragma", "synchronous(NORMAL)")
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
 	}
-	write = sql.OpenDB(newConnector(dsn("&_txlock=immediate")))
+	write = sql.OpenDB(newConnector(dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(0)")))
 	write.SetMaxOpenConns(1)
 	read = sql.OpenDB(newConnector(dsn("&_pragma=query_only(1)")))
 	read.SetMaxOpenConns(4)
 	// Every connection stays open: one closed drops its prepared
 	// statements (database/sql keeps only two idle by default).
 	read.SetMaxIdleConns(4)
-	return write, read
+	ckpt = sql.OpenDB(newConnector(dsn("")))
+	ckpt.SetMaxOpenConns(1)
+	return write, read, ckpt
 }

@@ -165,3 +165,18 @@ func TestOutboxBacklog(t *testing.T) {
 	}
 	storetest.OutboxBacklog(t, db, messages, sessions, maxClaim)
 }
+
+// BenchmarkPaidSession is the store's part of one paid session (storetest
+// BenchPaidSession), alone and with 16 at once (group commit), with random
+// ids and with ids that sort by creation.
+func BenchmarkPaidSession(b *testing.B) {
+	for _, parallel := range []int{1, 16} {
+		for _, ordered := range []bool{false, true} {
+			b.Run(fmt.Sprintf("parallel=%d/ordered_ids=%t", parallel, ordered), func(b *testing.B) {
+				db, _ := openTemp(b)
+				defer db.Close()
+				storetest.BenchPaidSession(b, db, parallel, ordered)
+			})
+		}
+	}
+}

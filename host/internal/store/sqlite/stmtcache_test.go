@@ -133,9 +133,10 @@ func TestStatementCache(t *testing.T) {
 
 // The store's pools use the caching connections.
 func TestPoolsCacheStatements(t *testing.T) {
-	write, read := pools(filepath.Join(t.TempDir(), "payhost.db"))
+	write, read, ckpt := pools(filepath.Join(t.TempDir(), "payhost.db"))
 	defer write.Close()
 	defer read.Close()
+	defer ckpt.Close()
 	for _, db := range []*sql.DB{write, read} {
 		if err := db.QueryRowContext(context.Background(), `SELECT 1`).Scan(new(int)); err != nil {
 			t.Fatal(err)

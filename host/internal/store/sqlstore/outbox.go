@@ -147,9 +147,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duratio
 	return out, err
 }
 
-// lockHead takes the session's head row lock (PostgreSQL; SQLite's write
-// transaction holds the database), before any outbox row.
+// lockHead takes the session's head row lock (PostgreSQL), before any
+// outbox row. SQLite has no row locks: its write transaction holds the
+// whole database already, so nothing is read there.
 func (db *DB) lockHead(ctx context.Context, tx conn, sessionID string) error {
+	if db.d.LockRow == "" {
+		return nil
+	}
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT outbox_id FROM outbox_heads WHERE session_id = ?`+db.d.LockRow, sessionID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -182,34 +186,38 @@ func (db *DB) advanceHead(ctx context.Context, tx conn, sessionID string, keepDu
 	return err
 }
 
-// RecordDelivery implements session.Store.
+// RecordDelivery implements session.Store. The message is named by its id
+// and its session (the claim gave both); a pair that does not match is
+// ErrNotFound and nothing is written.
 func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered bool, next time.Time) error {
 	return db.inTx(ctx, func(tx conn) error {
-		var sid string
-		if err := tx.QueryRowContext(ctx, `SELECT session_id FROM outbox WHERE id = ?`, d.OutboxID).Scan(&sid); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("outbox message %d: %w", d.OutboxID, session.ErrNotFound)
-			}
-			return err
-		}
+		sid := d.SessionID
 		if err := db.lockHead(ctx, tx, sid); err != nil {
 			return err
+		}
+		var (
+			res sql.Result
+			err error
+		)
+		switch {
+		case delivered:
+			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
+		case next.IsZero():
+			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, given_up_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
+		default:
+			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, next.UnixNano(), d.OutboxID, sid)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return fmt.Errorf("outbox message %d of %s: %w", d.OutboxID, sid, session.ErrNotFound)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
 			VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, sid, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
 			return fmt.Errorf("recording delivery: %w", err)
-		}
-		var err error
-		switch {
-		case delivered:
-			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, lease_until = NULL WHERE id = ?`, d.At.UnixNano(), d.OutboxID)
-		case next.IsZero():
-			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, given_up_at = ?, lease_until = NULL WHERE id = ?`, d.At.UnixNano(), d.OutboxID)
-		default:
-			_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL WHERE id = ?`, next.UnixNano(), d.OutboxID)
-		}
-		if err != nil {
-			return err
 		}
 		return db.advanceHead(ctx, tx, sid, false)
 	})

@@ -108,6 +108,8 @@ type DB struct {
 	group    *groupCommitter // nil unless Dialect.GroupCommit
 	// retryWait is the pause before retry attempt n (from 1).
 	retryWait func(n int) time.Duration
+	// onClose run at Close, after the last write, before the pools close.
+	onClose []func() error
 }
 
 var _ session.Store = (*DB)(nil)
@@ -142,10 +144,20 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
-	if db.readDB == db.writeDB {
-		return db.writeDB.Close()
+	var errs []error
+	for _, fn := range db.onClose {
+		errs = append(errs, fn())
 	}
-	return errors.Join(db.readDB.Close(), db.writeDB.Close())
+	if db.readDB == db.writeDB {
+		return errors.Join(append(errs, db.writeDB.Close())...)
+	}
+	return errors.Join(append(errs, db.readDB.Close(), db.writeDB.Close())...)
+}
+
+// OnClose adds fn to what Close runs once the last write has committed and
+// before the pools close (an engine's background work on the database).
+func (db *DB) OnClose(fn func() error) {
+	db.onClose = append(db.onClose, fn)
 }
 
 // inTx runs fn in a write transaction, again when the engine asks for a

@@ -148,6 +148,15 @@ func testOutboxDelivery(t *testing.T, st session.Store) {
 			t.Fatal(err)
 		}
 	}
+	// A message named with another session is refused, and nothing is
+	// recorded for it.
+	wrong := session.Delivery{OutboxID: ma.ID, EventID: ma.EventID, SessionID: "ps_other", At: now, StatusCode: 204}
+	if err := st.RecordDelivery(ctx, wrong, true, time.Time{}); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("delivery recorded through another session: %v", err)
+	}
+	if ds, _ := st.Deliveries(ctx, "ps_other"); len(ds) != 0 {
+		t.Fatalf("deliveries of the wrong session: %+v", ds)
+	}
 	// A failed attempt: retried at next; the later message still waits.
 	fail := session.Delivery{OutboxID: ma.ID, EventID: ma.EventID, SessionID: a.ID, At: now, StatusCode: 503, Latency: time.Millisecond, Response: "busy"}
 	if err := st.RecordDelivery(ctx, fail, false, now.Add(time.Minute)); err != nil {
