@@ -106,6 +106,10 @@ func pools(path string) (write, read, ckpt *sql.DB) {
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		// A group commit's savepoints keep the pages they change in a
+		// sub-journal; on disk (the default past 64 KiB) every page
+		// costs a write and every group a temporary file.
+		q.Add("_pragma", "temp_store(MEMORY)")
 		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode() + extra
 	}
 	write = sql.OpenDB(newConnector(dsn("&_txlock=immediate&_pragma=wal_autocheckpoint(0)")))

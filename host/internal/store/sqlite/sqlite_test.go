@@ -176,6 +176,9 @@ func BenchmarkPaidSession(b *testing.B) {
 				db, _ := openTemp(b)
 				defer db.Close()
 				storetest.BenchPaidSession(b, db, parallel, ordered)
+				if g := db.GroupStats(); g.Commits > 0 {
+					b.ReportMetric(float64(g.Transactions)/float64(g.Commits), "tx/commit")
+				}
 			})
 		}
 	}
