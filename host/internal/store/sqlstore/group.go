@@ -133,11 +133,16 @@ func (g *groupCommitter) run() {
 		select {
 		case t := <-g.queue:
 			batch = append(batch[:0], t)
-			// Let the callers answered by the last commit run before
-			// taking the group: they queue their next transactions at
-			// once, and would otherwise wait for a commit of one or
-			// two. Without concurrent callers this costs one yield.
-			runtime.Gosched()
+			// Let the callers answered by the last commit, and those
+			// about to call, run before taking the group: they queue
+			// their next transactions at once, and would otherwise wait
+			// for a commit of one or two. Yield while the queue grows (a
+			// few times at most); without concurrent callers this costs
+			// one yield.
+			for i, n := 0, -1; i < 4 && len(g.queue) > n; i++ {
+				n = len(g.queue)
+				runtime.Gosched()
+			}
 		case <-g.stop:
 			// Nothing enters the queue any more: finish what is in it.
 			stopping = true
