@@ -153,7 +153,7 @@ function negotiate(offered) {
  * serve runs the provider as a payhost plugin until the host stops it or
  * goes away. Run by hand (no magic cookie), it explains itself and exits 1.
  * @param {{name: string, handlers: object}} provider
- * @param {{protoDir?: string}} [options]
+ * @param {{protoDir?: string, hostPid?: number}} [options]
  */
 async function serve(provider, options = {}) {
   if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
@@ -213,15 +213,18 @@ async function serve(provider, options = {}) {
   // hands the plugin the host's own stdin, often /dev/null, so its end
   // says nothing about the host.
   for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT']) process.on(sig, () => log.debug(`ignoring ${sig}: the host stops its plugins`));
-  const hostPid = process.ppid;
-  if (hostPid > 1) {
-    setInterval(() => {
-      if (process.ppid !== hostPid) {
-        log.warn('the host is gone; exiting', { host_pid: hostPid });
-        exit(0);
-      }
-    }, 250);
-  }
+  // The host gone (killed without stopping its plugins), the plugin is
+  // handed to another parent: exit. The host's pid is taken before the
+  // modules load, or by a wrapper before it execs Node, so a host that dies
+  // during the start is noticed too.
+  const hostPid = options.hostPid ?? process.ppid;
+  const watchHost = () => {
+    if (process.ppid !== hostPid) {
+      log.warn('the host is gone; exiting', { host_pid: hostPid });
+      exit(0);
+    }
+  };
+  setInterval(watchHost, 250);
 
   listener = await listen(server, creds);
   process.on('exit', () => listener.cleanup());

@@ -194,11 +194,15 @@ function verify(req, values) {
   if (!/^[+-]?[0-9]+$/.test(amount) || BigInt(amount) > 2n ** 63n - 1n || BigInt(amount) < -(2n ** 63n)) {
     throw new PluginError('invalid_request', 'the amount is not an integer');
   }
+  // The request Begin signs carries no status: replayed as an answer, its
+  // signature verifies (one key signs both ways), so a known status is
+  // what makes it an answer.
   const status = form.first(values, 'status');
+  if (!Object.hasOwn(STATUSES, status)) throw new PluginError('invalid_request', 'the answer has no known status');
   const tx = form.first(values, 'transaction_id');
   return {
     outcome: {
-      status: STATUSES[status] || '', // '' is unknown: the host settles nothing on it
+      status: STATUSES[status],
       verified: true,
       amount: BigInt(amount).toString(),
       currency: form.first(values, 'currency'),
