@@ -67,7 +67,8 @@ func TestExampleNodePluginConformance(t *testing.T) {
 // with verify: strict, and takes one session to paid through the real
 // host: the redirect the plugin signs, a forged notification refused with
 // the plugin's typed invalid_signature error, then the provider's signed
-// notification. Last, a changed file makes the wrapper refuse to run.
+// notification. Last, an added or a changed file makes the wrapper refuse
+// to run.
 func TestExampleNodePluginPays(t *testing.T) {
 	example := nodeExample(t)
 	root := t.TempDir()
@@ -130,17 +131,30 @@ func TestExampleNodePluginPays(t *testing.T) {
 		t.Errorf("the forged notification left no invalid_signature event: %v", timeline(got))
 	}
 
-	// A file of the installation changed: the wrapper refuses to start it.
+	// A file added to the installation (this one would shadow the package
+	// long), then a file changed: the wrapper refuses to start either.
+	refuses := func(why string) {
+		t.Helper()
+		run := exec.Command(wrapper)
+		run.Env = []string{"PAYHOST_PLUGIN=5b1c2f0e-payhost-provider-v1"}
+		out, err := run.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), why) {
+			t.Errorf("the wrapper ran an installation whose %s: %v\n%s", why, err, out)
+		}
+	}
+	added := filepath.Join(installed, "node_modules", "long.js")
+	if err := os.WriteFile(added, []byte("module.exports = {};\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refuses("files were added")
+	if err := os.Remove(added); err != nil {
+		t.Fatal(err)
+	}
 	f := filepath.Join(installed, "src", "provider.js")
 	if err := os.WriteFile(f, append(readFile(t, f), "\n// changed\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := exec.Command(wrapper)
-	run.Env = []string{"PAYHOST_PLUGIN=5b1c2f0e-payhost-provider-v1"}
-	out, err := run.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "changed since the wrapper was written") {
-		t.Errorf("the wrapper ran a changed installation: %v\n%s", err, out)
-	}
+	refuses("changed since the wrapper was written")
 }
 
 func withoutSignature(q url.Values) url.Values {
