@@ -34,12 +34,23 @@ const LOADER_OPTIONS = { keepCase: true, longs: String, enums: String, defaults:
  * logger writes hclog's JSON lines on stderr, which the host files under the
  * plugin's name. Never log a configuration value: it may be a secret.
  * @param {string} name
+ * @param {{write(s: string): unknown}} [out]
  */
-function logger(name) {
+function logger(name, out = process.stderr) {
   const write = (level) => (message, fields = {}) => {
-    process.stderr.write(JSON.stringify({ '@level': level, '@message': message, '@module': name, '@timestamp': new Date().toISOString(), ...fields }) + '\n');
+    out.write(JSON.stringify({ '@level': level, '@message': message, '@module': name, '@timestamp': timestamp(new Date()), ...fields }) + '\n');
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/**
+ * timestamp is hclog's: go-plugin parses it with the layout
+ * 2006-01-02T15:04:05.000000Z07:00 (exactly six fractional digits) and
+ * files a line it cannot parse as a raw debug line, its level lost.
+ * @param {Date} d
+ */
+function timestamp(d) {
+  return d.toISOString().replace(/Z$/, '000Z');
 }
 
 /**

@@ -12,7 +12,7 @@ const form = require('../src/form');
 const provider = require('../src/provider');
 const { PluginError, ERROR_TYPE_URL, INTERNAL_MESSAGE, statusCodec, toServiceError } = require('../src/errors');
 const { serverCertificate } = require('../src/certs');
-const { negotiate, DEFAULT_PROTO_DIR } = require('../src/goplugin');
+const { negotiate, logger, DEFAULT_PROTO_DIR } = require('../src/goplugin');
 
 const { handlers } = provider;
 const config = { payment_url: 'https://pay.example.com/pay', merchant_id: 'm-1001', secret_key: 'test-key' };
@@ -160,4 +160,16 @@ test('version negotiation picks 1 from what the host offers', () => {
   assert.equal(negotiate('1,2'), 1);
   assert.equal(negotiate(undefined), 1);
   assert.equal(negotiate('2,3'), 0);
+});
+
+test('log lines are hclog JSON whose timestamp go-plugin parses (six fractional digits)', () => {
+  const lines = [];
+  logger('hmacnode', { write: (s) => lines.push(s) }).warn('the host is gone; exiting', { host_pid: 42 });
+  assert.equal(lines.length, 1);
+  assert.ok(lines[0].endsWith('\n'));
+  const e = JSON.parse(lines[0]);
+  assert.equal(e['@level'], 'warn');
+  assert.equal(e['@message'], 'the host is gone; exiting');
+  assert.equal(e.host_pid, 42);
+  assert.match(e['@timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
 });
