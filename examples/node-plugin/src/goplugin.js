@@ -71,7 +71,8 @@ function loadServices(protoDir) {
  * callSignal is an AbortSignal that fires when the call's deadline (the
  * host's grpc-timeout) passes or the host cancels the call: pass it to every
  * outgoing request (fetch(url, {signal})) so that it is abandoned with the
- * call. done() releases its timer.
+ * call; fetch then rejects with the signal's reason, a PluginError
+ * 'timeout', which reaches the host as such. done() releases its timer.
  * @param {grpc.ServerUnaryCall<any, any>} call
  */
 function callSignal(call) {
@@ -193,7 +194,7 @@ async function serve(provider, options = {}) {
     certField = own.der.toString('base64').replace(/=+$/, ''); // go-plugin reads RawStdEncoding
   } else {
     // As go-plugin's own server does; the payhost host always sets it.
-    log.warn('PLUGIN_CLIENT_CERT is not set: serving without TLS on a socket only this user can open');
+    log.warn('PLUGIN_CLIENT_CERT is not set: serving without TLS');
   }
 
   const server = new grpc.Server();
