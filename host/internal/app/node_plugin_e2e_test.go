@@ -27,9 +27,10 @@ const hmacnodeMode = `      hmacnode:
 `
 
 // nodeExample returns examples/node-plugin once its dependencies are
-// installed (npm ci); without Node or them the test skips, unless
+// installed (npm ci), and with onDefaultPath node where the entry script
+// finds it when the host runs it; otherwise the test skips, unless
 // PAYHOST_REQUIRE_NODE=1 (CI) makes it fail.
-func nodeExample(t *testing.T) string {
+func nodeExample(t *testing.T, onDefaultPath bool) string {
 	t.Helper()
 	dir := filepath.Join(moduleRoot(), "examples", "node-plugin")
 	missing := ""
@@ -37,6 +38,10 @@ func nodeExample(t *testing.T) string {
 		missing = "node is not installed"
 	} else if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
 		missing = "examples/node-plugin/node_modules is missing (npm ci there)"
+	} else if onDefaultPath && !fileExists("/usr/bin/node") && !fileExists("/bin/node") {
+		// The host's environment is empty: #!/usr/bin/env node looks in
+		// the default path only.
+		missing = "node is neither /usr/bin/node nor /bin/node, where the entry script's /usr/bin/env finds it without PATH"
 	}
 	if missing != "" {
 		if os.Getenv("PAYHOST_REQUIRE_NODE") == "1" {
@@ -51,7 +56,7 @@ func nodeExample(t *testing.T) string {
 // example's entry script, as its README tells an author to: every check
 // must pass, none skipped.
 func TestExampleNodePluginConformance(t *testing.T) {
-	dir := nodeExample(t)
+	dir := nodeExample(t, true)
 	rep := plugincheck.Run(context.Background(), filepath.Join(dir, "payhost-plugin-hmacnode"), plugincheck.Options{})
 	var out bytes.Buffer
 	_ = rep.WriteText(&out)
@@ -70,7 +75,7 @@ func TestExampleNodePluginConformance(t *testing.T) {
 // notification. Last, an added or a changed file makes the wrapper refuse
 // to run.
 func TestExampleNodePluginPays(t *testing.T) {
-	example := nodeExample(t)
+	example := nodeExample(t, false) // the wrapper names node by its absolute path
 	root := t.TempDir()
 	plugins, installed := filepath.Join(root, "plugins"), filepath.Join(root, "opt", "hmacnode")
 	install := exec.Command("sh", filepath.Join(example, "scripts", "install.sh"), installed, plugins)
@@ -177,6 +182,11 @@ func fileSHA256(t *testing.T, path string) string {
 	t.Helper()
 	sum := sha256.Sum256(readFile(t, path))
 	return hex.EncodeToString(sum[:])
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func readFile(t *testing.T, path string) []byte {
