@@ -53,11 +53,14 @@ bench: build
 	$(GO) build -o $(BIN)/payhost-load ./host/cmd/payhost-load
 	$(BIN)/payhost-load -plugins $(BIN)/plugins $(BENCH_FLAGS)
 
-## test: vet, race tests over every module, then every fuzz target briefly
+## test: vet, race tests over every module, the Node example's tests, then every fuzz target briefly
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 	cd sdk && $(GO) test -race -count=1 -timeout 30m ./...
 	cd examples/go-plugin && GOWORK=off $(GO) vet ./... && GOWORK=off $(GO) test -race -count=1 -timeout 30m ./...
+	@if [ -d examples/node-plugin/node_modules ] || [ "$$PAYHOST_REQUIRE_NODE" = 1 ]; then \
+		echo "cd examples/node-plugin && npm test"; cd examples/node-plugin && npm test; \
+	else echo "examples/node-plugin: no node_modules (npm ci there): its Node tests skipped"; fi
 	@$(MAKE) --no-print-directory fuzz
 
 ## fuzz: run each fuzz target (func FuzzXxx in a fuzz_test.go) for FUZZTIME;
