@@ -137,7 +137,12 @@ func verify(req payment.CallbackRequest, q url.Values) (payment.CallbackResponse
 	if err != nil {
 		return payment.CallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the amount is not an integer")
 	}
-	status := map[string]payment.Status{"paid": payment.StatusPaid, "refused": payment.StatusRefused, "cancelled": payment.StatusCancelled}[q.Get("status")]
+	// The same key signs Begin's request: without a known status, a
+	// signed message is that request played back, not an answer.
+	status, ok := map[string]payment.Status{"paid": payment.StatusPaid, "refused": payment.StatusRefused, "cancelled": payment.StatusCancelled}[q.Get("status")]
+	if !ok {
+		return payment.CallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the message carries no known status")
+	}
 	return payment.CallbackResponse{Outcome: &payment.Outcome{
 		Status: status, Verified: true,
 		Amount: amount, Currency: q.Get("currency"), Reference: q.Get("reference"),

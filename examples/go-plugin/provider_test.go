@@ -63,4 +63,17 @@ func TestPayment(t *testing.T) {
 			}
 		})
 	}
+	// Begin's own request is signed with the same key: played back as a
+	// notification it carries no status and must not verify as an answer.
+	u, err := url.Parse(begin.RedirectURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay := payment.CallbackRequest{Session: session(), Config: cfg, Request: payment.HTTPRequest{
+		Method: "POST", URL: session().URLs.Notify, Body: []byte(u.RawQuery),
+		Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}},
+	}}
+	if resp, err := p.HandleNotification(ctx, replay); err == nil {
+		t.Fatalf("Begin's request played back verified: %+v", resp.Outcome)
+	}
 }
