@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -288,10 +289,10 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.renderLogin(w, r, http.StatusForbidden, name, "err.csrf")
 		return
 	}
-	ip := httpapi.RemoteIP(r)
+	ip, at := httpapi.RemoteIP(r), c.Now()
 	// Checked before the password: while limited, even the right one is
 	// refused, so guessing on does not tell which was right.
-	if wait := c.Logins.Wait(ip, c.Now()); wait > 0 {
+	if wait := c.Logins.Attempt(ip, at); wait > 0 {
 		c.audit(r, &operator{Name: name}, "login", name, "", "rate_limited")
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		c.renderLogin(w, r, http.StatusTooManyRequests, name, "err.ratelimit")
@@ -299,11 +300,11 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	role, ok := c.Access.Password(name, r.PostFormValue("password"))
 	if !ok {
-		c.Logins.Failed(ip, c.Now())
 		c.audit(r, &operator{Name: name}, "login", name, "", "denied")
 		c.renderLogin(w, r, http.StatusUnauthorized, name, "err.login")
 		return
 	}
+	c.Logins.Succeeded(ip, at)
 	tok := randomToken()
 	sum := sha256.Sum256([]byte(tok))
 	now := c.Now().UTC()
@@ -404,25 +405,34 @@ func NewLoginLimiter(max int, window time.Duration) *LoginLimiter {
 	return &LoginLimiter{max: max, window: window, failed: map[string][]time.Time{}}
 }
 
-// Wait returns how long sign-ins from ip stay refused (0: allowed now).
-func (l *LoginLimiter) Wait(ip string, now time.Time) time.Duration {
+// Attempt records a sign-in attempt from ip, counted as failed until
+// Succeeded says otherwise (so that attempts still checking their
+// password count: a burst in parallel gets max tries, not one per
+// request), or returns how long the address stays refused (0: go on).
+func (l *LoginLimiter) Attempt(ip string, now time.Time) (wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recent := l.recent(ip, now)
-	if len(recent) < l.max {
-		return 0
+	if len(recent) >= l.max {
+		return l.window - now.Sub(recent[len(recent)-l.max])
 	}
-	return l.window - now.Sub(recent[len(recent)-l.max])
-}
-
-// Failed records a failed sign-in from ip.
-func (l *LoginLimiter) Failed(ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if len(l.failed) > 10000 { // bounded memory under a spray of addresses
 		clear(l.failed)
 	}
-	l.failed[ip] = append(l.recent(ip, now), now)
+	l.failed[ip] = append(recent, now)
+	return 0
+}
+
+// Succeeded forgets the attempt from ip recorded at at: its password was
+// right. (The address's failures stay: signing in to one account does not
+// earn more guesses at another.)
+func (l *LoginLimiter) Succeeded(ip string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.failed[ip]
+	if i := slices.IndexFunc(list, func(t time.Time) bool { return t.Equal(at) }); i >= 0 {
+		l.failed[ip] = slices.Delete(list, i, i+1)
+	}
 }
 
 // recent drops ip's failures older than the window; l.mu is held.

@@ -496,6 +496,44 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 }
 
+// Attempts in flight count: of a burst from one address, max get to try
+// a password; a right password gives its attempt back.
+func TestLoginLimiterBurst(t *testing.T) {
+	l := NewLoginLimiter(5, time.Minute)
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l.Attempt("192.0.2.1", now) == 0 {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 5 {
+		t.Fatalf("%d attempts allowed of a burst, want 5", allowed)
+	}
+	if w := l.Attempt("192.0.2.2", now); w != 0 {
+		t.Errorf("another address waits %s", w)
+	}
+	l.Succeeded("192.0.2.1", now)
+	if w := l.Attempt("192.0.2.1", now.Add(time.Second)); w != 0 {
+		t.Errorf("after a success the address waits %s", w)
+	}
+	if w := l.Attempt("192.0.2.1", now.Add(2*time.Second)); w != 58*time.Second {
+		t.Errorf("limited again: waits %s, want 58s", w)
+	}
+	if w := l.Attempt("192.0.2.1", now.Add(time.Minute)); w != 0 {
+		t.Errorf("after the window: waits %s", w)
+	}
+}
+
 // Signing out ends the login on the server: the cookie, replayed, no
 // longer opens the console.
 func TestLogout(t *testing.T) {
