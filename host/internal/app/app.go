@@ -58,7 +58,9 @@ type Main struct {
 	Plugins *pluginmgr.Manager
 	Metrics *metrics.Metrics
 
-	switches  *console.Switches
+	switches *console.Switches
+	// logins limits console sign-ins across reloads.
+	logins    *console.LoginLimiter
 	cur       atomic.Pointer[running]
 	reloadMu  sync.Mutex
 	draining  atomic.Bool
@@ -196,6 +198,9 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 	if m.switches == nil {
 		m.switches = console.NewSwitches(consoleStore, m.Logger.Named("console"))
 	}
+	if m.logins == nil {
+		m.logins = console.NewLoginLimiter(5, time.Minute)
+	}
 	svc := session.NewService(session.Options{
 		Store:            m.Store,
 		Catalog:          catalog{m.Plugins},
@@ -224,7 +229,8 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		siteIDs[i] = sc.ID
 	}
 	con, err := console.New(console.Options{Service: svc, Store: consoleStore, Access: access, Switches: m.switches,
-		Plugins: m.Plugins, Sites: siteIDs, Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: m.Logger.Named("console")})
+		Plugins: m.Plugins, Sites: siteIDs, Reload: m.consoleReload, Logins: m.logins,
+		Secure: strings.HasPrefix(cfg.PublicURL, "https://"), Logger: m.Logger.Named("console")})
 	if err != nil {
 		return nil, fmt.Errorf("operator console: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -235,6 +236,59 @@ func TestConsoleBrowser(t *testing.T) {
 		h.expect(h.do("GET", "/admin/v1/audit", oscarKey, nil), http.StatusForbidden)
 	})
 
+	t.Run("admin reloads from the console, and resolves a session needing attention", func(t *testing.T) {
+		p := b.Page(t)
+		login(p, h.base, "alice")
+		p.Go(h.base + "/console/plugins")
+		p.WaitVisible("#reload")
+		shot(p, "console-plugins")
+		p.Click("#reload")
+		p.WaitText("#notice", "Configuration and plugins reloaded")
+		p.WaitText("#reload-changes", "unchanged")
+		shot(p, "console-reload")
+		// A change only a restart applies: refused, with the reason, and
+		// nothing changes.
+		cfg, err := os.ReadFile(h.main.ConfigPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(h.main.ConfigPath, []byte(strings.Replace(string(cfg), "log: {level: warn}", "log: {level: info}", 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.WriteFile(h.main.ConfigPath, cfg, 0o600) })
+		p.Click("#back-to-plugins")
+		p.Click("#reload")
+		p.WaitText("#error", "reload_failed")
+		p.WaitText("#error", "log changed: restart the host")
+		p.WaitText("#reload-result", "unchanged")
+		shot(p, "console-reload-failed")
+		h.expect(h.do("GET", "/v1/sessions/"+cheque.ID, siteKey, nil), http.StatusOK)
+		if err := os.WriteFile(h.main.ConfigPath, cfg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p.Go(h.base + "/console/audit")
+		p.WaitText("#audit", "reload_failed")
+
+		// A late payment flagged for an operator: resolved from its page.
+		s := storetest.NewSession("ps_attention", time.Now().UTC())
+		s.Status, s.NeedsAttention, s.ExpiresAt, s.NextCheckAt = session.StatusPaid, true, time.Now().Add(24*time.Hour), time.Time{}
+		if err := h.main.Store.CreateSession(context.Background(), s, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		p.Go(h.base + "/console/")
+		p.WaitText("#attention", "1")
+		p.Go(h.base + "/console/sessions?needs_attention=on")
+		p.WaitText("#sessions", "ps_attention")
+		p.Go(h.base + "/console/sessions/ps_attention")
+		p.WaitVisible("#needs-attention")
+		p.Click("#resolve")
+		p.WaitText("#notice", "Marked as resolved")
+		p.Poll(`!document.querySelector('#needs-attention') && !document.querySelector('#resolve')`, "the attention flag gone")
+		p.WaitText("#events", "attention_resolved")
+		shot(p, "console-resolved")
+		logout(p)
+	})
+
 	t.Run("filter and page through 10,000 sessions", func(t *testing.T) {
 		p := b.Page(t)
 		ctx := context.Background()
@@ -249,6 +303,7 @@ func TestConsoleBrowser(t *testing.T) {
 			}
 		}
 		t.Logf("10,000 sessions inserted in %s", time.Since(start))
+		login(p, h.base, "vera")
 		p.Go(h.base + "/console/sessions")
 		p.WaitText("#sessions", "ps_bulk00000")
 		shot(p, "console-sessions")

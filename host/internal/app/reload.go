@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/payhost/payhost/host/internal/config"
+	"github.com/payhost/payhost/host/internal/console"
 	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 )
@@ -46,6 +47,16 @@ func (m *Main) Reload(ctx context.Context) (ReloadResult, error) {
 	m.Metrics.Reload("applied")
 	m.Logger.Info("reloaded", "plugins", fmt.Sprint(res.Plugins), "sites", res.Sites)
 	return res, nil
+}
+
+// consoleReload is Reload for the console's button.
+func (m *Main) consoleReload(ctx context.Context) (console.ReloadResult, error) {
+	res, err := m.Reload(ctx)
+	out := console.ReloadResult{Plugins: make(map[string]string, len(res.Plugins)), Sites: res.Sites}
+	for name, ch := range res.Plugins {
+		out.Plugins[name] = string(ch)
+	}
+	return out, err
 }
 
 func (m *Main) reload(ctx context.Context) (ReloadResult, error) {

@@ -21,6 +21,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,19 +68,32 @@ type Options struct {
 	Plugins  Plugins
 	// Sites are the configured site ids, in order.
 	Sites []string
+	// Reload re-reads the configuration and the plugins directory, as
+	// POST /admin/v1/reload and SIGHUP do; nil hides the button.
+	Reload func(ctx context.Context) (ReloadResult, error)
+	// Logins limits failed sign-ins per client address; it outlives the
+	// console (rebuilt on every reload). Nil: 5 a minute.
+	Logins *LoginLimiter
 	// Secure marks the cookie Secure (the public URL is https).
 	Secure bool
 	Logger hclog.Logger
 	Now    func() time.Time
 }
 
+// ReloadResult is what a reload changed, as the console shows it.
+type ReloadResult struct {
+	// Plugins maps each plugin to its change: unchanged, added, replaced,
+	// removed or refused.
+	Plugins map[string]string
+	Sites   int
+}
+
 // Console is the console's HTTP handler.
 type Console struct {
 	Options
-	cat    *locale.Catalog
-	pages  map[string]*template.Template
-	mux    *http.ServeMux
-	logins *attempts
+	cat   *locale.Catalog
+	pages map[string]*template.Template
+	mux   *http.ServeMux
 }
 
 const (
@@ -95,12 +110,14 @@ func New(o Options) (*Console, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Logins == nil {
+		o.Logins = NewLoginLimiter(5, time.Minute)
+	}
 	cat, err := locale.NewCatalog(files, "messages")
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{Options: o, cat: cat, pages: map[string]*template.Template{}, mux: http.NewServeMux(),
-		logins: &attempts{max: 5, window: time.Minute, seen: map[string][]time.Time{}}}
+	c := &Console{Options: o, cat: cat, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	funcs := template.FuncMap{
 		"time": func(t time.Time) string {
 			if t.IsZero() {
@@ -141,6 +158,9 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/sessions/{id}", c.signedIn(httpapi.RoleViewer, c.handleSession))
 	m.HandleFunc("POST /console/sessions/{id}/{action}", c.signedIn(httpapi.RoleOperator, c.handleAction))
 	m.HandleFunc("GET /console/plugins", c.signedIn(httpapi.RoleViewer, c.handlePlugins))
+	if c.Reload != nil {
+		m.HandleFunc("POST /console/reload", c.signedIn(httpapi.RoleAdmin, c.handleReload))
+	}
 	m.HandleFunc("GET /console/sites", c.signedIn(httpapi.RoleViewer, c.handleSites))
 	m.HandleFunc("POST /console/sites/{site}/modes/{mode}", c.signedIn(httpapi.RoleAdmin, c.handleSwitch))
 	m.HandleFunc("GET /console/audit", c.signedIn(httpapi.RoleAdmin, c.handleAudit))
@@ -269,8 +289,12 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.renderLogin(w, r, http.StatusForbidden, name, "err.csrf")
 		return
 	}
-	ip := httpapi.RemoteIP(r)
-	if !c.logins.allow(ip, c.Now()) {
+	ip, at := httpapi.RemoteIP(r), c.Now()
+	// Checked before the password: while limited, even the right one is
+	// refused, so guessing on does not tell which was right.
+	if wait := c.Logins.Attempt(ip, at); wait > 0 {
+		c.audit(r, &operator{Name: name}, "login", name, "", "rate_limited")
+		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		c.renderLogin(w, r, http.StatusTooManyRequests, name, "err.ratelimit")
 		return
 	}
@@ -280,6 +304,7 @@ func (c *Console) handleLogin(w http.ResponseWriter, r *http.Request) {
 		c.renderLogin(w, r, http.StatusUnauthorized, name, "err.login")
 		return
 	}
+	c.Logins.Succeeded(ip, at)
 	tok := randomToken()
 	sum := sha256.Sum256([]byte(tok))
 	now := c.Now().UTC()
@@ -365,30 +390,63 @@ func (c *Console) failErr(w http.ResponseWriter, r *http.Request, op *operator, 
 	c.fail(w, r, op, http.StatusInternalServerError, "err.internal")
 }
 
-// attempts limits login attempts per client address.
-type attempts struct {
+// LoginLimiter limits failed sign-ins per client address: after max
+// failures within window, every sign-in from that address is refused until
+// the oldest of them is window old.
+type LoginLimiter struct {
 	mu     sync.Mutex
 	max    int
 	window time.Duration
-	seen   map[string][]time.Time
+	failed map[string][]time.Time
 }
 
-func (a *attempts) allow(ip string, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.seen) > 10000 { // bounded memory under a spray of addresses
-		a.seen = map[string][]time.Time{}
+// NewLoginLimiter allows max failed sign-ins per address within window.
+func NewLoginLimiter(max int, window time.Duration) *LoginLimiter {
+	return &LoginLimiter{max: max, window: window, failed: map[string][]time.Time{}}
+}
+
+// Attempt records a sign-in attempt from ip, counted as failed until
+// Succeeded says otherwise (so that attempts still checking their
+// password count: a burst in parallel gets max tries, not one per
+// request), or returns how long the address stays refused (0: go on).
+func (l *LoginLimiter) Attempt(ip string, now time.Time) (wait time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	recent := l.recent(ip, now)
+	if len(recent) >= l.max {
+		return l.window - now.Sub(recent[len(recent)-l.max])
 	}
-	recent := a.seen[ip][:0]
-	for _, t := range a.seen[ip] {
-		if now.Sub(t) < a.window {
-			recent = append(recent, t)
+	if len(l.failed) > 10000 { // bounded memory under a spray of addresses
+		clear(l.failed)
+	}
+	l.failed[ip] = append(recent, now)
+	return 0
+}
+
+// Succeeded forgets the attempt from ip recorded at at: its password was
+// right. (The address's failures stay: signing in to one account does not
+// earn more guesses at another.)
+func (l *LoginLimiter) Succeeded(ip string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	list := l.failed[ip]
+	if i := slices.IndexFunc(list, func(t time.Time) bool { return t.Equal(at) }); i >= 0 {
+		l.failed[ip] = slices.Delete(list, i, i+1)
+	}
+}
+
+// recent drops ip's failures older than the window; l.mu is held.
+func (l *LoginLimiter) recent(ip string, now time.Time) []time.Time {
+	kept := l.failed[ip][:0]
+	for _, t := range l.failed[ip] {
+		if now.Sub(t) < l.window {
+			kept = append(kept, t)
 		}
 	}
-	if len(recent) >= a.max {
-		a.seen[ip] = recent
-		return false
+	if len(kept) == 0 {
+		delete(l.failed, ip)
+		return nil
 	}
-	a.seen[ip] = append(recent, now)
-	return true
+	l.failed[ip] = kept
+	return kept
 }

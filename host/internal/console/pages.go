@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/payhost/payhost/host/internal/eligibility"
+	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/sdk/payment"
@@ -144,6 +146,9 @@ type sessionPage struct {
 	Deliveries []session.Delivery
 	// The actions the session's state allows now.
 	CanConfirm, CanRefund, CanCapture, CanCancel, CanReconcile bool
+	// OpKey is this page's idempotency key for refund, capture and cancel:
+	// a form sent twice (a double click, a resent POST) operates once.
+	OpKey string
 }
 
 func (c *Console) handleSession(w http.ResponseWriter, r *http.Request, op *operator) {
@@ -163,7 +168,7 @@ func (c *Console) handleSession(w http.ResponseWriter, r *http.Request, op *oper
 		c.failErr(w, r, op, err)
 		return
 	}
-	pg := sessionPage{page: c.base(r, op, "sessions"), S: s, Events: events, Operations: ops, Outbox: msgs, Deliveries: ds}
+	pg := sessionPage{page: c.base(r, op, "sessions"), S: s, Events: events, Operations: ops, Outbox: msgs, Deliveries: ds, OpKey: randomToken()}
 	pg.Amount = pg.P.Amount(s.Amount, s.Currency)
 	pg.Captured = pg.P.Amount(s.CapturedAmount, s.Currency)
 	pg.Refunded = pg.P.Amount(s.RefundedAmount, s.Currency)
@@ -219,6 +224,13 @@ func (c *Console) handleAction(w http.ResponseWriter, r *http.Request, op *opera
 			break
 		}
 		req := session.OperationRequest{Kind: session.OperationKind(action)}
+		if k := r.PostFormValue("key"); k != "" {
+			if len(k) > 64 {
+				c.fail(w, r, op, http.StatusBadRequest, "err.action")
+				return
+			}
+			req.IdempotencyKey = "console-" + action + "-" + k
+		}
 		if a := strings.TrimSpace(r.PostFormValue("amount")); a != "" && action != "cancel" {
 			n, perr := strconv.ParseInt(a, 10, 64)
 			if perr != nil || n < 1 {
@@ -253,10 +265,13 @@ type pluginsPage struct {
 	page
 	Plugins []pluginmgr.Info
 	Modes   []session.ModeCapabilities
+	// CanReload shows the reload button (an admin, with reload wired).
+	CanReload bool
 }
 
 func (c *Console) handlePlugins(w http.ResponseWriter, r *http.Request, op *operator) {
-	c.render(w, http.StatusOK, "plugins", pluginsPage{page: c.base(r, op, "plugins"), Plugins: c.Plugins.Plugins(), Modes: c.Service.SiteModeCapabilities()})
+	c.render(w, http.StatusOK, "plugins", pluginsPage{page: c.base(r, op, "plugins"), Plugins: c.Plugins.Plugins(), Modes: c.Service.SiteModeCapabilities(),
+		CanReload: c.Reload != nil && httpapi.RoleRank(op.Role) >= httpapi.RoleRank(httpapi.RoleAdmin)})
 }
 
 type siteView struct {
@@ -420,4 +435,38 @@ func (c *Console) handleAuditExport(w http.ResponseWriter, r *http.Request, op *
 			return
 		}
 	}
+}
+
+type reloadPage struct {
+	page
+	Sites   int
+	Changes []pluginChange
+}
+
+type pluginChange struct{ Plugin, Change string }
+
+// handleReload re-reads the configuration and the plugins, as
+// POST /admin/v1/reload does, and shows what changed or why nothing did.
+// The page is rendered, not redirected to: the next request is served by
+// the new configuration's console, which does not know this result.
+func (c *Console) handleReload(w http.ResponseWriter, r *http.Request, op *operator) {
+	res, err := c.Reload(r.Context())
+	pg := reloadPage{page: c.base(r, op, "plugins"), Sites: res.Sites}
+	if err != nil {
+		c.audit(r, op, "reload", "", err.Error(), "reload_failed")
+		pg.Error = pg.P.T("err.reload", err.Error())
+		c.render(w, http.StatusUnprocessableEntity, "reload", pg)
+		return
+	}
+	var detail []string
+	for name, ch := range res.Plugins {
+		pg.Changes = append(pg.Changes, pluginChange{Plugin: name, Change: ch})
+	}
+	sort.Slice(pg.Changes, func(i, j int) bool { return pg.Changes[i].Plugin < pg.Changes[j].Plugin })
+	for _, ch := range pg.Changes {
+		detail = append(detail, ch.Plugin+"="+ch.Change)
+	}
+	c.audit(r, op, "reload", "", fmt.Sprintf("sites=%d %s", res.Sites, strings.Join(detail, " ")), "ok")
+	pg.Notice = pg.P.T("done.reload")
+	c.render(w, http.StatusOK, "reload", pg)
 }

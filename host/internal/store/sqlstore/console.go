@@ -126,9 +126,17 @@ func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
 }
 
 // SearchSessions lists sessions matching q, newest first, continuing
-// below (AfterCreated, AfterID) when set: keyset pagination over the
-// (created_at, id) index, so that every page costs the same.
+// below (AfterCreated, AfterID) when set: keyset pagination, so that a
+// deep page costs what the first one does. Every filter has an index
+// ordered by (created_at, id) behind its equality (migration 0006), so the
+// engine reads the page's rows and no more.
 func (db *DB) SearchSessions(ctx context.Context, q session.SessionQuery) ([]*session.Session, error) {
+	stmt, args := searchSessionsSQL(q)
+	return db.querySessions(ctx, stmt, args...)
+}
+
+// searchSessionsSQL is SearchSessions' statement and arguments.
+func searchSessionsSQL(q session.SessionQuery) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) {
@@ -159,12 +167,19 @@ func (db *DB) SearchSessions(ctx context.Context, q session.SessionQuery) ([]*se
 	if !q.From.IsZero() {
 		add("created_at >= ?", q.From.UnixNano())
 	}
-	if !q.To.IsZero() {
+	// Below a cursor the end date is implied: left out, so that the engine
+	// starts the page at the cursor instead of at the end date (SQLite
+	// takes one upper bound, and would walk every row between them).
+	if !q.To.IsZero() && (q.AfterCreated.IsZero() || !q.AfterCreated.Before(q.To)) {
 		add("created_at < ?", q.To.UnixNano())
 	}
 	if !q.AfterCreated.IsZero() {
+		// "created_at <= ?" alone bounds the index range where the page
+		// starts; the OR only drops the ties already shown. (Both engines
+		// scan from the top of the index with the OR alone: a deep page
+		// would cost every row above it.)
 		c := q.AfterCreated.UnixNano()
-		add("(created_at < ? OR (created_at = ? AND id < ?))", c, c, q.AfterID)
+		add("created_at <= ? AND (created_at < ? OR id < ?)", c, c, q.AfterID)
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > 500 {
@@ -175,7 +190,7 @@ func (db *DB) SearchSessions(ctx context.Context, q session.SessionQuery) ([]*se
 		stmt += " WHERE " + strings.Join(where, " AND ")
 	}
 	stmt += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	return db.querySessions(ctx, stmt, append(args, limit)...)
+	return stmt, append(args, limit)
 }
 
 // SessionCounts counts the sessions created since a time, by mode and

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/payhost/payhost/host/internal/session"
 )
 
 // QueryPlan is the engine's plan for one of the queries the host runs on a
@@ -45,38 +47,11 @@ func (db *DB) Explain(ctx context.Context) ([]QueryPlan, error) {
 		defer tx.Rollback()
 		c := conn{c: tx, numbered: db.d.Numbered}
 		for _, q := range periodicQueries(db.d, time.Now()) {
-			prefix := "EXPLAIN QUERY PLAN "
-			if db.d.Name == "postgres" {
-				prefix = "EXPLAIN (ANALYZE, BUFFERS) "
-			}
-			rows, err := c.QueryContext(ctx, prefix+q.sql, q.args...)
+			plan, err := explain(ctx, c, db.d, true, q.sql, q.args)
 			if err != nil {
 				return fmt.Errorf("%s: %w", q.name, err)
 			}
-			cols, err := rows.Columns()
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			var lines []string
-			depth := map[string]int{}
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					rows.Close()
-					return err
-				}
-				lines = append(lines, planLine(cols, vals, depth))
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("%s: %w", q.name, err)
-			}
-			out = append(out, QueryPlan{Name: q.name, Plan: strings.Join(lines, "\n")})
+			out = append(out, QueryPlan{Name: q.name, Plan: plan})
 		}
 		return nil
 	}()
@@ -84,6 +59,55 @@ func (db *DB) Explain(ctx context.Context) ([]QueryPlan, error) {
 		return nil, errors.Join(errors.New("explaining the periodic queries"), err)
 	}
 	return out, nil
+}
+
+// ExplainSearch returns the plan of SearchSessions(q) as the engine would
+// run it now: EXPLAIN QUERY PLAN on SQLite, EXPLAIN (without running it)
+// on PostgreSQL.
+func (db *DB) ExplainSearch(ctx context.Context, q session.SessionQuery) (string, error) {
+	stmt, args := searchSessionsSQL(q)
+	plan, err := explain(ctx, conn{c: db.readDB, numbered: db.d.Numbered}, db.d, false, stmt, args)
+	if err != nil {
+		return "", fmt.Errorf("explaining the sessions search: %w", err)
+	}
+	return plan, nil
+}
+
+// explain returns the plan of one statement, one line per plan node.
+func explain(ctx context.Context, c conn, d Dialect, analyze bool, stmt string, args []any) (string, error) {
+	prefix := "EXPLAIN QUERY PLAN "
+	if d.Name == "postgres" {
+		prefix = "EXPLAIN "
+		if analyze {
+			prefix = "EXPLAIN (ANALYZE, BUFFERS) "
+		}
+	}
+	rows, err := c.QueryContext(ctx, prefix+stmt, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	depth := map[string]int{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		lines = append(lines, planLine(cols, vals, depth))
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 // planLine formats a row of EXPLAIN QUERY PLAN (id, parent, notused,

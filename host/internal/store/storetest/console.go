@@ -127,6 +127,22 @@ func testConsole(t *testing.T, st session.Store) {
 		if err != nil || len(got) != 2 {
 			t.Errorf("dates: %d sessions, %v", len(got), err)
 		}
+		// Paging inside a date range (the end date is left out below the
+		// cursor), and a cursor past the end date.
+		rng := session.SessionQuery{From: base.Add(time.Second), To: base.Add(3 * time.Second), Limit: 3}
+		first, err := cs.SearchSessions(ctx, rng)
+		if err != nil || len(first) != 3 {
+			t.Fatalf("range, first page: %d sessions, %v", len(first), err)
+		}
+		rng.AfterCreated, rng.AfterID = first[2].CreatedAt, first[2].ID
+		second, err := cs.SearchSessions(ctx, rng)
+		if err != nil || len(second) != 1 || second[0].ID != "ps_search_2" {
+			t.Errorf("range, second page: %v, %v", second, err)
+		}
+		rng.AfterCreated, rng.AfterID = base.Add(time.Hour), ""
+		if got, err := cs.SearchSessions(ctx, rng); err != nil || len(got) != 3 || got[0].ID != "ps_search_5" {
+			t.Errorf("range, cursor past the end date: %d sessions, %v", len(got), err)
+		}
 		counts, err := cs.SessionCounts(ctx, base)
 		if err != nil || len(counts) != 1 || counts[0].Count != 7 || counts[0].Mode != "test" {
 			t.Errorf("counts = %+v, %v", counts, err)
