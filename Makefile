@@ -39,6 +39,7 @@ run: build
 	@echo "  demo shop on http://localhost:9000  <- open this in a browser and buy"
 	@echo "  payhost (development) on http://localhost:8080, provider sandbox on http://127.0.0.1:8090"
 	@echo "  demo site API key: $(DEV_KEY)   admin key: demo_admin_key_0123456789abcdef"
+	@echo "  operator console on http://localhost:8080/console/  (admin / demo-admin, oscar / demo-operator, vera / demo-viewer)"
 	@echo "  try: curl -s -H 'Authorization: Bearer $(DEV_KEY)' -H 'Content-Type: application/json' -d @dev/cart.json http://localhost:8080/v1/eligibility"
 	@echo "  README.md, section 'Buy in the demo shop', walks a whole payment."
 	@echo

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 const minimal = `
@@ -190,7 +192,20 @@ func TestExampleConfigLoads(t *testing.T) {
 }
 
 func TestDevConfigLoads(t *testing.T) {
-	if _, err := Load("../../../dev/payhost.dev.yaml", env(nil)); err != nil {
+	cfg, err := Load("../../../dev/payhost.dev.yaml", env(nil))
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The README and make run give one console login per role: the
+	// password is "demo-" + role.
+	roles := map[string]bool{}
+	for _, o := range cfg.Admin.Operators {
+		if err := bcrypt.CompareHashAndPassword([]byte(o.PasswordHash), []byte("demo-"+o.Role)); err != nil {
+			t.Errorf("operator %s: the password is not demo-%s: %v", o.Name, o.Role, err)
+		}
+		roles[o.Role] = true
+	}
+	if len(roles) != 3 {
+		t.Errorf("demo logins cover roles %v, want viewer, operator and admin", roles)
 	}
 }
