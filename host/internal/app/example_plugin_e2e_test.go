@@ -46,11 +46,26 @@ func TestExampleGoPluginPays(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := startHost(t, hostOptions{dir: dir, modes: hmacpayMode})
-	s := h.create("hmacpay", 1999)
+	payHMAC(t, h, hmacJourney{plugin: "hmacpay", merchant: "m-1001", key: "e2e-hmacpay-key", amount: 1999})
+}
 
+// hmacJourney is a session through one of the HMAC example plugins (Go
+// and Node), which sign the same protocol.
+type hmacJourney struct {
+	plugin, merchant, key string
+	amount                int64
+}
+
+// payHMAC creates a session of the journey's mode, checks the redirect the
+// plugin signs as the provider would, then sends a forged notification
+// (refused as invalid_signature, with an event) and the provider's signed
+// one, computed as examples/go-plugin/sim signs it: the session is paid.
+func payHMAC(t *testing.T, h *host, j hmacJourney) {
+	t.Helper()
+	s := h.create(j.plugin, j.amount)
 	r := h.do("GET", "/pay/"+s.ID, "", nil)
 	loc := r.header.Get("Location")
-	if r.status != http.StatusSeeOther && r.status != http.StatusFound || !strings.HasPrefix(loc, "https://pay.hmacpay.example/pay?") {
+	if r.status != http.StatusSeeOther && r.status != http.StatusFound || !strings.HasPrefix(loc, "https://pay."+j.plugin+".example/pay?") {
 		t.Fatalf("/pay: %d to %q, want a redirect to the provider", r.status, loc)
 	}
 	u, err := url.Parse(loc)
@@ -58,27 +73,48 @@ func TestExampleGoPluginPays(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	if q.Get("amount") != "1999" || q.Get("merchant_id") != "m-1001" || q.Get("signature") == "" {
-		t.Fatalf("signed request %v", q)
+	amount := strconv.FormatInt(j.amount, 10)
+	if q.Get("amount") != amount || q.Get("merchant_id") != j.merchant || q.Get("signature") != hmacHex(j.key, withoutSignature(q)) {
+		t.Fatalf("the signed request %v does not verify as the provider checks it", q)
 	}
-	ans := url.Values{"reference": {q.Get("reference")}, "amount": {strconv.Itoa(1999)}, "currency": {"EUR"}, "status": {"paid"}, "transaction_id": {"tx-e2e"}}
-	mac := hmac.New(sha256.New, []byte("e2e-hmacpay-key"))
-	mac.Write([]byte(ans.Encode()))
-	ans.Set("signature", hex.EncodeToString(mac.Sum(nil)))
+	ans := url.Values{"reference": {q.Get("reference")}, "amount": {amount}, "currency": {"EUR"}, "status": {"paid"}, "transaction_id": {"tx-" + j.plugin}}
+	ans.Set("signature", hmacHex(j.key, ans))
 
-	forged := url.Values{}
-	for k, v := range ans {
-		forged[k] = v
-	}
+	forged := withoutSignature(ans)
 	forged.Set("amount", "1")
-	if r := h.do("POST", "/notify/hmacpay/"+s.ID, "", forged); r.status == http.StatusOK {
-		t.Fatalf("a forged notification was accepted: %s", r.body)
+	forged.Set("signature", ans.Get("signature"))
+	if r := h.do("POST", "/notify/"+j.plugin+"/"+s.ID, "", forged); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "invalid_signature") {
+		t.Fatalf("a forged notification answered %d %s, want 400 invalid_signature (the plugin's typed error)", r.status, r.body)
 	}
-	r = h.expect(h.do("POST", "/notify/hmacpay/"+s.ID, "", ans), http.StatusOK)
+	r = h.expect(h.do("POST", "/notify/"+j.plugin+"/"+s.ID, "", ans), http.StatusOK)
 	if string(r.body) != "OK" {
 		t.Errorf("notification answer %q, want the plugin's OK", r.body)
 	}
-	if got := h.get(s.ID); got.Status != "paid" {
-		t.Errorf("session %s after the signed notification, want paid: %v", got.Status, timeline(got))
+	got := h.get(s.ID)
+	if got.Status != "paid" {
+		t.Fatalf("session %s after the signed notification, want paid: %v", got.Status, timeline(got))
 	}
+	rejected := false
+	for _, e := range got.Events {
+		rejected = rejected || e.Source == "notification" && e.Reason == "invalid_signature"
+	}
+	if !rejected {
+		t.Errorf("the forged notification left no invalid_signature event: %v", timeline(got))
+	}
+}
+
+func withoutSignature(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		if k != "signature" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func hmacHex(key string, q url.Values) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(q.Encode()))
+	return hex.EncodeToString(m.Sum(nil))
 }

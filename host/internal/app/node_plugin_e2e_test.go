@@ -3,11 +3,8 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,46 +92,7 @@ func TestExampleNodePluginPays(t *testing.T) {
 	wrapper := filepath.Join(plugins, "payhost-plugin-hmacnode")
 	pins := map[string]string{"offline": "sha256:" + fileSHA256(t, filepath.Join(plugins, "payhost-plugin-offline")), "hmacnode": "sha256:" + fileSHA256(t, wrapper)}
 	h := startHost(t, hostOptions{dir: plugins, verify: "strict", pins: pins, modes: hmacnodeMode})
-	s := h.create("hmacnode", 2500)
-
-	r := h.do("GET", "/pay/"+s.ID, "", nil)
-	loc := r.header.Get("Location")
-	if r.status != http.StatusSeeOther && r.status != http.StatusFound || !strings.HasPrefix(loc, "https://pay.hmacnode.example/pay?") {
-		t.Fatalf("/pay: %d to %q, want a redirect to the provider", r.status, loc)
-	}
-	u, err := url.Parse(loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	if q.Get("amount") != "2500" || q.Get("merchant_id") != "m-2002" || q.Get("signature") != hmacHex("e2e-hmacnode-key", withoutSignature(q)) {
-		t.Fatalf("the signed request %v does not verify as the provider checks it", q)
-	}
-	// The provider's answer, signed as examples/go-plugin/sim signs it.
-	ans := url.Values{"reference": {q.Get("reference")}, "amount": {"2500"}, "currency": {"EUR"}, "status": {"paid"}, "transaction_id": {"tx-node-e2e"}}
-	ans.Set("signature", hmacHex("e2e-hmacnode-key", ans))
-
-	forged := withoutSignature(ans)
-	forged.Set("amount", "1")
-	forged.Set("signature", ans.Get("signature"))
-	if r := h.do("POST", "/notify/hmacnode/"+s.ID, "", forged); r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "invalid_signature") {
-		t.Fatalf("a forged notification answered %d %s, want 400 invalid_signature (the plugin's typed error)", r.status, r.body)
-	}
-	r = h.expect(h.do("POST", "/notify/hmacnode/"+s.ID, "", ans), http.StatusOK)
-	if string(r.body) != "OK" {
-		t.Errorf("notification answer %q, want the plugin's OK", r.body)
-	}
-	got := h.get(s.ID)
-	if got.Status != "paid" {
-		t.Fatalf("session %s after the signed notification, want paid: %v", got.Status, timeline(got))
-	}
-	rejected := false
-	for _, e := range got.Events {
-		rejected = rejected || e.Source == "notification" && e.Reason == "invalid_signature"
-	}
-	if !rejected {
-		t.Errorf("the forged notification left no invalid_signature event: %v", timeline(got))
-	}
+	payHMAC(t, h, hmacJourney{plugin: "hmacnode", merchant: "m-2002", key: "e2e-hmacnode-key", amount: 2500})
 
 	// A file added to the installation (this one would shadow the package
 	// long), then a file changed: the wrapper refuses to start either.
@@ -160,22 +118,6 @@ func TestExampleNodePluginPays(t *testing.T) {
 		t.Fatal(err)
 	}
 	refuses("changed since the wrapper was written")
-}
-
-func withoutSignature(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		if k != "signature" {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func hmacHex(key string, q url.Values) string {
-	m := hmac.New(sha256.New, []byte(key))
-	m.Write([]byte(q.Encode()))
-	return hex.EncodeToString(m.Sum(nil))
 }
 
 func fileSHA256(t *testing.T, path string) string {
