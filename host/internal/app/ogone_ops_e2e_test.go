@@ -181,7 +181,7 @@ func TestOgoneOperationsThroughSandbox(t *testing.T) {
 		}
 		op := auth.operate(t, s.ID, "capture", 0, http.StatusAccepted)
 		if got := auth.settled(t, s.ID, op.Operation.ID, "paid"); got.CapturedAmount != 1908 {
-			t.Errorf("captured %d", got.CapturedAmount)
+			t.Errorf("captured %d; timeline %v; operations %+v", got.CapturedAmount, timeline(auth.with(t).get(s.ID)), got.Operations)
 		}
 		if o := auth.order(t, s.Reference); o.Captured != 1908 || o.Requests["SAS"] != 1 {
 			t.Errorf("at Ogone: %+v", o)

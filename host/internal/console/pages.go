@@ -153,12 +153,7 @@ type sessionPage struct {
 
 func (c *Console) handleSession(w http.ResponseWriter, r *http.Request, op *operator) {
 	ctx := r.Context()
-	s, events, err := c.Service.Get(ctx, "", r.PathValue("id"))
-	if err != nil {
-		c.failErr(w, r, op, err)
-		return
-	}
-	ops, err := c.Service.Operations(ctx, s.ID)
+	s, events, ops, err := c.Service.Record(ctx, "", r.PathValue("id"))
 	if err != nil {
 		c.failErr(w, r, op, err)
 		return

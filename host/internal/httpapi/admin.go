@@ -74,12 +74,7 @@ func (s *Server) handleAdminList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminGet(w http.ResponseWriter, r *http.Request) {
-	sess, events, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ops, err := s.svc.Operations(r.Context(), sess.ID)
+	sess, events, ops, err := s.svc.Record(r.Context(), "", r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

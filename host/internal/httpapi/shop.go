@@ -164,12 +164,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, raw []byte,
 }
 
 func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, siteID string) {
-	sess, events, err := s.svc.Get(r.Context(), siteID, r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	ops, err := s.svc.Operations(r.Context(), sess.ID)
+	sess, events, ops, err := s.svc.Record(r.Context(), siteID, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

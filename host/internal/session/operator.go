@@ -25,6 +25,23 @@ func (s *Service) Get(ctx context.Context, siteID, id string) (*Session, []Event
 	return sess, events, nil
 }
 
+// Record returns a session with its events and operations, read at one
+// instant (a session's page or JSON must not show an operation succeeded
+// beside the session as it was before); siteID "" is any site.
+func (s *Service) Record(ctx context.Context, siteID, id string) (*Session, []Event, []Operation, error) {
+	sess, events, ops, err := s.store.SessionRecord(ctx, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, nil, err
+		}
+		return nil, nil, nil, wrapErr(CodeInternal, err, "reading the session failed")
+	}
+	if siteID != "" && sess.SiteID != siteID {
+		return nil, nil, nil, ErrNotFound
+	}
+	return sess, events, ops, nil
+}
+
 // List lists sessions for operators.
 func (s *Service) List(ctx context.Context, f Filter) ([]*Session, error) {
 	if f.Status != "" && !f.Status.Known() {

@@ -39,6 +39,9 @@ type Store interface {
 	Sessions(ctx context.Context, f Filter) ([]*Session, error)
 	// Events returns a session's events in the order they were written.
 	Events(ctx context.Context, sessionID string) ([]Event, error)
+	// SessionRecord returns a session with its events and operations, all
+	// read at one instant; ErrNotFound if absent.
+	SessionRecord(ctx context.Context, id string) (*Session, []Event, []Operation, error)
 	// UpdateSession reads the session (with its operations, in
 	// Session.Operations), locked against concurrent updates, calls fn
 	// with a copy, and writes what fn decides (the new session,

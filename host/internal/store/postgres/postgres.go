@@ -41,6 +41,7 @@ func Dialect() sqlstore.Dialect {
 		Numbered:   true,
 		LockRow:    " FOR UPDATE",
 		SkipLocked: " FOR UPDATE SKIP LOCKED",
+		Snapshot:   sql.LevelRepeatableRead,
 		IsUnique:   func(err error) bool { return sqlState(err) == "23505" },
 		Retryable: func(err error) bool {
 			switch sqlState(err) {

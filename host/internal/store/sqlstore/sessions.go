@@ -258,7 +258,11 @@ func (db *DB) CountNeedingAttention(ctx context.Context) (int, error) {
 
 // Events implements session.Store.
 func (db *DB) Events(ctx context.Context, sessionID string) ([]session.Event, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, session_id, time, source, result, from_status, to_status, reason,
+	return queryEvents(ctx, db.read, sessionID)
+}
+
+func queryEvents(ctx context.Context, c conn, sessionID string) ([]session.Event, error) {
+	rows, err := c.QueryContext(ctx, `SELECT id, session_id, time, source, result, from_status, to_status, reason,
 		provider_transaction_id, provider_code, provider_message, authorization_code, payload FROM events WHERE session_id = ? ORDER BY id`, sessionID)
 	if err != nil {
 		return nil, err
@@ -284,6 +288,35 @@ func (db *DB) Events(ctx context.Context, sessionID string) ([]session.Event, er
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// SessionRecord implements session.Store: the three reads share one read
+// transaction, so that what they return is of one instant. Read one after
+// the other, an answer could combine a session from before an update with
+// the operations after it (an operation succeeded, its capture missing).
+func (db *DB) SessionRecord(ctx context.Context, id string) (*session.Session, []session.Event, []session.Operation, error) {
+	tx, err := db.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: db.d.Snapshot})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	c := conn{c: tx, numbered: db.d.Numbered}
+	s, err := scanSession(c.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, nil, fmt.Errorf("session %s: %w", id, session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	events, err := queryEvents(ctx, c, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ops, err := queryOperations(ctx, c, `SELECT `+operationColumns+` FROM operations WHERE session_id = ? ORDER BY created_at, id`, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return s, events, ops, nil
 }
 
 // UpdateSession implements session.Store. The write connection's BEGIN

@@ -42,6 +42,10 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in the migration transaction so
 	// that instances starting together migrate one after the other.
 	MigrationLock string
+	// Snapshot is the isolation level under which several reads see one
+	// instant (SQLite: any transaction in WAL mode; PostgreSQL: repeatable
+	// read, its read committed taking a snapshot per statement).
+	Snapshot sql.IsolationLevel
 	// GroupCommit runs the write transactions of concurrent callers
 	// together, one commit for the group (group.go): for an engine with a
 	// single writer, where transactions queue anyway.

@@ -331,3 +331,58 @@ func testRetention(t *testing.T, st session.Store) {
 		t.Errorf("the session was pruned: %v", err)
 	}
 }
+
+// testRecordIsOneInstant updates a session again and again, each update
+// adding one operation, one event and setting RefundedAmount to the
+// number of operations, while readers take SessionRecord: every record
+// must show the three in step, never a session from before an update with
+// operations or events from after it.
+func testRecordIsOneInstant(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	s := NewSession("ps_instant", base)
+	s.RefundedAmount = 0
+	mustCreate(t, st, s)
+	const updates = 150
+	done := make(chan struct{})
+	errs := make(chan error, 3)
+	for r := 0; r < 2; r++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				cur, events, ops, err := st.SessionRecord(ctx, s.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if int64(len(ops)) != cur.RefundedAmount || len(events) != len(ops)+1 {
+					errs <- fmt.Errorf("record of version %d: %d operations, %d events, refunded %d", cur.Version, len(ops), len(events), cur.RefundedAmount)
+					return
+				}
+			}
+		}()
+	}
+	for i := 1; i <= updates; i++ {
+		if _, err := st.UpdateSession(ctx, s.ID, func(cur *session.Session) (session.Change, error) {
+			cur.RefundedAmount = int64(len(cur.Operations) + 1)
+			op := session.Operation{ID: fmt.Sprintf("op_instant%03d", i), SessionID: cur.ID, SiteID: cur.SiteID, Kind: session.OperationRefund,
+				Amount: 1, Status: session.OperationSucceeded, CreatedAt: base.Add(time.Duration(i) * time.Second), UpdatedAt: base}
+			return session.Change{Session: cur, Operations: []session.Operation{op}, Events: []session.Event{event(cur.ID, cur.Status, cur.Status, base)}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for r := 0; r < 2; r++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, _, err := st.SessionRecord(ctx, "ps_absent"); !errors.Is(err, session.ErrNotFound) {
+		t.Errorf("record of an absent session: %v", err)
+	}
+}

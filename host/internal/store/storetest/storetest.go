@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"ConcurrentSequences", testConcurrentSequences},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"Operations", testOperations},
+		{"RecordIsOneInstant", testRecordIsOneInstant},
 		{"DueSessions", testDueSessions},
 		{"OutboxDelivery", testOutboxDelivery},
 		{"ConcurrentOutboxClaims", testConcurrentOutboxClaims},
