@@ -27,6 +27,8 @@ import (
 	"runtime/pprof"
 	"strings"
 	"time"
+
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
 func main() {
@@ -208,6 +210,12 @@ func runMain(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%s: %d webhooks delivered (%d queued by successful requests), the last %.1f s after the load stopped; %d bad signatures\n",
 			t.name, t.rcv.received.Load(), t.queued, time.Since(start).Seconds(), t.rcv.bad.Load())
+		if g, ok := t.payhost.main.Store.(interface{ GroupStats() sqlstore.GroupStats }); ok {
+			if st := g.GroupStats(); st.Commits > 0 {
+				fmt.Fprintf(out, "%s: %d write transactions in %d commits (%.1f per commit)\n", t.name, st.Transactions, st.Commits,
+					float64(st.Transactions)/float64(st.Commits))
+			}
+		}
 		if o.periodic {
 			if err := timePeriodic(ctx, out, t.name+", idle after", t.payhost.main.Store); err != nil {
 				return err

@@ -31,6 +31,7 @@ import (
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/postgres"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 	"github.com/payhost/payhost/host/internal/web"
 	"github.com/payhost/payhost/host/internal/webhook"
 )
@@ -117,7 +118,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 
 	var mgr *pluginmgr.Manager
+	var groupCommits func() (int64, int64)
+	if g, ok := m.Store.(interface{ GroupStats() sqlstore.GroupStats }); ok && cfg.Database.Driver != "postgres" {
+		groupCommits = func() (int64, int64) {
+			st := g.GroupStats()
+			return st.Transactions, st.Commits
+		}
+	}
 	m.Metrics = metrics.New(metrics.Sources{
+		GroupCommits:      groupCommits,
 		OldestUndelivered: m.Store.OldestUndelivered,
 		NeedingAttention:  m.Store.CountNeedingAttention,
 		Restarts: func() map[string]int {

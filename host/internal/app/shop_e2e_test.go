@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -381,9 +382,20 @@ func TestMetrics(t *testing.T) {
 		`payhost_plugin_restarts_total{plugin="offline"} 0`,
 		`payhost_webhook_oldest_undelivered_seconds`,
 		`payhost_webhook_deliveries_total{outcome="failed",site="shop"}`,
+		`payhost_store_transactions_total `,
+		`payhost_store_commits_total `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	// SQLite's group commit: at least one transaction per commit.
+	var txs, commits float64
+	for _, line := range strings.Split(body, "\n") {
+		fmt.Sscanf(line, "payhost_store_transactions_total %g", &txs)
+		fmt.Sscanf(line, "payhost_store_commits_total %g", &commits)
+	}
+	if commits < 1 || txs < commits {
+		t.Errorf("store counters: %g transactions in %g commits", txs, commits)
 	}
 }

@@ -46,6 +46,9 @@ type Sources struct {
 	// PluginUp reports, for each discovered plugin, whether a healthy
 	// process serves it.
 	PluginUp func() map[string]bool
+	// GroupCommits reports the write transactions committed and the
+	// commits that carried them (SQLite's group commit); nil elsewhere.
+	GroupCommits func() (transactions, commits int64)
 	// Version and Built label payhost_build_info.
 	Version, Built string
 }
@@ -112,6 +115,17 @@ func New(src Sources) *Metrics {
 				return 0
 			}
 			return float64(n)
+		}))
+	}
+	if src.GroupCommits != nil {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "payhost_store_transactions_total",
+			Help: "Write transactions committed (SQLite: through group commit)."}, func() float64 {
+			txs, _ := src.GroupCommits()
+			return float64(txs)
+		}), prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "payhost_store_commits_total",
+			Help: "Commits that carried them: transactions per commit tell how well concurrent writes are grouped."}, func() float64 {
+			_, commits := src.GroupCommits()
+			return float64(commits)
 		}))
 	}
 	if src.Restarts != nil {
