@@ -141,9 +141,20 @@ func TestPeriodicQueriesUseIndexes(t *testing.T) {
 	}
 	for _, p := range plans {
 		t.Logf("%s:\n%s", p.Name, p.Plan)
+		// The due sessions are two ranges of the open sessions' partial
+		// indexes, not every open session.
+		if p.Name == "janitor: due sessions" && (!strings.Contains(p.Plan, "sessions_open_by_check (status=? AND next_check_at<?)") ||
+			!strings.Contains(p.Plan, "sessions_open_by_expiry (status=? AND expires_at<?)")) {
+			t.Errorf("%s does not read ranges of the open sessions' indexes:\n%s", p.Name, p.Plan)
+		}
+		// A SCAN of a co-routine reads the rows a subquery made, not a table.
+		coroutines := map[string]bool{}
 		for _, line := range strings.Split(p.Plan, "\n") {
 			line = strings.TrimSpace(line)
-			if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, " USING ") {
+			if name, ok := strings.CutPrefix(line, "CO-ROUTINE "); ok {
+				coroutines[name] = true
+			}
+			if name, ok := strings.CutPrefix(line, "SCAN "); ok && !strings.Contains(line, " USING ") && !coroutines[name] {
 				t.Errorf("%s scans a table: %s", p.Name, line)
 			}
 		}

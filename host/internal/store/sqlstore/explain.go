@@ -27,7 +27,7 @@ type periodicQuery struct {
 func periodicQueries(d Dialect, now time.Time) []periodicQuery {
 	n := now.UnixNano()
 	return []periodicQuery{
-		{"janitor: due sessions", dueSessionsSQL, []any{n, n, 100}},
+		{"janitor: due sessions", dueSessionsSQL, []any{n, n, n, 100}},
 		{"janitor: due operations", dueOperationsSQL, []any{n, 100}},
 		{"webhooks: claim", claimHeadsSQL + d.SkipLocked, []any{n, 16}},
 		{"metrics: oldest undelivered", oldestUndeliveredSQL, nil},
