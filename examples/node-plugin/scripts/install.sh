@@ -33,7 +33,8 @@ case "$dest$node" in *"'"*) echo "no quote in DEST or in node's path, please" >&
 rm -rf "$dest/src" "$dest/proto" "$dest/node_modules" "$dest/sdk-proto"
 cp -R "$src/src" "$src/proto" "$src/node_modules" "$dest/"
 cp "$src/package.json" "$src/package-lock.json" "$src/$entry" "$dest/"
-cp -R "$src/../../sdk/proto" "$dest/sdk-proto"
+if [ -d "$src/sdk-proto" ]; then contract="$src/sdk-proto"; else contract="$src/../../sdk/proto"; fi
+cp -R "$contract" "$dest/sdk-proto"
 rm -rf "$dest/node_modules/.bin" # command-line tools the plugin does not run
 chmod -R go-w "$dest"
 

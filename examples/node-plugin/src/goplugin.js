@@ -21,8 +21,14 @@ const CORE_PROTOCOL_VERSION = 1;
 /** PROTOCOL_VERSIONS are the payhost contract versions this plugin speaks. */
 const PROTOCOL_VERSIONS = [1];
 
-/** DEFAULT_PROTO_DIR is sdk/proto, read in place from the repository. */
-const DEFAULT_PROTO_DIR = path.resolve(__dirname, '..', '..', '..', 'sdk', 'proto');
+/**
+ * DEFAULT_PROTO_DIR holds the contract (sdk/proto): the plugin's own
+ * sdk-proto/ when it has one (a copy, in a plugin that left the
+ * repository), else sdk/proto read in place from the repository.
+ */
+const DEFAULT_PROTO_DIR = fs.existsSync(path.resolve(__dirname, '..', 'sdk-proto'))
+  ? path.resolve(__dirname, '..', 'sdk-proto')
+  : path.resolve(__dirname, '..', '..', '..', 'sdk', 'proto');
 const LOCAL_PROTO_DIR = path.resolve(__dirname, '..', 'proto');
 
 // proto-loader's options: field names as in the .proto files, int64 as
