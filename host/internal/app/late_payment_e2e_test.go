@@ -107,7 +107,7 @@ func TestLatePayment(t *testing.T) {
 			h.expect(h.do("GET", "/admin/v1/sessions?needs_attention=maybe", adminKey, nil), http.StatusBadRequest)
 
 			eventID := s.ID + ":late_payment:paid"
-			eventually(t, 5*time.Second, "the late payment webhook", func() bool { return len(rcv.get(eventID)) > 0 })
+			eventually(t, 20*time.Second, "the late payment webhook", func() bool { return len(rcv.get(eventID)) > 0 })
 			time.Sleep(300 * time.Millisecond) // a second one would have come by now
 			bodies := rcv.get(eventID)
 			var hook struct {

@@ -89,7 +89,7 @@ func testPayPal(t *testing.T, verification string) {
 			t.Fatalf("after the approval webhook: %s", got)
 		}
 		back(t, loc, "paid")
-		eventually(t, 5*time.Second, "capture webhook", func() bool { return len(h.get(s.ID).Events) >= 5 })
+		eventually(t, 20*time.Second, "capture webhook", func() bool { return len(h.get(s.ID).Events) >= 5 })
 		tl := timeline(h.get(s.ID))
 		if tl[2] != "notification:applied:pending>paid" {
 			t.Errorf("timeline %v", tl)
@@ -168,7 +168,7 @@ func testPayPal(t *testing.T, verification string) {
 			t.Fatalf("sandbox orders %v", orders)
 		}
 		sandboxPost(t, sandbox+"/paypal/backoffice/captures/"+orders[0]["capture_id"]+"/complete", nil)
-		eventually(t, 5*time.Second, "PAYMENT.CAPTURE.COMPLETED", func() bool { return h.get(s.ID).Status == "paid" })
+		eventually(t, 20*time.Second, "PAYMENT.CAPTURE.COMPLETED", func() bool { return h.get(s.ID).Status == "paid" })
 	})
 	t.Run("the return never comes", func(t *testing.T) {
 		h := h.with(t)

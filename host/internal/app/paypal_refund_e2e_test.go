@@ -31,7 +31,7 @@ func TestPayPalRefundWebhooks(t *testing.T) {
 	}
 	u, _ := url.Parse(approval)
 	b.submit(approval, form{action: "checkoutnow/" + u.Query().Get("token"), fields: url.Values{}}, url.Values{"choice": {"approve"}})
-	eventually(t, 5*time.Second, "paid", func() bool { return h.get(s.ID).Status == "paid" })
+	eventually(t, 20*time.Second, "paid", func() bool { return h.get(s.ID).Status == "paid" })
 
 	type refunds struct {
 		Status                string `json:"status"`
@@ -80,8 +80,8 @@ func TestPayPalRefundWebhooks(t *testing.T) {
 
 	// A refund through the host, then PayPal's webhook about it.
 	h.operate(s.ID, "refund", map[string]any{"amount": 599}, http.StatusCreated)
-	eventually(t, 5*time.Second, "the refund webhook", func() bool { n, _ := refundWebhooks(); return n >= 1 })
-	eventually(t, 5*time.Second, "the refund webhook recorded", func() bool { return notes("refund_known") == 1 })
+	eventually(t, 20*time.Second, "the refund webhook", func() bool { n, _ := refundWebhooks(); return n >= 1 })
+	eventually(t, 20*time.Second, "the refund webhook recorded", func() bool { return notes("refund_known") == 1 })
 
 	// A refund made in PayPal's back office (its API, called directly).
 	req, _ := http.NewRequest("POST", sandbox+"/paypal/v1/oauth2/token", strings.NewReader("grant_type=client_credentials"))
@@ -103,7 +103,7 @@ func TestPayPalRefundWebhooks(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("back-office refund: %v %v", resp, err)
 	}
-	eventually(t, 5*time.Second, "the back-office refund recorded", func() bool { return notes("provider_refund") == 1 })
+	eventually(t, 20*time.Second, "the back-office refund recorded", func() bool { return notes("provider_refund") == 1 })
 
 	got := read()
 	if got.Status != "partially_refunded" || got.RefundedAmount != 1599 || len(got.Operations) != 2 ||
@@ -114,7 +114,7 @@ func TestPayPalRefundWebhooks(t *testing.T) {
 	if op := h.operate(s.ID, "refund", nil, http.StatusCreated); op.Operation.Amount != 1000 || op.Session.Status != "refunded" {
 		t.Fatalf("refund of the rest %+v", op)
 	}
-	eventually(t, 5*time.Second, "three refund webhooks, all acknowledged", func() bool {
+	eventually(t, 20*time.Second, "three refund webhooks, all acknowledged", func() bool {
 		n, ok := refundWebhooks()
 		return n == 3 && ok == 3 && notes("refund_known") == 2
 	})

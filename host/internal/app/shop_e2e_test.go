@@ -127,7 +127,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 		s := h.create("test", 1500)
 		h.expect(h.do("POST", "/notify/offline/"+s.ID, "", h.payForms(s.ID)["paid"].fields), http.StatusOK)
 		want := []string{s.ID + ":pending", s.ID + ":paid"}
-		eventually(t, 5*time.Second, "webhooks", func() bool { return len(rcv.events()) >= 2 })
+		eventually(t, 20*time.Second, "webhooks", func() bool { return len(rcv.events()) >= 2 })
 		if got := rcv.events(); strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("events %v, want %v", got, want)
 		}
@@ -144,14 +144,14 @@ func TestWebhooksToTheShop(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		rcv.set("ok")
 		rcv.up(t)
-		eventually(t, 5*time.Second, "delivery after recovery", func() bool { return len(rcv.events()) >= before+2 })
+		eventually(t, 20*time.Second, "delivery after recovery", func() bool { return len(rcv.events()) >= before+2 })
 		got := rcv.events()[before:]
 		if strings.Join(got, " ") != s.ID+":pending "+s.ID+":paid" {
 			t.Errorf("events after recovery %v", got)
 		}
 		// The receiver answers before the worker records the attempt.
 		d := h.deliveries(s.ID)
-		eventually(t, 5*time.Second, "delivery recorded", func() bool {
+		eventually(t, 20*time.Second, "delivery recorded", func() bool {
 			d = h.deliveries(s.ID)
 			return len(d.Events) == 2 && d.Events[1].DeliveredAt != nil
 		})
@@ -179,14 +179,14 @@ func TestWebhooksToTheShop(t *testing.T) {
 	t.Run("redelivery", func(t *testing.T) {
 		h := h.with(t)
 		s := h.create("test", 1700)
-		eventually(t, 5*time.Second, "first delivery", func() bool {
+		eventually(t, 20*time.Second, "first delivery", func() bool {
 			d := h.deliveries(s.ID)
 			return len(d.Events) == 1 && d.Events[0].DeliveredAt != nil
 		})
 		before := len(rcv.events())
 		id := h.deliveries(s.ID).Events[0].ID
 		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/deliveries/"+itoa(id)+"/redeliver", adminKey, nil), http.StatusAccepted)
-		eventually(t, 5*time.Second, "redelivery", func() bool { return len(rcv.events()) == before+1 })
+		eventually(t, 20*time.Second, "redelivery", func() bool { return len(rcv.events()) == before+1 })
 		if got := rcv.events()[before]; got != s.ID+":pending" {
 			t.Errorf("redelivered %s", got)
 		}
@@ -197,7 +197,7 @@ func TestWebhooksToTheShop(t *testing.T) {
 		h := h.with(t)
 		rcv.set("hang")
 		s := h.create("test", 1800)
-		eventually(t, 5*time.Second, "a timed-out attempt", func() bool {
+		eventually(t, 20*time.Second, "a timed-out attempt", func() bool {
 			for _, a := range h.deliveries(s.ID).Deliveries {
 				if a.StatusCode == 0 && strings.Contains(a.Error, "deadline") {
 					return true
@@ -367,7 +367,7 @@ func TestMetrics(t *testing.T) {
 	bad.Set("sig", strings.Repeat("0", 64))
 	h.expect(h.do("POST", "/notify/offline/"+s.ID, "", bad), http.StatusBadRequest)
 	var body string
-	eventually(t, 5*time.Second, "a webhook attempt", func() bool {
+	eventually(t, 20*time.Second, "a webhook attempt", func() bool {
 		body = string(h.expect(h.do("GET", "/metrics", "", nil), http.StatusOK).body)
 		return strings.Contains(body, "payhost_webhook_deliveries_total{")
 	})
