@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/language"
 
 	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/eligibility"
@@ -25,6 +26,7 @@ import (
 	"github.com/payhost/payhost/host/internal/store/sqlstore"
 	"github.com/payhost/payhost/host/internal/store/storetest"
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/locale"
 )
 
 // clock is the console's injectable time.
@@ -593,6 +595,33 @@ func TestCookieFlags(t *testing.T) {
 		}
 		if login.MaxAge != int(loginTTL.Seconds()) {
 			t.Errorf("login cookie Max-Age %d", login.MaxAge)
+		}
+	}
+}
+
+// The session page's "Captured": a sale paid at once took the whole amount
+// (CapturedAmount stays 0), an authorization nothing yet.
+func TestCapturedText(t *testing.T) {
+	cat, err := locale.NewCatalog(files, "messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cat.Printer(language.English)
+	for _, tc := range []struct {
+		status   session.Status
+		captured int64
+		want     string
+	}{
+		{session.StatusPaid, 0, "€50.00"},
+		{session.StatusPartiallyRefunded, 0, "€50.00"},
+		{session.StatusPaid, 3000, "€30.00"},
+		{session.StatusAuthorized, 0, "—"},
+		{session.StatusPending, 0, "—"},
+		{session.StatusCancelled, 0, "—"},
+	} {
+		s := &session.Session{Status: tc.status, Amount: 5000, CapturedAmount: tc.captured, Currency: "EUR"}
+		if got := capturedText(p, s); got != tc.want {
+			t.Errorf("%s, captured %d: %q, want %q", tc.status, tc.captured, got, tc.want)
 		}
 	}
 }

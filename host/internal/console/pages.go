@@ -15,6 +15,7 @@ import (
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/sdk/payment"
+	"github.com/payhost/payhost/shared/locale"
 )
 
 type dashboardPage struct {
@@ -165,7 +166,7 @@ func (c *Console) handleSession(w http.ResponseWriter, r *http.Request, op *oper
 	}
 	pg := sessionPage{page: c.base(r, op, "sessions"), S: s, Events: events, Operations: ops, Outbox: msgs, Deliveries: ds, OpKey: randomToken()}
 	pg.Amount = pg.P.Amount(s.Amount, s.Currency)
-	pg.Captured = pg.P.Amount(s.CapturedAmount, s.Currency)
+	pg.Captured = capturedText(pg.P, s)
 	pg.Refunded = pg.P.Amount(s.RefundedAmount, s.Currency)
 	switch s.Status {
 	case session.StatusPending:
@@ -464,4 +465,17 @@ func (c *Console) handleReload(w http.ResponseWriter, r *http.Request, op *opera
 	c.audit(r, op, "reload", "", fmt.Sprintf("sites=%d %s", res.Sites, strings.Join(detail, " ")), "ok")
 	pg.Notice = pg.P.T("done.reload")
 	c.render(w, http.StatusOK, "reload", pg)
+}
+
+// capturedText is what the session's provider took: CapturedAmount after a
+// capture; for a session paid at once (a sale) CapturedAmount stays 0 and
+// the whole amount was taken; before any payment, nothing ("—").
+func capturedText(p *locale.Printer, s *session.Session) string {
+	switch {
+	case s.CapturedAmount > 0:
+		return p.Amount(s.CapturedAmount, s.Currency)
+	case s.Status == session.StatusPaid || s.Status == session.StatusPartiallyRefunded || s.Status == session.StatusRefunded:
+		return p.Amount(s.Amount, s.Currency)
+	}
+	return "—"
 }
