@@ -14,17 +14,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
+
+	"github.com/payhost/payhost/internal/devserver"
 )
 
 func main() {
@@ -54,25 +48,5 @@ func run(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return err
-	}
-	// The first line tells a supervising test where we listen.
-	fmt.Printf("payhost-demo-shop listening on http://%s\n", ln.Addr())
-	srv := &http.Server{Handler: shop, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			slog.Warn("shutdown", "error", err)
-		}
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return devserver.Serve("payhost-demo-shop", cfg.Listen, shop)
 }

@@ -4,18 +4,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
+	"github.com/payhost/payhost/internal/devserver"
 	mercanet "github.com/payhost/payhost/plugins/mercanet/sandbox"
 	ogone "github.com/payhost/payhost/plugins/ogone/sandbox"
 	paypal "github.com/payhost/payhost/plugins/paypal/sandbox"
@@ -55,25 +49,5 @@ func run(listen string) error {
 		fmt.Fprintln(w, "  Systempay: /systempay/vads-payment/, POST /systempay/backoffice/shops, GET /systempay/backoffice/ipns,")
 		fmt.Fprintln(w, "            POST /systempay/api-payment/V4/{Transaction,Order}/..., POST /systempay/backoffice/rest/{keys,faults,capture-batch}")
 	})
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return err
-	}
-	// The first line tells a supervising test where we listen.
-	fmt.Printf("payhost-sandbox listening on http://%s\n", ln.Addr())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(shutdown); err != nil {
-			slog.Warn("shutdown", "error", err)
-		}
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return devserver.Serve("payhost-sandbox", listen, mux)
 }

@@ -93,8 +93,8 @@ func (s *Server) registerDirectLink() {
 		s.mux.HandleFunc("POST /ncol/"+env+"/querydirect.asp", d.query)
 	}
 	s.mux.HandleFunc("POST /backoffice/directlink/users", d.addUser)
-	s.mux.HandleFunc("POST /backoffice/directlink/drop", d.dropNext)
-	s.mux.HandleFunc("POST /backoffice/directlink/uncertain", d.uncertainNext)
+	s.mux.HandleFunc("POST /backoffice/directlink/drop", d.nextFaults(d.drop))
+	s.mux.HandleFunc("POST /backoffice/directlink/uncertain", d.nextFaults(d.unsure))
 	s.mux.HandleFunc("GET /backoffice/directlink/orders", d.showOrder)
 }
 
@@ -477,32 +477,22 @@ func (d *directLink) addUser(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// dropNext makes the next count maintenance requests of a merchant lose
-// their answer after being applied.
-func (d *directLink) dropNext(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(r.FormValue("count"))
-	if err != nil || n < 0 || r.FormValue("pspid") == "" {
-		http.Error(w, "pspid and count are required", http.StatusBadRequest)
-		return
+// nextFaults sets, per merchant (pspid), how many of the next maintenance
+// requests get a fault: in drop, the answer is lost after being applied;
+// in unsure, the answer is uncertain (NCSTATUS 2, STATUS x2) while the
+// operation goes through.
+func (d *directLink) nextFaults(faults map[string]int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.FormValue("count"))
+		if err != nil || n < 0 || r.FormValue("pspid") == "" {
+			http.Error(w, "pspid and count are required", http.StatusBadRequest)
+			return
+		}
+		d.mu.Lock()
+		faults[r.FormValue("pspid")] = n
+		d.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
 	}
-	d.mu.Lock()
-	d.drop[r.FormValue("pspid")] = n
-	d.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// uncertainNext makes the next count maintenance answers of a merchant
-// uncertain (NCSTATUS 2, STATUS x2) while the operations go through.
-func (d *directLink) uncertainNext(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.Atoi(r.FormValue("count"))
-	if err != nil || n < 0 || r.FormValue("pspid") == "" {
-		http.Error(w, "pspid and count are required", http.StatusBadRequest)
-		return
-	}
-	d.mu.Lock()
-	d.unsure[r.FormValue("pspid")] = n
-	d.mu.Unlock()
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // OrderView is an order's DirectLink state, for tests.
