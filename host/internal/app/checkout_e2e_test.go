@@ -347,14 +347,22 @@ func TestWidgetEndpoints(t *testing.T) {
 		h := h.with(t)
 		limited := false
 		for range 40 {
-			r := h.do("GET", path, "", nil, "Authorization", "Bearer wrong")
+			r := h.do("GET", path, "", nil, "Authorization", "Bearer wrong", "Origin", origin)
 			if r.status == http.StatusTooManyRequests {
 				limited = r.header.Get("Retry-After") != "" && r.errorCode(t) == "rate_limited"
+				// The widget must be able to read the refusal: without
+				// CORS headers the browser hides it as a network error.
+				if got := r.header.Get("Access-Control-Allow-Origin"); got != origin {
+					t.Errorf("429 readable by %q, want %q", got, origin)
+				}
 				break
 			}
 		}
 		if !limited {
 			t.Error("40 requests at once were not limited")
 		}
+		// Preflights are not limited: a refused one would fail the call
+		// it announces as a network error too.
+		h.expect(h.do("OPTIONS", path+"/sessions", "", nil, "Origin", origin, "Access-Control-Request-Method", "POST"), http.StatusNoContent)
 	})
 }

@@ -59,14 +59,25 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
-// limit wraps h with the limiter, keyed on the client's IP address.
-func (l *limiter) limit(h http.HandlerFunc) http.HandlerFunc {
+// clientIP is the address a request came from (the limiter's key).
+func clientIP(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ip
+}
+
+// limitPublic wraps a widget endpoint with the public limiter. A refusal
+// carries the CORS headers an allowed origin needs to read it: without
+// them the browser hides the 429 and the widget can only say payhost
+// cannot be reached. (Preflights are not limited: a refused preflight
+// fails the request it announces the same way, and answering one reveals
+// nothing and costs little.)
+func (s *Server) limitPublic(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
-		if ok, wait := l.allow(ip); !ok {
+		if ok, wait := s.public.allow(clientIP(r)); !ok {
+			cors(w, r, s.svc.AnySiteAllowsOrigin)
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 			writeError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; retry later")
 			return
