@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/payhost/payhost/host/internal/eligibility"
 	"github.com/payhost/payhost/host/internal/session"
-	"github.com/payhost/payhost/host/internal/store/sqlite"
 	"github.com/payhost/payhost/sdk/payment"
 )
 
@@ -50,11 +48,7 @@ func (opsCatalog) Available() []eligibility.Available {
 // session's other operations.
 func TestWithheldCapabilities(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	c := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	prov := &opsProvider{}
 	withheld := []payment.UnsupportedCapability{{Capability: payment.CapabilityRefund, Reason: "api_password is not set"},
@@ -79,7 +73,7 @@ func TestWithheldCapabilities(t *testing.T) {
 	}
 
 	lite := paid("lite")
-	_, _, err = svc.Operate(ctx, "lite", lite.ID, session.OperationRequest{Kind: session.OperationRefund, Amount: 100})
+	_, _, err := svc.Operate(ctx, "lite", lite.ID, session.OperationRequest{Kind: session.OperationRefund, Amount: 100})
 	if session.ErrorCode(err) != session.CodeUnsupported || !strings.Contains(err.Error(), "api_password is not set") {
 		t.Errorf("refund on the withholding site: %v", err)
 	}

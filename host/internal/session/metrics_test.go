@@ -2,13 +2,11 @@ package session_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
-	"github.com/payhost/payhost/host/internal/store/sqlite"
 )
 
 // retriedStore runs every update function one extra time first and
@@ -37,11 +35,7 @@ func (m *countingMetrics) Transition(_ string, to session.Status, _ session.Sour
 
 // TestMetricsCountCommittedChanges: a retried transaction counts once.
 func TestMetricsCountCommittedChanges(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	m := &countingMetrics{transitions: map[session.Status]int{}}
 	modes := map[string]session.SiteMode{"seq": {Enabled: true}}
 	svc := session.NewService(session.Options{
@@ -70,11 +64,7 @@ func (m *countingMetrics) Pruned(kind string, n int) {
 // TestJanitorPrunesKeys: the janitor deletes idempotency keys past their
 // retention (so the key may be used afresh) and counts them.
 func TestJanitorPrunesKeys(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	m := &countingMetrics{transitions: map[session.Status]int{}, pruned: map[string]int{}}
 	c := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	svc := session.NewService(session.Options{

@@ -2,12 +2,10 @@ package session_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/payhost/payhost/host/internal/session"
-	"github.com/payhost/payhost/host/internal/store/sqlite"
 )
 
 // TestRetryAfterCrashIsNotAFirstAttempt: an operation left "requested" (the
@@ -16,11 +14,7 @@ import (
 // sending it again.
 func TestRetryAfterCrashIsNotAFirstAttempt(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	c := &clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	prov := &opsProvider{}
 	svc := session.NewService(session.Options{

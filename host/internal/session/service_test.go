@@ -13,6 +13,7 @@ import (
 	"github.com/payhost/payhost/host/internal/eligibility"
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/store/sqlite"
+	"github.com/payhost/payhost/host/internal/store/sqlstore"
 	"github.com/payhost/payhost/sdk/payment"
 )
 
@@ -64,13 +65,20 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
-func newService(t *testing.T, c *clock) *session.Service {
+// openStore opens a fresh SQLite store, closed when the test ends.
+func openStore(t *testing.T) *sqlstore.DB {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func newService(t *testing.T, c *clock) *session.Service {
+	t.Helper()
+	st := openStore(t)
 	modes := map[string]session.SiteMode{}
 	for _, m := range refModes {
 		modes[m.ID] = session.SiteMode{Enabled: true}
