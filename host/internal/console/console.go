@@ -18,12 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +29,7 @@ import (
 	"github.com/payhost/payhost/host/internal/httpapi"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 	"github.com/payhost/payhost/host/internal/session"
+	"github.com/payhost/payhost/host/internal/web"
 	"github.com/payhost/payhost/shared/locale"
 )
 
@@ -127,21 +125,8 @@ func New(o Options) (*Console, error) {
 		},
 		"atLeast": func(role, need string) bool { return httpapi.RoleRank(role) >= httpapi.RoleRank(need) },
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html")
-	if err != nil {
-		return nil, err
-	}
-	names, _ := fs.Glob(files, "templates/*.html")
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.Must(layout.Clone()).ParseFS(files, n)
-		if err != nil {
-			return nil, fmt.Errorf("console template %s: %w", n, err)
-		}
-		c.pages[name] = t
+	if c.pages, err = web.ParsePages(files, funcs); err != nil {
+		return nil, fmt.Errorf("console: %w", err)
 	}
 	c.routes()
 	return c, nil

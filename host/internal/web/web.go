@@ -34,6 +34,33 @@ type Pages struct {
 	pages map[string]*template.Template
 }
 
+// ParsePages parses templates/layout.html of fsys and, with each other
+// templates/NAME.html, one page NAME that can extend the layout. funcs may
+// be nil. The console renders its pages the same way.
+func ParsePages(fsys fs.FS, funcs template.FuncMap) (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(fsys, n)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", n, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
 // New parses the embedded templates and catalogs.
 func New() (*Pages, error) {
 	cat, err := locale.NewCatalog(files, "messages")
@@ -41,24 +68,8 @@ func New() (*Pages, error) {
 		return nil, err
 	}
 	p := &Pages{cat: cat, pages: map[string]*template.Template{}}
-	layout, err := template.ParseFS(files, "templates/layout.html")
-	if err != nil {
+	if p.pages, err = ParsePages(files, nil); err != nil {
 		return nil, err
-	}
-	names, err := fs.Glob(files, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.Must(layout.Clone()).ParseFS(files, n)
-		if err != nil {
-			return nil, fmt.Errorf("template %s: %w", n, err)
-		}
-		p.pages[name] = t
 	}
 	return p, nil
 }
