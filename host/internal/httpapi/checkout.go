@@ -43,16 +43,27 @@ func (s *Server) handleGetCheckout(w http.ResponseWriter, r *http.Request, siteI
 	writeJSON(w, http.StatusOK, s.checkouts.View(st))
 }
 
-// handleCheckoutPage serves GET /checkout/{id}: the hosted chooser, or the
-// page saying why there is nothing to choose (expired, paid, under way).
-func (s *Server) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
+// openCheckout reads the checkout of a buyer page and its printer; when
+// nothing can be chosen (unknown, expired, paid, under way) it has answered
+// with the page saying why, and ok is false.
+func (s *Server) openCheckout(w http.ResponseWriter, r *http.Request) (st *checkout.State, p *locale.Printer, ok bool) {
 	st, err := s.checkouts.Get(r.Context(), "", r.PathValue("id"))
 	if err != nil {
 		s.browserError(w, r, "", err)
-		return
+		return nil, nil, false
 	}
-	p := s.pages.Printer(st.Customer.Locale, r)
+	p = s.pages.Printer(st.Customer.Locale, r)
 	if s.checkoutBlocked(w, r, p, st) {
+		return nil, nil, false
+	}
+	return st, p, true
+}
+
+// handleCheckoutPage serves GET /checkout/{id}: the hosted chooser, or the
+// page saying why there is nothing to choose (expired, paid, under way).
+func (s *Server) handleCheckoutPage(w http.ResponseWriter, r *http.Request) {
+	st, p, ok := s.openCheckout(w, r)
+	if !ok {
 		return
 	}
 	offers, err := s.checkouts.Offers(r.Context(), st)
@@ -131,13 +142,8 @@ func (s *Server) checkoutBlocked(w http.ResponseWriter, r *http.Request, p *loca
 // session is created as POST /v1/sessions would, and the buyer sent to its
 // pay page (or straight back to the shop when it settled at once).
 func (s *Server) handleCheckoutPick(w http.ResponseWriter, r *http.Request) {
-	st, err := s.checkouts.Get(r.Context(), "", r.PathValue("id"))
-	if err != nil {
-		s.browserError(w, r, "", err)
-		return
-	}
-	p := s.pages.Printer(st.Customer.Locale, r)
-	if s.checkoutBlocked(w, r, p, st) {
+	st, p, ok := s.openCheckout(w, r)
+	if !ok {
 		return
 	}
 	sess, err := s.checkouts.Pick(r.Context(), st, r.PostFormValue("mode"))
