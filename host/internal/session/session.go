@@ -248,3 +248,12 @@ type Delivery struct {
 	Response string
 	Error    string
 }
+
+// DeliveryResult is an attempt and what follows it: Delivered marks the
+// message done; otherwise Next is its next attempt, or, when zero, the
+// message is given up.
+type DeliveryResult struct {
+	Delivery  Delivery
+	Delivered bool
+	Next      time.Time
+}

@@ -93,6 +93,12 @@ type Store interface {
 	// zero, the message is given up. d names the message by OutboxID and
 	// SessionID, as claimed; ErrNotFound when they do not match.
 	RecordDelivery(ctx context.Context, d Delivery, delivered bool, next time.Time) error
+	// RecordDeliveries records a batch of attempts, as RecordDelivery
+	// would, in one transaction. errs has one entry per attempt: nil when
+	// recorded, ErrNotFound (wrapped) for an attempt whose message does not
+	// match, which writes nothing. err is the transaction's own failure;
+	// then nothing is written.
+	RecordDeliveries(ctx context.Context, rs []DeliveryResult) (errs []error, err error)
 	// Deliveries lists a session's delivery attempts, oldest first.
 	Deliveries(ctx context.Context, sessionID string) ([]Delivery, error)
 	// Redeliver schedules a delivered or given-up message again, now.

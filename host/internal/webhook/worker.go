@@ -46,7 +46,7 @@ type Target struct {
 // Store is what the worker needs of the session store.
 type Store interface {
 	ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]session.OutboxMessage, error)
-	RecordDelivery(ctx context.Context, d session.Delivery, delivered bool, next time.Time) error
+	RecordDeliveries(ctx context.Context, rs []session.DeliveryResult) ([]error, error)
 }
 
 // Observer receives the outcome of each attempt (metrics).
@@ -134,31 +134,37 @@ func (w *Worker) RunOnce(ctx context.Context) int {
 		}
 		return 0
 	}
+	// The attempts are recorded together once the batch is done: one
+	// transaction instead of one per message. The next claim waits for
+	// the batch anyway, and a session's next message becomes claimable
+	// only once its predecessor is recorded, so no delivery waits longer.
+	results := make([]session.DeliveryResult, len(msgs))
 	sem := make(chan struct{}, w.o.Parallel)
 	var wg sync.WaitGroup
-	for _, m := range msgs {
+	for i, m := range msgs {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, m)
+			results[i] = w.deliver(ctx, m)
 		}()
 	}
 	wg.Wait()
+	w.record(ctx, results)
 	return len(msgs)
 }
 
 const maxResponse = 512
 
-func (w *Worker) deliver(ctx context.Context, m session.OutboxMessage) {
+// deliver makes one attempt and says what to record.
+func (w *Worker) deliver(ctx context.Context, m session.OutboxMessage) session.DeliveryResult {
 	target, ok := w.o.Targets[m.SiteID]
 	now := w.o.Now()
 	d := session.Delivery{OutboxID: m.ID, EventID: m.EventID, SessionID: m.SessionID, At: now}
 	if !ok || target.URL == "" {
 		// Nothing to deliver to: recorded once, not retried.
 		d.Error = "the site has no webhook URL"
-		w.record(ctx, d, true, time.Time{})
-		return
+		return session.DeliveryResult{Delivery: d, Delivered: true}
 	}
 	timeout := target.Timeout
 	if timeout <= 0 {
@@ -169,8 +175,7 @@ func (w *Worker) deliver(ctx context.Context, m session.OutboxMessage) {
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, target.URL, bytes.NewReader(m.Payload))
 	if err != nil {
 		d.Error = "invalid webhook URL"
-		w.record(ctx, d, false, time.Time{})
-		return
+		return session.DeliveryResult{Delivery: d}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "payhost-webhook/1")
@@ -191,8 +196,7 @@ func (w *Worker) deliver(ctx context.Context, m session.OutboxMessage) {
 		w.o.Observer.Delivered(m.SiteID, ok, d.Latency)
 	}
 	if ok {
-		w.record(ctx, d, true, time.Time{})
-		return
+		return session.DeliveryResult{Delivery: d, Delivered: true}
 	}
 	schedule := target.Schedule
 	if schedule == nil {
@@ -204,13 +208,32 @@ func (w *Worker) deliver(ctx context.Context, m session.OutboxMessage) {
 	}
 	w.o.Logger.Warn("webhook not delivered", "session_id", m.SessionID, "event_id", m.EventID, "status", d.StatusCode,
 		"error", d.Error, "attempt", m.Attempts+1, "next", next)
-	w.record(ctx, d, false, next)
+	return session.DeliveryResult{Delivery: d, Next: next}
 }
 
-func (w *Worker) record(ctx context.Context, d session.Delivery, delivered bool, next time.Time) {
-	// Recording must survive the worker's shutdown: the attempt happened.
-	if err := w.o.Store.RecordDelivery(context.WithoutCancel(ctx), d, delivered, next); err != nil {
-		w.o.Logger.Error("recording a webhook attempt", "event_id", d.EventID, "error", err)
+// record stores a batch's attempts. Recording must survive the worker's
+// shutdown: the attempts happened.
+func (w *Worker) record(ctx context.Context, rs []session.DeliveryResult) {
+	ctx = context.WithoutCancel(ctx)
+	errs, err := w.o.Store.RecordDeliveries(ctx, rs)
+	if err != nil {
+		// The batch's transaction failed as a whole: record one by one, so
+		// that one bad attempt does not leave the others' leases to lapse
+		// into a second delivery.
+		w.o.Logger.Warn("recording webhook attempts as a batch failed; recording them one by one", "error", err)
+		errs = make([]error, len(rs))
+		for i := range rs {
+			if e, err := w.o.Store.RecordDeliveries(ctx, rs[i:i+1]); err != nil {
+				errs[i] = err
+			} else {
+				errs[i] = e[0]
+			}
+		}
+	}
+	for i, err := range errs {
+		if err != nil {
+			w.o.Logger.Error("recording a webhook attempt", "event_id", rs[i].Delivery.EventID, "error", err)
+		}
 	}
 }
 

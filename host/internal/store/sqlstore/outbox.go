@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -190,37 +191,77 @@ func (db *DB) advanceHead(ctx context.Context, tx conn, sessionID string, keepDu
 // and its session (the claim gave both); a pair that does not match is
 // ErrNotFound and nothing is written.
 func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered bool, next time.Time) error {
-	return db.inTx(ctx, func(tx conn) error {
-		sid := d.SessionID
-		if err := db.lockHead(ctx, tx, sid); err != nil {
-			return err
+	errs, err := db.RecordDeliveries(ctx, []session.DeliveryResult{{Delivery: d, Delivered: delivered, Next: next}})
+	if err != nil {
+		return err
+	}
+	return errs[0]
+}
+
+// RecordDeliveries implements session.Store: the webhook worker's batch in
+// one transaction (one commit, and on PostgreSQL one BEGIN/COMMIT round
+// trip pair, instead of one per message). Head rows are locked in session
+// order, so two batches over the same sessions cannot deadlock.
+func (db *DB) RecordDeliveries(ctx context.Context, rs []session.DeliveryResult) ([]error, error) {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(rs[a].Delivery.SessionID, rs[b].Delivery.SessionID) })
+	errs := make([]error, len(rs))
+	err := db.inTx(ctx, func(tx conn) error {
+		clear(errs) // a retried transaction starts again
+		for _, i := range order {
+			err := db.recordDelivery(ctx, tx, rs[i])
+			if errors.Is(err, session.ErrNotFound) {
+				errs[i] = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
 		}
-		var (
-			res sql.Result
-			err error
-		)
-		switch {
-		case delivered:
-			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
-		case next.IsZero():
-			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, given_up_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
-		default:
-			res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, next.UnixNano(), d.OutboxID, sid)
-		}
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n != 1 {
-			return fmt.Errorf("outbox message %d of %s: %w", d.OutboxID, sid, session.ErrNotFound)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
-			VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, sid, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
-			return fmt.Errorf("recording delivery: %w", err)
-		}
-		return db.advanceHead(ctx, tx, sid, false)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// recordDelivery writes one attempt; ErrNotFound, with nothing written,
+// when the message does not match.
+func (db *DB) recordDelivery(ctx context.Context, tx conn, r session.DeliveryResult) error {
+	d := r.Delivery
+	sid := d.SessionID
+	if err := db.lockHead(ctx, tx, sid); err != nil {
+		return err
+	}
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case r.Delivered:
+		res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, delivered_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
+	case r.Next.IsZero():
+		res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, given_up_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, d.At.UnixNano(), d.OutboxID, sid)
+	default:
+		res, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL WHERE id = ? AND session_id = ?`, r.Next.UnixNano(), d.OutboxID, sid)
+	}
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("outbox message %d of %s: %w", d.OutboxID, sid, session.ErrNotFound)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
+		VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, sid, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
+		return fmt.Errorf("recording delivery: %w", err)
+	}
+	return db.advanceHead(ctx, tx, sid, false)
 }
 
 // Deliveries implements session.Store.

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"syscall"
@@ -57,13 +58,17 @@ func BenchPaidSession(b *testing.B, st session.Store, parallel int, ordered bool
 		if err != nil {
 			return err
 		}
-		for _, m := range msgs {
-			d := session.Delivery{OutboxID: m.ID, EventID: m.EventID, SessionID: m.SessionID, At: now, StatusCode: 204, Latency: time.Millisecond}
-			if err := st.RecordDelivery(ctx, d, true, time.Time{}); err != nil {
-				return err
-			}
+		// and records the batch's attempts together.
+		rs := make([]session.DeliveryResult, len(msgs))
+		for i, m := range msgs {
+			rs[i] = session.DeliveryResult{Delivered: true,
+				Delivery: session.Delivery{OutboxID: m.ID, EventID: m.EventID, SessionID: m.SessionID, At: now, StatusCode: 204, Latency: time.Millisecond}}
 		}
-		return nil
+		errs, err := st.RecordDeliveries(ctx, rs)
+		if err != nil {
+			return err
+		}
+		return errors.Join(errs...)
 	}
 	b.ReportAllocs()
 	// CPU time per session, beside wall time: on a shared machine the

@@ -386,3 +386,122 @@ func testRecordIsOneInstant(t *testing.T, st session.Store) {
 		t.Errorf("record of an absent session: %v", err)
 	}
 }
+
+// testDeliveryBatches: a batch records each attempt as RecordDelivery
+// would, in one transaction; an attempt naming the wrong session is
+// refused alone; concurrent batches over the same sessions in opposite
+// orders neither deadlock nor lose an attempt.
+func testDeliveryBatches(t *testing.T, st session.Store) {
+	ctx := context.Background()
+	for i := range 6 {
+		s := NewSession(fmt.Sprintf("ps_batch%d", i), base)
+		mustCreate(t, st, s)
+		queue(t, st, s, session.StatusPending, session.StatusPaid)
+	}
+	now := base.Add(time.Second)
+	claimed, err := st.ClaimOutbox(ctx, now, time.Minute, 10)
+	if err != nil || len(claimed) != 6 {
+		t.Fatalf("claimed %d, %v", len(claimed), err)
+	}
+	result := func(m session.OutboxMessage, delivered bool, next time.Time) session.DeliveryResult {
+		return session.DeliveryResult{Delivery: session.Delivery{OutboxID: m.ID, EventID: m.EventID, SessionID: m.SessionID, At: now, StatusCode: 204}, Delivered: delivered, Next: next}
+	}
+	wrong := result(claimed[1], true, time.Time{})
+	wrong.Delivery.SessionID = "ps_other"
+	rs := []session.DeliveryResult{
+		result(claimed[0], true, time.Time{}),
+		wrong,
+		result(claimed[2], false, now.Add(time.Minute)),
+		result(claimed[3], false, time.Time{}),
+	}
+	errs, err := st.RecordDeliveries(ctx, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 4 || errs[0] != nil || !errors.Is(errs[1], session.ErrNotFound) || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("errs = %v", errs)
+	}
+	outboxOf := func(id string) []session.OutboxMessage {
+		msgs, err := st.Outbox(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msgs
+	}
+	if m := outboxOf(claimed[0].SessionID); m[0].DeliveredAt.IsZero() {
+		t.Errorf("delivered attempt not recorded: %+v", m[0])
+	}
+	if m := outboxOf(claimed[1].SessionID); m[0].Attempts != 0 {
+		t.Errorf("the refused attempt wrote: %+v", m[0])
+	}
+	if m := outboxOf(claimed[2].SessionID); m[0].Attempts != 1 || !m[0].DeliveredAt.IsZero() || !m[0].GivenUpAt.IsZero() {
+		t.Errorf("retried attempt = %+v", m[0])
+	}
+	if m := outboxOf(claimed[3].SessionID); m[0].GivenUpAt.IsZero() {
+		t.Errorf("given-up attempt = %+v", m[0])
+	}
+	// The delivered and given-up sessions' next messages are claimable; the
+	// retried one waits for its next attempt, the unrecorded one for its lease.
+	next, err := st.ClaimOutbox(ctx, now, time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]session.Status{}
+	for _, m := range next {
+		got[m.SessionID] = m.Status
+	}
+	if len(got) != 2 || got[claimed[0].SessionID] != session.StatusPaid || got[claimed[3].SessionID] != session.StatusPaid {
+		t.Errorf("claimed after the batch: %v", got)
+	}
+
+	// Two batches over the same three sessions, in opposite orders.
+	var fwd, back []session.DeliveryResult
+	for _, m := range next {
+		fwd = append(fwd, result(m, true, time.Time{}))
+	}
+	fwd = append(fwd, result(claimed[4], true, time.Time{}))
+	for i := len(fwd) - 1; i >= 0; i-- {
+		r := fwd[i]
+		r.Delivery.At = now.Add(time.Second)
+		back = append(back, r)
+	}
+	var wg sync.WaitGroup
+	batchErrs := make([][]error, 2)
+	txErrs := make([]error, 2)
+	for i, b := range [][]session.DeliveryResult{fwd, back} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batchErrs[i], txErrs[i] = st.RecordDeliveries(ctx, b)
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		if txErrs[i] != nil {
+			t.Fatalf("batch %d: %v", i, txErrs[i])
+		}
+		for _, err := range batchErrs[i] {
+			if err != nil {
+				t.Errorf("batch %d: %v", i, err)
+			}
+		}
+	}
+	for _, r := range fwd {
+		ds, err := st.Deliveries(ctx, r.Delivery.SessionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, d := range ds {
+			if d.OutboxID == r.Delivery.OutboxID {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("message %d: %d attempts recorded, want 2 (one per batch)", r.Delivery.OutboxID, n)
+		}
+	}
+	if errs, err := st.RecordDeliveries(ctx, nil); err != nil || len(errs) != 0 {
+		t.Errorf("empty batch: %v %v", errs, err)
+	}
+}

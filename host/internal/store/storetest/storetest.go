@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"RecordIsOneInstant", testRecordIsOneInstant},
 		{"DueSessions", testDueSessions},
 		{"OutboxDelivery", testOutboxDelivery},
+		{"DeliveryBatches", testDeliveryBatches},
 		{"ConcurrentOutboxClaims", testConcurrentOutboxClaims},
 		{"Checkouts", testCheckouts},
 		{"ConcurrentAttempts", testConcurrentAttempts},
