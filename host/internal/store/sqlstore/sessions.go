@@ -332,8 +332,13 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 		if err != nil {
 			return err
 		}
-		if cur.Operations, err = queryOperations(ctx, tx, `SELECT `+operationColumns+` FROM operations WHERE session_id = ? ORDER BY created_at, id`, id); err != nil {
-			return err
+		// A session still in created has no operations (they need a
+		// payment, and no status leads back to created): its Begin update,
+		// one in every paid session, skips the read.
+		if cur.Status != session.StatusCreated {
+			if cur.Operations, err = queryOperations(ctx, tx, `SELECT `+operationColumns+` FROM operations WHERE session_id = ? ORDER BY created_at, id`, id); err != nil {
+				return err
+			}
 		}
 		version := cur.Version
 		change, err := fn(cur)
