@@ -23,6 +23,7 @@ func TestGroupCommit(t *testing.T) {
 	defer db.Close()
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	taken := storetest.NewSession("ps_taken", at)
+	taken.Status = session.StatusPaid
 	if err := db.CreateSession(ctx, taken, nil, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -347,6 +347,11 @@ func (db *DB) UpdateSession(ctx context.Context, id string, fn session.UpdateFun
 		}
 		out = cur
 		out.Operations = nil
+		if len(change.Operations) > 0 && (change.Session == nil && cur.Status == session.StatusCreated ||
+			change.Session != nil && change.Session.Status == session.StatusCreated) {
+			// The read above skips operations in created: keep that true.
+			return fmt.Errorf("session %s is created: an operation needs a payment first", id)
+		}
 		if change.Session != nil {
 			next := *change.Session
 			next.ID, next.Version, next.Operations = id, version+1, nil

@@ -20,7 +20,12 @@ func operation(id, sessionID string, status session.OperationStatus, key string,
 
 func addOps(t *testing.T, st session.Store, id string, ops ...session.Operation) error {
 	t.Helper()
-	_, err := st.UpdateSession(context.Background(), id, func(*session.Session) (session.Change, error) {
+	_, err := st.UpdateSession(context.Background(), id, func(cur *session.Session) (session.Change, error) {
+		if cur.Status == session.StatusCreated {
+			// Operations follow a payment; a created session has none.
+			cur.Status = session.StatusPaid
+			return session.Change{Session: cur, Operations: ops}, nil
+		}
 		return session.Change{Operations: ops}, nil
 	})
 	return err
@@ -28,6 +33,16 @@ func addOps(t *testing.T, st session.Store, id string, ops ...session.Operation)
 
 func testOperations(t *testing.T, st session.Store) {
 	ctx := context.Background()
+	fresh := NewSession("ps_fresh", base)
+	mustCreate(t, st, fresh)
+	if _, err := st.UpdateSession(ctx, fresh.ID, func(*session.Session) (session.Change, error) {
+		return session.Change{Operations: []session.Operation{operation("op_0", fresh.ID, session.OperationRequested, "", time.Time{})}}, nil
+	}); err == nil {
+		t.Error("an operation was stored on a session still in created")
+	}
+	if ops, _ := st.Operations(ctx, fresh.ID); len(ops) != 0 {
+		t.Errorf("operations of a created session: %+v", ops)
+	}
 	s := NewSession("ps_a", base)
 	mustCreate(t, st, s)
 	op := operation("op_1", s.ID, session.OperationUnknown, "key-1", base.Add(time.Minute))
@@ -340,7 +355,7 @@ func testRetention(t *testing.T, st session.Store) {
 func testRecordIsOneInstant(t *testing.T, st session.Store) {
 	ctx := context.Background()
 	s := NewSession("ps_instant", base)
-	s.RefundedAmount = 0
+	s.Status, s.RefundedAmount = session.StatusPaid, 0
 	mustCreate(t, st, s)
 	const updates = 150
 	done := make(chan struct{})
