@@ -3,6 +3,7 @@ package ogone
 import (
 	"context"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/payhost/payhost/sdk/currency"
 	"github.com/payhost/payhost/sdk/payment"
@@ -39,6 +40,11 @@ func (p *Provider) IdentifyCallback(_ context.Context, req payment.IdentifyCallb
 	}
 	if f["COMPLUS"] == "" && f["ORDERID"] == "" {
 		return payment.IdentifyCallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "neither COMPLUS nor orderID in the request")
+	}
+	// Both are ours (a session id, an ORDERID we made), plain ASCII: other
+	// bytes are not a request of ours, whatever the page's charset.
+	if !utf8.ValidString(f["COMPLUS"]) || !utf8.ValidString(f["ORDERID"]) {
+		return payment.IdentifyCallbackResponse{}, payment.Errorf(payment.CodeInvalidRequest, "COMPLUS or orderID is not a payhost identifier")
 	}
 	return payment.IdentifyCallbackResponse{SessionID: f["COMPLUS"], Reference: f["ORDERID"]}, nil
 }

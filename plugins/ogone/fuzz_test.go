@@ -72,6 +72,7 @@ func FuzzFeedback(f *testing.F) {
 	}
 	f.Add("SHASIGN=&STATUS=9", false)
 	f.Add("orderID=ORDER0001&orderid=ORDER0001", true)
+	f.Add("orderID=%E9&COMPLUS=ps_%FF", true)
 	f.Fuzz(func(t *testing.T, query string, latin1 bool) {
 		charset := CharsetUTF8
 		if latin1 {
@@ -80,6 +81,11 @@ func FuzzFeedback(f *testing.F) {
 		req := payment.CallbackRequest{Session: session(), Config: config(charset),
 			Request: payment.HTTPRequest{Method: "GET", URL: "/notify/ogone?" + query}}
 		p := New()
+		// What IdentifyCallback answers goes back over protobuf: UTF-8 only.
+		if id, err := p.IdentifyCallback(context.Background(), payment.IdentifyCallbackRequest{Request: req.Request}); err == nil &&
+			(!utf8.ValidString(id.SessionID) || !utf8.ValidString(id.Reference)) {
+			t.Fatalf("identify %q = %+v: not UTF-8", query, id)
+		}
 		for _, call := range []func(context.Context, payment.CallbackRequest) (payment.CallbackResponse, error){p.HandleNotification, p.HandleReturn} {
 			out, err := call(context.Background(), req)
 			if err != nil || out.Outcome == nil {

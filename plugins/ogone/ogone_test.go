@@ -282,6 +282,15 @@ func TestIdentifyAndBareReturn(t *testing.T) {
 	if err != nil || id.SessionID != "ps_og1" || id.Reference != "ORDER0001" {
 		t.Errorf("identify = %+v, %v", id, err)
 	}
+	// Latin-1 bytes in our own identifiers are not a request of ours (and
+	// protobuf could not carry them back to the host).
+	for _, raw := range []string{"orderID=\xe9", "COMPLUS=ps_\xe9&orderID=1", "orderID=1&COMPLUS=\xff"} {
+		id, err := p.IdentifyCallback(context.Background(), payment.IdentifyCallbackRequest{Request: payment.HTTPRequest{Method: "POST",
+			Header: map[string][]string{"Content-Type": {"application/x-www-form-urlencoded"}}, Body: []byte(raw)}})
+		if payment.ErrorCode(err) != payment.CodeInvalidRequest {
+			t.Errorf("identify %q = %+v, %v", raw, id, err)
+		}
+	}
 	resp, err := p.HandleReturn(context.Background(), payment.CallbackRequest{Session: session(), Config: config(CharsetUTF8),
 		Request: payment.HTTPRequest{Method: "GET", URL: "/return/ps_og1"}})
 	if err != nil || resp.Outcome != nil {

@@ -88,6 +88,15 @@ func TestRealPluginProcess(t *testing.T) {
 		t.Fatalf("notification = %+v, %v", resp, err)
 	}
 
+	// Text that protobuf cannot carry (not UTF-8, echoed from a request)
+	// is refused as the request's fault, not failed as a transport error.
+	if id, err := p.IdentifyCallback(ctx, payment.IdentifyCallbackRequest{Request: payment.HTTPRequest{Method: "POST", Body: []byte("ps_\xe9")}}); payment.ErrorCode(err) != payment.CodeInvalidRequest {
+		t.Errorf("a non-UTF-8 answer arrived as %+v, %v", id, err)
+	}
+	if id, err := p.IdentifyCallback(ctx, payment.IdentifyCallbackRequest{Request: payment.HTTPRequest{Method: "POST", Body: []byte("ps_é")}}); err != nil || id.SessionID != "ps_é" {
+		t.Errorf("identify = %+v, %v", id, err)
+	}
+
 	for _, code := range []payment.Code{payment.CodeInvalidSignature, payment.CodeProviderRejected, payment.CodeInvalidConfig} {
 		_, err := p.ValidateConfig(ctx, payment.ValidateConfigRequest{Config: payment.Config{"fail": string(code)}})
 		var pe *payment.Error

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/payhost/payhost/sdk/internal/pluginpb"
 	"github.com/payhost/payhost/sdk/payment"
@@ -29,6 +32,16 @@ func guard[T any](ctx context.Context, log hclog.Logger, call func(context.Conte
 		}
 	}()
 	out, err = call(ctx)
+	if err == nil {
+		if m, ok := any(out).(proto.Message); ok && !validUTF8(m.ProtoReflect()) {
+			// Protobuf cannot carry it: the call would fail as a transport
+			// error (a 5xx at the host). Such text comes from the request
+			// (a provider's callback read as it arrived), so the request is
+			// what is refused.
+			var zero T
+			return zero, toStatus(payment.Errorf(payment.CodeInvalidRequest, "the request holds text that is not valid UTF-8"))
+		}
+	}
 	if err != nil {
 		var pe *payment.Error
 		if !errors.As(err, &pe) && ctx.Err() == nil {
@@ -140,4 +153,42 @@ func (s *server) Query(ctx context.Context, req *pluginpb.QueryRequest) (*plugin
 		o := resp.Outcome
 		return &pluginpb.QueryResponse{Outcome: outcomeToPB(&o)}, nil
 	})
+}
+
+// validUTF8 reports whether every string in m, nested messages, lists and
+// maps included, is valid UTF-8, as protobuf requires of string fields.
+func validUTF8(m protoreflect.Message) bool {
+	ok := true
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && ok; i++ {
+				ok = validValue(fd, l.Get(i))
+			}
+		case fd.IsMap():
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				if fd.MapKey().Kind() == protoreflect.StringKind && !utf8.ValidString(k.String()) {
+					ok = false
+					return false
+				}
+				ok = validValue(fd.MapValue(), mv)
+				return ok
+			})
+		default:
+			ok = validValue(fd, v)
+		}
+		return ok
+	})
+	return ok
+}
+
+func validValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		return utf8.ValidString(v.String())
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return validUTF8(v.Message())
+	}
+	return true
 }

@@ -167,6 +167,19 @@ func TestOgoneThroughSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("identifiers that are not UTF-8 are refused, not a 5xx", func(t *testing.T) {
+		h := h.with(t)
+		form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		for _, body := range []string{"orderID=\xe9", "COMPLUS=ps_\xe9&orderID=1", "orderID=1&COMPLUS=\xff"} {
+			r := h.do("POST", "/notify/ogone", "", body, form...)
+			if r.status != http.StatusBadRequest {
+				t.Errorf("post-sale %q: %d %s, want 400", body, r.status, r.body)
+			}
+		}
+		if r := h.do("GET", "/notify/ogone?orderID=%E9", "", nil); r.status != http.StatusBadRequest {
+			t.Errorf("post-sale in the query: %d %s, want 400", r.status, r.body)
+		}
+	})
 	t.Run("tampered or bare redirections change nothing", func(t *testing.T) {
 		h := h.with(t)
 		proxy.mu.Lock()

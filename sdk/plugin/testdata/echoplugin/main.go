@@ -48,4 +48,10 @@ func (echo) HandleNotification(_ context.Context, req payment.CallbackRequest) (
 	return payment.CallbackResponse{Response: payment.HTTPResponse{StatusCode: 200, Body: req.Request.Body}}, nil
 }
 
+// IdentifyCallback echoes the body as the session id, as a plugin reading
+// a provider's field would: whatever bytes arrived.
+func (echo) IdentifyCallback(_ context.Context, req payment.IdentifyCallbackRequest) (payment.IdentifyCallbackResponse, error) {
+	return payment.IdentifyCallbackResponse{SessionID: string(req.Request.Body)}, nil
+}
+
 func main() { plugin.Serve(echo{}) }
