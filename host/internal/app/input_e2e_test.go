@@ -65,6 +65,7 @@ func TestBadBytesRefused(t *testing.T) {
 			{"shop refund id NUL", "POST", "/v1/sessions/ps_a%00/refund", siteKey, nil},
 			{"order_ref NUL", "POST", "/v1/sessions", siteKey, createRaw(`"order-42"`, `"order\u000042"`)},
 			{"order_ref invalid UTF-8", "POST", "/v1/sessions", siteKey, createRaw(`"order-42"`, "\"order\xff42\"")},
+			{"order_ref unpaired surrogate", "POST", "/v1/sessions", siteKey, createRaw(`"order-42"`, `"order\ud80042"`)},
 			{"customer name NUL", "POST", "/v1/sessions", siteKey, createRaw(`"Ada"`, `"A\u0000da"`)},
 			{"customer email invalid UTF-8", "POST", "/v1/sessions", siteKey, createRaw(`"ada@example.com"`, "\"ada\xc3@example.com\"")},
 			{"return_url NUL", "POST", "/v1/sessions", siteKey, createRaw(`"https://shop.example/cancel"`, `"https://shop.example/c\u0000"`)},

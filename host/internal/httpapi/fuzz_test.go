@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"reflect"
 	"strings"
@@ -110,6 +111,12 @@ func FuzzCreateRequest(f *testing.F) {
 		if strings.ContainsRune(string(again), 0) || strings.Contains(string(again), `\u0000`) {
 			t.Fatalf("accepted a NUL: %q", raw)
 		}
+		// A replacement character the shop did not send is data changed
+		// silently (an unpaired surrogate escape decodes to it).
+		if strings.ContainsRune(string(again), utf8.RuneError) && !strings.ContainsRune(string(raw), utf8.RuneError) &&
+			!strings.Contains(strings.ToLower(string(raw)), `\ufffd`) {
+			t.Fatalf("accepted %q, read as U+FFFD", raw)
+		}
 		cart, err := session.CheckCart(req.Cart.input())
 		if err != nil {
 			return
@@ -143,5 +150,36 @@ func TestHasDuplicateKey(t *testing.T) {
 		if got := hasDuplicateKey([]byte(raw)); got != want {
 			t.Errorf("hasDuplicateKey(%s) = %v", raw, got)
 		}
+	}
+}
+
+func TestSurrogateEscapes(t *testing.T) {
+	tests := []struct {
+		body string
+		ok   bool
+	}{
+		{`{"order_ref":"A\ud83d\ude00"}`, true}, // a pair: U+1F600
+		{`{"order_ref":"A\uD83D\uDE00B"}`, true},
+		{`{"order_ref":"\u00e9\\ud800"}`, true}, // an escaped backslash, then text
+		{`{"order_ref":"A\ud800"}`, false},
+		{`{"order_ref":"A\udc00"}`, false},
+		{`{"order_ref":"A\ud800\u0041"}`, false},
+		{`{"order_ref":"A\ud800x"}`, false},
+		{`{"order_ref\udfff":"A"}`, false},
+		{`{"order_ref":"A\ud83d\ud83d"}`, false},
+	}
+	for _, tc := range tests {
+		err := checkSurrogates([]byte(tc.body))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.body, err)
+		}
+		var ie *inputError
+		if err != nil && (!errors.As(err, &ie) || ie.code != codeInvalidInput) {
+			t.Errorf("%s: %v is not an invalid_input error", tc.body, err)
+		}
+	}
+	var req createRequest
+	if err := unmarshalStrict([]byte(`{"order_ref":"A\ud800"}`), &req); err == nil {
+		t.Errorf("accepted an unpaired surrogate as %q", req.OrderRef)
 	}
 }

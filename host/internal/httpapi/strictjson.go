@@ -45,6 +45,9 @@ func unmarshalStrict(raw []byte, v any) error {
 	if !utf8.Valid(raw) {
 		return invalidInput("the request body is not valid UTF-8")
 	}
+	if err := checkSurrogates(raw); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := walkJSON(dec, reflect.TypeOf(v), "body"); err != nil {
@@ -59,6 +62,63 @@ func unmarshalStrict(raw []byte, v any) error {
 		return invalidJSON("the request body is not valid JSON for this endpoint: %v", err)
 	}
 	return nil
+}
+
+// checkSurrogates refuses a \u escape of half a UTF-16 surrogate pair
+// ("\ud800" alone): encoding/json would store U+FFFD in its place, a
+// silent change of the shop's data.
+func checkSurrogates(raw []byte) error {
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\' && i+1 < len(raw):
+			i++
+			if raw[i] != 'u' {
+				continue
+			}
+			r, ok := hex4(raw[i+1:])
+			if !ok {
+				continue // the decoder reports the bad escape
+			}
+			i += 4
+			switch {
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return invalidInput("the request body holds half a UTF-16 surrogate pair (\\u%04x)", r)
+			case r >= 0xD800 && r <= 0xDBFF:
+				if lo, ok := hex4(raw[min(i+3, len(raw)):]); i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' && ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 6
+					continue
+				}
+				return invalidInput("the request body holds half a UTF-16 surrogate pair (\\u%04x)", r)
+			}
+		}
+	}
+	return nil
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
