@@ -61,14 +61,15 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	if req.Amount <= 0 {
 		return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the refund amount must be positive")
 	}
+	retry := req.Attempt > 1
 	t, err := p.transaction(ctx, c, req.Session.Reference)
 	if err != nil {
-		return payment.OperationResponse{}, err
+		return lookupFailed(err, retry)
 	}
 	if !t.found {
-		return failed("25", "transaction not found at Mercanet"), nil
+		return notFound(retry), nil
 	}
-	if req.Attempt > 1 {
+	if retry {
 		captured, refunded := settled(req.Operations)
 		base := req.Session.Amount
 		if captured > 0 {
@@ -103,14 +104,15 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (pay
 	if req.Amount <= 0 {
 		return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the capture amount must be positive")
 	}
+	retry := req.Attempt > 1
 	t, err := p.transaction(ctx, c, req.Session.Reference)
 	if err != nil {
-		return payment.OperationResponse{}, err
+		return lookupFailed(err, retry)
 	}
 	if !t.found {
-		return failed("25", "transaction not found at Mercanet"), nil
+		return notFound(retry), nil
 	}
-	if req.Attempt > 1 && (t.status == "TO_CAPTURE" || t.status == "CAPTURED") {
+	if retry && (t.status == "TO_CAPTURE" || t.status == "CAPTURED") {
 		return applied(t, "the earlier validation was applied"), nil
 	}
 	if t.status != "TO_VALIDATE" {
@@ -127,16 +129,17 @@ func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payme
 	if err != nil {
 		return payment.OperationResponse{}, err
 	}
+	retry := req.Attempt > 1
 	t, err := p.transaction(ctx, c, req.Session.Reference)
 	if err != nil {
-		return payment.OperationResponse{}, err
+		return lookupFailed(err, retry)
 	}
 	switch {
 	case !t.found && req.Session.Status == payment.StatusPending:
 		return payment.OperationResponse{Status: payment.OperationSucceeded, ResponseCode: "25",
 			ResponseMessage: "no transaction at Mercanet: the payment page was never confirmed"}, nil
 	case !t.found:
-		return failed("25", "transaction not found at Mercanet"), nil
+		return notFound(retry), nil
 	case t.status == "CANCELLED":
 		return applied(t, "the transaction is cancelled"), nil
 	case (t.status == "TO_VALIDATE" || t.status == "TO_CAPTURE") && t.left > 0:
@@ -202,6 +205,33 @@ func (p *Provider) cashManagement(ctx context.Context, c officeCredentials, op, 
 		msg += fmt.Sprintf("; transaction %s, amount %s", s, f["newAmount"])
 	}
 	return payment.OperationResponse{Status: code.status, ResponseCode: rc, ResponseMessage: msg, Payload: f}, nil
+}
+
+// lookupFailed answers a getTransactionData that gave no usable view of
+// the transaction. On a retry the earlier attempt may have been applied
+// whatever the look-up says, so even a refusal (a sealed 34, say) leaves
+// the outcome unknown: recording it failed could hide a refund Mercanet
+// made, and the host's refundable balance would be wrong.
+func lookupFailed(err error, retry bool) (payment.OperationResponse, error) {
+	switch payment.ErrorCode(err) {
+	case payment.CodeProviderRejected, payment.CodeInvalidRequest:
+		if retry {
+			return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: "lookup_refused",
+				ResponseMessage: "reading the transaction before a retry: " + err.Error() + "; whether the earlier attempt was applied is unknown"}, nil
+		}
+	}
+	return payment.OperationResponse{}, err
+}
+
+// notFound answers a transaction getTransactionData does not know: nothing
+// to act on at a first attempt; on a retry the earlier attempt had found
+// it, so its absence now proves nothing and the outcome stays unknown.
+func notFound(retry bool) payment.OperationResponse {
+	if retry {
+		return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: "25",
+			ResponseMessage: "transaction not found at Mercanet on a retry: whether the earlier attempt was applied is unknown"}
+	}
+	return failed("25", "transaction not found at Mercanet")
 }
 
 func failed(code, message string) payment.OperationResponse {

@@ -268,3 +268,58 @@ func TestCaptureAndCancelThroughTheSandbox(t *testing.T) {
 		t.Errorf("unknown merchant: %v (its 03 answer is unsealed)", err)
 	}
 }
+
+// TestRetryLookupRefused: a retry first reads the transaction; a refused
+// getTransactionData (here a sealed 34: the key version is wrong) says
+// nothing about the earlier attempt, which may have been applied: the
+// outcome stays unknown, never failed.
+func TestRetryLookupRefused(t *testing.T) {
+	o := newOffice(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, ref, capture string
+		remit              bool
+		op                 func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error)
+	}{
+		{"refund", "LOOKR", mercanet.CaptureAuthor, true, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Refund(ctx, payment.RefundRequest{Session: s, Config: cfg, OperationID: "op_r", Amount: 300, OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+		{"capture", "LOOKC", mercanet.CaptureValidation, false, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: cfg, OperationID: "op_c", Amount: 1000, OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+		{"cancel", "LOOKX", mercanet.CaptureValidation, false, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Cancel(ctx, payment.CancelRequest{Session: s, Config: cfg, OperationID: "op_x", OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o.t = t
+			s := o.pay(tc.ref, 1000, tc.capture)
+			if tc.remit {
+				o.post("/backoffice/office/remit", url.Values{"merchantId": {testMerchant}, "transactionReference": {tc.ref}})
+			}
+			o.arm(tc.ref, sandbox.FaultLoseAnswer)
+			if r, err := tc.op(s, o.config(), 1); err == nil {
+				t.Fatalf("lost answer = %+v, want an error", r)
+			}
+			_, _, ops := o.state(tc.ref)
+			bad := o.config()
+			bad["key_version"] = "2" // the Office answers a sealed 34
+			r, err := tc.op(s, bad, 2)
+			if payment.ErrorCode(err) == payment.CodeProviderRejected || (err == nil && r.Status != payment.OperationUnknown) {
+				t.Errorf("retry with a refused look-up = %+v, %v; want unknown", r, err)
+			}
+			// At a first attempt the same refusal is a failure: nothing was sent.
+			if r, err := tc.op(s, bad, 1); payment.ErrorCode(err) != payment.CodeProviderRejected {
+				t.Errorf("first attempt with a refused look-up = %+v, %v; want provider_rejected", r, err)
+			}
+			r, err = tc.op(s, o.config(), 2)
+			if err != nil || r.Status != payment.OperationSucceeded {
+				t.Errorf("retry once the Office answers = %+v, %v", r, err)
+			}
+			if _, _, now := o.state(tc.ref); now != ops {
+				t.Errorf("%d operations, %d before the retries: sent again", now, ops)
+			}
+		})
+	}
+}

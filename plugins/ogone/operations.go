@@ -198,13 +198,15 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 		if err != nil {
 			return payment.OperationResponse{}, true, err
 		}
+		if class, msg := classify(r); class != ncAccepted {
+			// A refused query (bad password, an item not found although
+			// Ogone answered for it before...) says nothing about the
+			// operation, which Ogone did accept: still unknown, never failed.
+			return payment.OperationResponse{Status: payment.OperationUnknown, ProviderOperationID: own, ResponseCode: r["NCERROR"],
+				ResponseMessage: "querying history item " + own + ": " + msg, Payload: payload(r)}, true, nil
+		}
 		resp := operationResponse(kind, r)
 		resp.ProviderOperationID = own
-		if class, _ := classify(r); class == ncNotFound {
-			// Ogone answered for this item before: not finding it now
-			// proves nothing.
-			resp.Status = payment.OperationUnknown
-		}
 		return resp, true, nil
 	}
 	if s.ProviderTransactionID == "" {

@@ -354,3 +354,52 @@ func TestCallerIPChecked(t *testing.T) {
 		t.Errorf("refund from a refused IP = %+v, %v", got, err)
 	}
 }
+
+// TestRetryLookupRefused: the retry of an operation Ogone may have applied
+// first queries its history; a refused query (wrong API password or
+// passphrase) says nothing about the operation, which stays unknown with
+// its history item, never failed.
+func TestRetryLookupRefused(t *testing.T) {
+	ctx := context.Background()
+	p := ogone.New()
+	e := newDLEnv(t, false, time.Hour)
+	with := func(key, value string) payment.Config {
+		c := payment.Config{}
+		for k, v := range e.cfg {
+			c[k] = v
+		}
+		c[key] = value
+		return c
+	}
+	tests := []struct {
+		name string
+		cfg  payment.Config
+	}{
+		{"wrong password", with("directlink_password", "wrong-password")},
+		{"wrong passphrase", with("directlink_sha_in", "wrong-passphrase")},
+		{"wrong user", with("directlink_user", "nobody")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := e.pay("SAL", 1500)
+			r, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_p", Amount: 500})
+			if err != nil || r.Status != payment.OperationPending {
+				t.Fatalf("offline refund = %+v, %v", r, err)
+			}
+			poll := payment.OperationHistory{Attempt: 2, ProviderOperationID: r.ProviderOperationID}
+			got, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: tc.cfg, OperationID: "op_p", Amount: 500, OperationHistory: poll})
+			if err != nil || got.Status != payment.OperationUnknown || got.ProviderOperationID != r.ProviderOperationID {
+				t.Errorf("pending refund polled with a refused query = %+v, %v; want unknown, %s kept", got, err, r.ProviderOperationID)
+			}
+			// Without the history item (a lost answer), the scan is refused too.
+			got, err = p.Refund(ctx, payment.RefundRequest{Session: s, Config: tc.cfg, OperationID: "op_q", Amount: 300,
+				OperationHistory: payment.OperationHistory{Attempt: 2}})
+			if err != nil || got.Status != payment.OperationUnknown {
+				t.Errorf("history scan refused = %+v, %v; want unknown", got, err)
+			}
+			if o := e.order(s); o.Requests["RFD"] != 1 {
+				t.Errorf("sent again: %+v", o)
+			}
+		})
+	}
+}
