@@ -46,7 +46,7 @@ var officeCodes = map[string]officeCode{
 // Refund gives back part or all of a paid session. Mercanet has two
 // operations for it, chosen from the transaction's status as Mercanet's
 // own modules do: before remittance (TO_CAPTURE) the amount is cancelled,
-// after it (CAPTURED) it is refunded.
+// after it (CAPTURED, or TO_CREDIT/CREDITED once refunded) it is refunded.
 //
 // Office calls carry no idempotency key, so a later attempt (Attempt > 1:
 // an earlier one may have been applied without its answer arriving) first
@@ -88,7 +88,9 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	switch t.status {
 	case "TO_CAPTURE":
 		return p.cashManagement(ctx, c, "cancel", req.Session.Reference, req.Amount, cur)
-	case "CAPTURED":
+	case "CAPTURED", "TO_CREDIT", "CREDITED":
+		// TO_CREDIT/CREDITED: refunded before, perhaps in part; the
+		// Office answers 24 or 51 when nothing more can be refunded.
 		return p.cashManagement(ctx, c, "refund", req.Session.Reference, req.Amount, cur)
 	}
 	return failed("24", "transactionStatus "+t.status+": nothing to refund"), nil

@@ -80,6 +80,12 @@ func TestMercanetOperationsThroughSandbox(t *testing.T) {
 		if op := h.operate(s.ID, "refund", map[string]any{"amount": 700}, http.StatusCreated); op.Operation.Status != "succeeded" || op.Session.RefundedAmount != 1200 {
 			t.Fatalf("second partial refund %+v", op)
 		}
+		// Mercanet now reports TO_CREDIT: an operator's reconcile records
+		// it and leaves the session partially refunded.
+		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/reconcile", adminKey, nil), http.StatusOK)
+		if got := h.get(s.ID); got.Status != "partially_refunded" {
+			t.Errorf("after reconcile: %s %v", got.Status, timeline(got))
+		}
 		if code := h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 800}), http.StatusUnprocessableEntity).errorCode(t); code != "amount_exceeded" {
 			t.Errorf("over-refund: %s", code)
 		}

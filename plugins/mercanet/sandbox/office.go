@@ -48,7 +48,7 @@ type office struct {
 // officeTxn is a transaction as the Office server sees it, created from the
 // Paypage transaction the first time the Office touches it.
 type officeTxn struct {
-	status   string // TO_VALIDATE, TO_CAPTURE, CAPTURED, CANCELLED, REFUSED, ABORTED
+	status   string // TO_VALIDATE, TO_CAPTURE, CAPTURED, TO_CREDIT, CANCELLED, REFUSED, ABORTED
 	currency string
 	// origin is the authorised amount; current what the merchant still
 	// holds (lowered by validate for less, cancel and refund).
@@ -261,7 +261,7 @@ func (o *office) cashManagement(w http.ResponseWriter, r *http.Request) {
 		code = "25"
 	case req.text("currencyCode") != t.currency:
 		code, field = "12", "currencyCode"
-	case op == "refund" && t.status != "CAPTURED",
+	case op == "refund" && t.status != "CAPTURED" && t.status != "TO_CREDIT",
 		op == "cancel" && t.status != "TO_CAPTURE" && t.status != "TO_VALIDATE",
 		op == "validate" && t.status != "TO_VALIDATE":
 		code = "24"
@@ -274,7 +274,6 @@ func (o *office) cashManagement(w http.ResponseWriter, r *http.Request) {
 		out = map[string]any{"responseCode": "00", "acquirerResponseCode": "00", "newAmount": t.current, "newStatus": t.status,
 			"operationDateTime": time.Now().UTC().Format(time.RFC3339)}
 		if op == "refund" {
-			out["newStatus"] = "TO_CREDIT"
 			out["authorisationId"] = strconv.FormatInt(time.Now().UnixNano()%1000000, 10)
 		}
 	}
@@ -309,6 +308,11 @@ func (o *office) apply(t *officeTxn, op string, amount int64) {
 		t.current -= amount
 		if op == "cancel" && t.current == 0 {
 			t.status = "CANCELLED"
+		}
+		if op == "refund" {
+			// The sheet's refund answer has newStatus TO_CREDIT: the
+			// transaction stays there, refundable until nothing is left.
+			t.status = "TO_CREDIT"
 		}
 	case "validate":
 		t.current, t.status = amount, "TO_CAPTURE"
