@@ -403,3 +403,44 @@ func TestRetryLookupRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryStatuses: the order STATUS a query reads. Statuses about
+// refunds (8x and 94, a refund declined by the acquirer) say nothing of
+// the session: recorded, never a refused or refunded payment.
+func TestQueryStatuses(t *testing.T) {
+	tests := []struct {
+		status string
+		want   payment.Status
+	}{
+		{"9", payment.StatusPaid},
+		{"5", payment.StatusAuthorized},
+		{"93", payment.StatusRefused},
+		{"94", payment.StatusUnknown},
+		{"8", payment.StatusUnknown},
+		{"81", payment.StatusUnknown},
+		{"84", payment.StatusUnknown},
+		{"88", payment.StatusUnknown},
+		{"100", payment.StatusUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.status, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/querydirect.asp") {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "text/XML; charset=iso-8859-1")
+				io.WriteString(w, `<ncresponse orderID="ORDERQ" PAYID="3014644340" PAYIDSUB="2" NCSTATUS="0" NCERROR="0" NCERRORPLUS="!" STATUS="`+
+					tc.status+`" amount="15" currency="EUR"/>`)
+			}))
+			defer srv.Close()
+			cfg := payment.Config{"pspid": "opshop", "sha_in": "ops-sha-in-pass", "sha_out": "ops-sha-out-pass", "hash_algorithm": ogone.SHA512,
+				"environment": srv.URL + "/ncol/test", "directlink_user": "opsapi", "directlink_password": "ops-api-password", "directlink_sha_in": "ops-directlink-sha"}
+			s := payment.Session{Reference: "ORDERQ", Amount: 1500, Currency: "EUR", ProviderTransactionID: "3014644340"}
+			q, err := ogone.New().Query(context.Background(), payment.QueryRequest{Session: s, Config: cfg})
+			if err != nil || q.Outcome.Status != tc.want || !q.Outcome.Verified || q.Outcome.ResponseCode != tc.status {
+				t.Errorf("STATUS %s = %+v, %v; want %q", tc.status, q.Outcome, err, tc.want)
+			}
+		})
+	}
+}
