@@ -496,11 +496,8 @@ func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment
 	if !found {
 		return payment.QueryResponse{Outcome: payment.Outcome{Verified: true, ResponseMessage: "no payment at Lyra yet"}}, nil
 	}
-	st, known := transStatuses[t.DetailedStatus]
-	msg := t.describe()
-	if !known {
-		msg = "undocumented detailedStatus: " + msg
-	}
+	st, meaning := restStatusFor(t.DetailedStatus)
+	msg := meaning + " (" + t.describe() + ")"
 	return payment.QueryResponse{Outcome: payment.Outcome{
 		Status: st, Verified: true, Amount: t.Amount, Currency: t.Currency, Reference: t.TransactionDetails.CardDetails.LegacyTransID,
 		ProviderTransactionID: t.UUID, ResponseCode: t.DetailedStatus, ResponseMessage: msg,
