@@ -126,6 +126,26 @@ func TestMercanetOperationsThroughSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("a refund answered 60 (pending): the janitor polls, never sends it again", func(t *testing.T) {
+		h := h.with(t)
+		s, _ := mercanetPay(t, h, "accept")
+		remit(t, s.Reference)
+		officeBackoffice(t, sandbox, "faults", url.Values{"transactionReference": {s.Reference}, "fault": {"60-pending"}})
+		op := h.operate(s.ID, "refund", map[string]any{"amount": 500}, http.StatusAccepted)
+		if op.Operation.Status != "pending" || op.Session.Status != "paid" {
+			t.Fatalf("refund answered 60 %+v", op)
+		}
+		time.Sleep(700 * time.Millisecond) // the janitor polls while the Office has not applied it
+		if st := officeTransaction(t, sandbox, s.Reference); st.Current != 1999 || st.names() != "DEBIT_CAPTURE" {
+			t.Fatalf("at Mercanet before settling: %+v", st)
+		}
+		officeBackoffice(t, sandbox, "settle", url.Values{"merchantId": {"211000021310001"}, "transactionReference": {s.Reference}})
+		eventually(t, 10*time.Second, "janitor poll", func() bool { return h.get(s.ID).Status == "partially_refunded" })
+		if st := officeTransaction(t, sandbox, s.Reference); st.Current != 1499 || st.names() != "DEBIT_CAPTURE,CREDIT" {
+			t.Errorf("at Mercanet: %+v", st)
+		}
+	})
+
 	t.Run("a 90 without the refund: the retry sends it", func(t *testing.T) {
 		h := h.with(t)
 		s, _ := mercanetPay(t, h, "accept")

@@ -232,6 +232,14 @@ func TestOfficeFaults(t *testing.T) {
 	if m, _ := cancel(100); m["responseCode"] != "00" || m["seal"] != nil || current() != "700" {
 		t.Errorf("no seal: %v, %s left", m, current())
 	}
+	arm(FaultPending)
+	if m, _ := cancel(100); m["responseCode"] != "60" || m["seal"] == nil || m["operationDateTime"] == nil || current() != "700" {
+		t.Errorf("60: %v, %s left (applied only once settled)", m, current())
+	}
+	post(t, srv, "/backoffice/office/settle", url.Values{"merchantId": {merchant}, "transactionReference": {"LOST1"}})
+	if got := current(); got != "600" {
+		t.Errorf("after settling the 60: %s left, want 600", got)
+	}
 }
 
 // TestOfficeRefundLeavesToCredit: the refund answer's newStatus TO_CREDIT
