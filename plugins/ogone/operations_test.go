@@ -444,3 +444,69 @@ func TestQueryStatuses(t *testing.T) {
 		})
 	}
 }
+
+// TestPartialCapture: the host captures once, so a capture of less than
+// the authorisation is SAS (last capture) with the lower AMOUNT; the order
+// is then paid for that amount, refundable up to it and no more, and a
+// second capture is refused. Online and offline (91, then 9).
+func TestPartialCapture(t *testing.T) {
+	ctx := context.Background()
+	p := ogone.New()
+	for _, online := range []bool{true, false} {
+		name := "offline"
+		if online {
+			name = "online"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newDLEnv(t, online, 50*time.Millisecond)
+			s := e.pay("RES", 2500)
+			c, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c", Amount: 1800, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			want := payment.OperationSucceeded
+			if !online {
+				want = payment.OperationPending
+			}
+			if err != nil || c.Status != want || c.ProviderOperationID != s.ProviderTransactionID+"/1" || c.Payload["AMOUNT"] != "18" {
+				t.Fatalf("partial capture = %+v, %v; want %s", c, err, want)
+			}
+			if !online {
+				poll := payment.OperationHistory{Attempt: 2, ProviderOperationID: c.ProviderOperationID}
+				eventually := time.Now().Add(5 * time.Second)
+				for {
+					r, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c", Amount: 1800, OperationHistory: poll})
+					if err == nil && r.Status == payment.OperationSucceeded && r.ResponseCode == "9" {
+						break
+					}
+					if time.Now().After(eventually) {
+						t.Fatalf("capture never settled: %+v, %v", r, err)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			o := e.order(s)
+			if o.Captured != 1800 || len(o.History) != 1 || o.History[0].Operation != "SAS" || o.History[0].Amount != 1800 || o.Requests["SAS"] != 1 ||
+				!o.CapturesClosed || o.Closed {
+				t.Errorf("order after a partial capture: %+v", o)
+			}
+			q, err := p.Query(ctx, payment.QueryRequest{Session: s, Config: e.cfg})
+			if err != nil || q.Outcome.Status != payment.StatusPaid {
+				t.Errorf("query after the capture = %+v, %v", q.Outcome, err)
+			}
+			again, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c2", Amount: 700, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			if err != nil || again.Status != payment.OperationFailed || again.ResponseCode != "50001127" {
+				t.Errorf("a second capture (the rest was released) = %+v, %v", again, err)
+			}
+			captured := []payment.OperationRecord{{ID: "op_c", Kind: "capture", Amount: 1800, Status: "succeeded", ProviderOperationID: c.ProviderOperationID}}
+			over, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_o", Amount: 1801, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: captured}})
+			if err != nil || over.Status != payment.OperationFailed || over.ResponseCode != "50001129" {
+				t.Errorf("refund of more than captured = %+v, %v", over, err)
+			}
+			r, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_r", Amount: 1800, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: captured}})
+			if err != nil || (r.Status != payment.OperationSucceeded && r.Status != payment.OperationPending) {
+				t.Errorf("refund of the captured amount = %+v, %v", r, err)
+			}
+			if o := e.order(s); o.Refunded != 1800 || o.Requests["RFS"] != 1 {
+				t.Errorf("order after the refund: %+v", o)
+			}
+		})
+	}
+}
