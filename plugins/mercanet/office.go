@@ -35,9 +35,16 @@ var transactionStatuses = map[string]payment.Status{
 	"CANCELLED":    payment.StatusCancelled,
 	"ABORTED":      payment.StatusCancelled,
 	"EXPIRED":      payment.StatusExpired,
-	"TO_CREDIT":    payment.StatusRefunded,
-	"CREDITED":     payment.StatusRefunded,
+	// A refund leaves the transaction in TO_CREDIT/CREDITED (the sheet's
+	// newStatus) whether it gave back part or all of it: no state change.
+	// Refunds are the host's operations, settled one by one; reading
+	// "refunded" here would mark a partly refunded session wholly refunded.
+	"TO_CREDIT": "",
+	"CREDITED":  "",
 }
+
+// creditStatuses are the transactionStatuses after a refund.
+var creditStatuses = map[string]bool{"TO_CREDIT": true, "CREDITED": true}
 
 // officeAnswer is a verified Office answer: the decoded message (for the
 // seal) and its top-level scalar fields as text.
@@ -198,11 +205,19 @@ func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment
 		// Unknown to Mercanet: the customer never confirmed the payment page.
 		return payment.QueryResponse{Outcome: payment.Outcome{Verified: true, ResponseCode: "25", ResponseMessage: "transaction not found"}}, nil
 	}
+	st, known := transactionStatuses[t.status]
+	msg := "transactionStatus " + t.status
+	switch {
+	case creditStatuses[t.status]:
+		msg += fmt.Sprintf(" (refunded, %d left): recorded, the refunds are settled by the host's operations", t.left)
+	case !known:
+		msg = "undocumented " + msg
+	}
 	o := payment.Outcome{
-		Status: transactionStatuses[t.status], Verified: true, Amount: t.origin,
+		Status: st, Verified: true, Amount: t.origin,
 		Reference: req.Session.Reference, ProviderTransactionID: req.Session.Reference,
 		AuthorizationCode: f["authorisationId"], ResponseCode: f["acquirerResponseCode"],
-		ResponseMessage: "transactionStatus " + t.status,
+		ResponseMessage: msg,
 		ThreeDS:         payment.ThreeDS{Status: f["holderAuthentStatus"]}, Payload: f,
 	}
 	if n := f["currencyCode"]; n != "" {

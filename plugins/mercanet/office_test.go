@@ -217,3 +217,45 @@ func TestWithheldWithoutOffice(t *testing.T) {
 		t.Errorf("office_key_version without office_secret_key: %+v", resp)
 	}
 }
+
+// TestCreditStatuses: after a refund the Office reports TO_CREDIT (the
+// sheet's newStatus) or CREDITED whether part or all was refunded. Query
+// leaves the session as it is (the host settles refunds one by one), and a
+// further refund is sent, for the Office to accept or refuse (24, 51).
+func TestCreditStatuses(t *testing.T) {
+	tests := []struct {
+		status     string
+		wantStatus payment.Status
+	}{
+		{"CAPTURED", payment.StatusPaid},
+		{"TO_CREDIT", payment.StatusUnknown},
+		{"CREDITED", payment.StatusUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.status, func(t *testing.T) {
+			rec := &recorder{answer: func(path string, req map[string]any) map[string]any {
+				if strings.HasSuffix(path, "getTransactionData") {
+					return map[string]any{"getTransDataResponseCode": "00", "transactionStatus": tc.status, "originAmount": json.Number("2000"),
+						"currentAmount": json.Number("1500"), "remainingAmount": json.Number("1500"), "currencyCode": "978"}
+				}
+				return map[string]any{"responseCode": "00", "newStatus": "TO_CREDIT", "newAmount": json.Number("1000")}
+			}}
+			srv := httptest.NewServer(rec)
+			defer srv.Close()
+			q, err := New(nil).Query(context.Background(), payment.QueryRequest{Session: session(), Config: officeConfig(srv.URL)})
+			if err != nil || q.Outcome.Status != tc.wantStatus || !strings.Contains(q.Outcome.ResponseMessage, tc.status) {
+				t.Errorf("query = %+v, %v; want status %q", q.Outcome, err, tc.wantStatus)
+			}
+			r, err := New(nil).Refund(context.Background(), payment.RefundRequest{Session: session(), Config: officeConfig(srv.URL), Amount: 500,
+				OperationHistory: payment.OperationHistory{Attempt: 1}})
+			if err != nil || r.Status != payment.OperationSucceeded {
+				t.Errorf("refund = %+v, %v", r, err)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if n := len(rec.bodies); n != 3 {
+				t.Errorf("%d requests, want the query, the diagnostic and the refund", n)
+			}
+		})
+	}
+}

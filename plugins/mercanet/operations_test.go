@@ -268,3 +268,141 @@ func TestCaptureAndCancelThroughTheSandbox(t *testing.T) {
 		t.Errorf("unknown merchant: %v (its 03 answer is unsealed)", err)
 	}
 }
+
+// TestRetryLookupRefused: a retry first reads the transaction; a refused
+// getTransactionData (here a sealed 34: the key version is wrong) says
+// nothing about the earlier attempt, which may have been applied: the
+// outcome stays unknown, never failed.
+func TestRetryLookupRefused(t *testing.T) {
+	o := newOffice(t)
+	ctx := context.Background()
+	tests := []struct {
+		name, ref, capture string
+		remit              bool
+		op                 func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error)
+	}{
+		{"refund", "LOOKR", mercanet.CaptureAuthor, true, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Refund(ctx, payment.RefundRequest{Session: s, Config: cfg, OperationID: "op_r", Amount: 300, OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+		{"capture", "LOOKC", mercanet.CaptureValidation, false, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: cfg, OperationID: "op_c", Amount: 1000, OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+		{"cancel", "LOOKX", mercanet.CaptureValidation, false, func(s payment.Session, cfg payment.Config, attempt int) (payment.OperationResponse, error) {
+			return o.p.Cancel(ctx, payment.CancelRequest{Session: s, Config: cfg, OperationID: "op_x", OperationHistory: payment.OperationHistory{Attempt: attempt}})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o.t = t
+			s := o.pay(tc.ref, 1000, tc.capture)
+			if tc.remit {
+				o.post("/backoffice/office/remit", url.Values{"merchantId": {testMerchant}, "transactionReference": {tc.ref}})
+			}
+			o.arm(tc.ref, sandbox.FaultLoseAnswer)
+			if r, err := tc.op(s, o.config(), 1); err == nil {
+				t.Fatalf("lost answer = %+v, want an error", r)
+			}
+			_, _, ops := o.state(tc.ref)
+			bad := o.config()
+			bad["key_version"] = "2" // the Office answers a sealed 34
+			r, err := tc.op(s, bad, 2)
+			if payment.ErrorCode(err) == payment.CodeProviderRejected || (err == nil && r.Status != payment.OperationUnknown) {
+				t.Errorf("retry with a refused look-up = %+v, %v; want unknown", r, err)
+			}
+			// At a first attempt the same refusal is a failure: nothing was sent.
+			if r, err := tc.op(s, bad, 1); payment.ErrorCode(err) != payment.CodeProviderRejected {
+				t.Errorf("first attempt with a refused look-up = %+v, %v; want provider_rejected", r, err)
+			}
+			r, err = tc.op(s, o.config(), 2)
+			if err != nil || r.Status != payment.OperationSucceeded {
+				t.Errorf("retry once the Office answers = %+v, %v", r, err)
+			}
+			if _, _, now := o.state(tc.ref); now != ops {
+				t.Errorf("%d operations, %d before the retries: sent again", now, ops)
+			}
+		})
+	}
+}
+
+// TestPendingPolledNeverSentAgain: an operation the Office answers 60
+// (pending) keeps an id; the host's retries with it only poll
+// getTransactionData (still pending while nothing moved, done once it
+// did), never send it again, though what is left still reads as if it had
+// never been sent.
+func TestPendingPolledNeverSentAgain(t *testing.T) {
+	o := newOffice(t)
+	ctx := context.Background()
+	type call func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error)
+	refund := func(amount int64) call {
+		return func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return o.p.Refund(ctx, payment.RefundRequest{Session: s, Config: o.config(), OperationID: "op_r", Amount: amount, OperationHistory: h})
+		}
+	}
+	tests := []struct {
+		name, ref, capture string
+		remit              bool
+		op                 call
+		wantStatus         string
+		wantCurrent        int64
+	}{
+		{"refund after remittance", "PENDR", mercanet.CaptureAuthor, true, refund(300), "TO_CREDIT", 700},
+		{"refund before remittance (a cancel)", "PENDB", mercanet.CaptureAuthor, false, refund(300), "TO_CAPTURE", 700},
+		{"capture", "PENDC", mercanet.CaptureValidation, false, func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return o.p.Capture(ctx, payment.CaptureRequest{Session: s, Config: o.config(), OperationID: "op_c", Amount: 800, OperationHistory: h})
+		}, "TO_CAPTURE", 800},
+		{"cancel", "PENDX", mercanet.CaptureValidation, false, func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return o.p.Cancel(ctx, payment.CancelRequest{Session: s, Config: o.config(), OperationID: "op_x", OperationHistory: h})
+		}, "CANCELLED", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o.t = t
+			s := o.pay(tc.ref, 1000, tc.capture)
+			if tc.remit {
+				o.post("/backoffice/office/remit", url.Values{"merchantId": {testMerchant}, "transactionReference": {tc.ref}})
+			}
+			_, _, ops := o.state(tc.ref)
+			o.arm(tc.ref, sandbox.FaultPending)
+			first, err := tc.op(s, payment.OperationHistory{Attempt: 1})
+			if err != nil || first.Status != payment.OperationPending || first.ResponseCode != "60" || first.ProviderOperationID == "" {
+				t.Fatalf("60 = %+v, %v; want pending with an id", first, err)
+			}
+			poll := payment.OperationHistory{Attempt: 2, ProviderOperationID: first.ProviderOperationID}
+			for range 2 {
+				r, err := tc.op(s, poll)
+				if err != nil || r.Status != payment.OperationPending || r.ProviderOperationID != first.ProviderOperationID {
+					t.Fatalf("poll before the Office applied it = %+v, %v; want pending", r, err)
+				}
+			}
+			if _, cur, now := o.state(tc.ref); now != ops || cur != 1000 {
+				t.Fatalf("the poll sent the operation again: %d left, %d operations (%d before)", cur, now, ops)
+			}
+			o.post("/backoffice/office/settle", url.Values{"merchantId": {testMerchant}, "transactionReference": {tc.ref}})
+			r, err := tc.op(s, poll)
+			if err != nil || r.Status != payment.OperationSucceeded || r.ProviderOperationID != first.ProviderOperationID {
+				t.Errorf("poll once applied = %+v, %v; want succeeded", r, err)
+			}
+			if st, cur, now := o.state(tc.ref); st != tc.wantStatus || cur != tc.wantCurrent || now != ops+1 {
+				t.Errorf("at the end: %s, %d left, %d operations (%d before); want %s, %d left, one more", st, cur, now, ops, tc.wantStatus, tc.wantCurrent)
+			}
+		})
+	}
+
+	t.Run("another refund meanwhile: unknown", func(t *testing.T) {
+		o.t = t
+		s := o.pay("PENDO", 1000, mercanet.CaptureAuthor)
+		o.post("/backoffice/office/remit", url.Values{"merchantId": {testMerchant}, "transactionReference": {"PENDO"}})
+		o.arm("PENDO", sandbox.FaultPending)
+		first, err := refund(300)(s, payment.OperationHistory{Attempt: 1})
+		if err != nil || first.Status != payment.OperationPending {
+			t.Fatal(first, err)
+		}
+		if r, err := refund(100)(s, payment.OperationHistory{Attempt: 1}); err != nil || r.Status != payment.OperationSucceeded {
+			t.Fatal(r, err)
+		}
+		r, err := refund(300)(s, payment.OperationHistory{Attempt: 2, ProviderOperationID: first.ProviderOperationID})
+		if err != nil || r.Status != payment.OperationUnknown || r.ProviderOperationID != first.ProviderOperationID {
+			t.Errorf("poll after another refund = %+v, %v; want unknown", r, err)
+		}
+	})
+}

@@ -82,10 +82,10 @@ func TestStatusGroups(t *testing.T) {
 		payment.StatusAuthorized: {"5"},
 		payment.StatusPaid:       {"9", "95"},
 		payment.StatusPending:    {"41", "46", "50", "51", "91", "4", "40", "55", "59", "99"},
-		payment.StatusRefused:    {"2", "93", "94"},
+		payment.StatusRefused:    {"2", "93"},
 		payment.StatusCancelled:  {"1", "6", "64", "7", "74"},
 		payment.StatusRefunded:   {"8", "85"},
-		"":                       {"0", "52", "92", "61", "81", "84", "123"},
+		"":                       {"0", "52", "92", "61", "81", "84", "94", "123"},
 	}
 	for want, codes := range groups {
 		for _, code := range codes {

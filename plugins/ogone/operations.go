@@ -198,13 +198,15 @@ func (p *Provider) findAttempt(ctx context.Context, d directLink, s payment.Sess
 		if err != nil {
 			return payment.OperationResponse{}, true, err
 		}
+		if class, msg := classify(r); class != ncAccepted {
+			// A refused query (bad password, an item not found although
+			// Ogone answered for it before...) says nothing about the
+			// operation, which Ogone did accept: still unknown, never failed.
+			return payment.OperationResponse{Status: payment.OperationUnknown, ProviderOperationID: own, ResponseCode: r["NCERROR"],
+				ResponseMessage: "querying history item " + own + ": " + msg, Payload: payload(r)}, true, nil
+		}
 		resp := operationResponse(kind, r)
 		resp.ProviderOperationID = own
-		if class, _ := classify(r); class == ncNotFound {
-			// Ogone answered for this item before: not finding it now
-			// proves nothing.
-			resp.Status = payment.OperationUnknown
-		}
 		return resp, true, nil
 	}
 	if s.ProviderTransactionID == "" {
@@ -257,10 +259,17 @@ func matches(r reply, kind string, amount int64, code string) bool {
 	return err == nil && got == amount
 }
 
+// refundStatus reports an order STATUS about its refunds (8x, and 94, a
+// refund declined by the acquirer), or 88 (the query failed): none says
+// what the session is, the refunds being settled one by one.
+func refundStatus(st string) bool {
+	return strings.HasPrefix(st, "8") || st == "94"
+}
+
 // Query implements payment.Provider: querydirect.asp for the payment's
 // current status. The answer is not signed; it comes over TLS from the
 // account's own API user, which is what makes it trusted (Verified).
-// Refund statuses (8x) are recorded but not applied: refunds are the host's
+// Refund statuses (8x, 94) are recorded but not applied: refunds are the host's
 // operations, settled one by one.
 func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment.QueryResponse, error) {
 	d, err := directLinkFrom(req.Config)
@@ -286,7 +295,7 @@ func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment
 		return payment.QueryResponse{}, payment.Errorf(payment.CodeInvalidRequest, "the answer is about order %q, not this session's", r["ORDERID"])
 	}
 	o.Status, o.ResponseMessage = statusFor(r["STATUS"])
-	if strings.HasPrefix(r["STATUS"], "8") || r["STATUS"] == "88" {
+	if refundStatus(r["STATUS"]) {
 		o.Status = payment.StatusUnknown
 	}
 	o.Reference, o.ProviderTransactionID, o.AuthorizationCode = r["ORDERID"], r["PAYID"], r["ACCEPTANCE"]

@@ -354,3 +354,159 @@ func TestCallerIPChecked(t *testing.T) {
 		t.Errorf("refund from a refused IP = %+v, %v", got, err)
 	}
 }
+
+// TestRetryLookupRefused: the retry of an operation Ogone may have applied
+// first queries its history; a refused query (wrong API password or
+// passphrase) says nothing about the operation, which stays unknown with
+// its history item, never failed.
+func TestRetryLookupRefused(t *testing.T) {
+	ctx := context.Background()
+	p := ogone.New()
+	e := newDLEnv(t, false, time.Hour)
+	with := func(key, value string) payment.Config {
+		c := payment.Config{}
+		for k, v := range e.cfg {
+			c[k] = v
+		}
+		c[key] = value
+		return c
+	}
+	tests := []struct {
+		name string
+		cfg  payment.Config
+	}{
+		{"wrong password", with("directlink_password", "wrong-password")},
+		{"wrong passphrase", with("directlink_sha_in", "wrong-passphrase")},
+		{"wrong user", with("directlink_user", "nobody")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := e.pay("SAL", 1500)
+			r, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_p", Amount: 500})
+			if err != nil || r.Status != payment.OperationPending {
+				t.Fatalf("offline refund = %+v, %v", r, err)
+			}
+			poll := payment.OperationHistory{Attempt: 2, ProviderOperationID: r.ProviderOperationID}
+			got, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: tc.cfg, OperationID: "op_p", Amount: 500, OperationHistory: poll})
+			if err != nil || got.Status != payment.OperationUnknown || got.ProviderOperationID != r.ProviderOperationID {
+				t.Errorf("pending refund polled with a refused query = %+v, %v; want unknown, %s kept", got, err, r.ProviderOperationID)
+			}
+			// Without the history item (a lost answer), the scan is refused too.
+			got, err = p.Refund(ctx, payment.RefundRequest{Session: s, Config: tc.cfg, OperationID: "op_q", Amount: 300,
+				OperationHistory: payment.OperationHistory{Attempt: 2}})
+			if err != nil || got.Status != payment.OperationUnknown {
+				t.Errorf("history scan refused = %+v, %v; want unknown", got, err)
+			}
+			if o := e.order(s); o.Requests["RFD"] != 1 {
+				t.Errorf("sent again: %+v", o)
+			}
+		})
+	}
+}
+
+// TestQueryStatuses: the order STATUS a query reads. Statuses about
+// refunds (8x and 94, a refund declined by the acquirer) say nothing of
+// the session: recorded, never a refused or refunded payment.
+func TestQueryStatuses(t *testing.T) {
+	tests := []struct {
+		status string
+		want   payment.Status
+	}{
+		{"9", payment.StatusPaid},
+		{"5", payment.StatusAuthorized},
+		{"93", payment.StatusRefused},
+		{"94", payment.StatusUnknown},
+		{"8", payment.StatusUnknown},
+		{"81", payment.StatusUnknown},
+		{"84", payment.StatusUnknown},
+		{"88", payment.StatusUnknown},
+		{"100", payment.StatusUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.status, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !strings.HasSuffix(r.URL.Path, "/querydirect.asp") {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "text/XML; charset=iso-8859-1")
+				io.WriteString(w, `<ncresponse orderID="ORDERQ" PAYID="3014644340" PAYIDSUB="2" NCSTATUS="0" NCERROR="0" NCERRORPLUS="!" STATUS="`+
+					tc.status+`" amount="15" currency="EUR"/>`)
+			}))
+			defer srv.Close()
+			cfg := payment.Config{"pspid": "opshop", "sha_in": "ops-sha-in-pass", "sha_out": "ops-sha-out-pass", "hash_algorithm": ogone.SHA512,
+				"environment": srv.URL + "/ncol/test", "directlink_user": "opsapi", "directlink_password": "ops-api-password", "directlink_sha_in": "ops-directlink-sha"}
+			s := payment.Session{Reference: "ORDERQ", Amount: 1500, Currency: "EUR", ProviderTransactionID: "3014644340"}
+			q, err := ogone.New().Query(context.Background(), payment.QueryRequest{Session: s, Config: cfg})
+			if err != nil || q.Outcome.Status != tc.want || !q.Outcome.Verified || q.Outcome.ResponseCode != tc.status {
+				t.Errorf("STATUS %s = %+v, %v; want %q", tc.status, q.Outcome, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestPartialCapture: the host captures once, so a capture of less than
+// the authorisation is SAS (last capture) with the lower AMOUNT; the order
+// is then paid for that amount, refundable up to it and no more, and a
+// second capture is refused. Online and offline (91, then 9).
+func TestPartialCapture(t *testing.T) {
+	ctx := context.Background()
+	p := ogone.New()
+	for _, online := range []bool{true, false} {
+		name := "offline"
+		if online {
+			name = "online"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newDLEnv(t, online, 50*time.Millisecond)
+			s := e.pay("RES", 2500)
+			c, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c", Amount: 1800, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			want := payment.OperationSucceeded
+			if !online {
+				want = payment.OperationPending
+			}
+			if err != nil || c.Status != want || c.ProviderOperationID != s.ProviderTransactionID+"/1" || c.Payload["AMOUNT"] != "18" {
+				t.Fatalf("partial capture = %+v, %v; want %s", c, err, want)
+			}
+			if !online {
+				poll := payment.OperationHistory{Attempt: 2, ProviderOperationID: c.ProviderOperationID}
+				eventually := time.Now().Add(5 * time.Second)
+				for {
+					r, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c", Amount: 1800, OperationHistory: poll})
+					if err == nil && r.Status == payment.OperationSucceeded && r.ResponseCode == "9" {
+						break
+					}
+					if time.Now().After(eventually) {
+						t.Fatalf("capture never settled: %+v, %v", r, err)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+			o := e.order(s)
+			if o.Captured != 1800 || len(o.History) != 1 || o.History[0].Operation != "SAS" || o.History[0].Amount != 1800 || o.Requests["SAS"] != 1 ||
+				!o.CapturesClosed || o.Closed {
+				t.Errorf("order after a partial capture: %+v", o)
+			}
+			q, err := p.Query(ctx, payment.QueryRequest{Session: s, Config: e.cfg})
+			if err != nil || q.Outcome.Status != payment.StatusPaid {
+				t.Errorf("query after the capture = %+v, %v", q.Outcome, err)
+			}
+			again, err := p.Capture(ctx, payment.CaptureRequest{Session: s, Config: e.cfg, OperationID: "op_c2", Amount: 700, OperationHistory: payment.OperationHistory{Attempt: 1}})
+			if err != nil || again.Status != payment.OperationFailed || again.ResponseCode != "50001127" {
+				t.Errorf("a second capture (the rest was released) = %+v, %v", again, err)
+			}
+			captured := []payment.OperationRecord{{ID: "op_c", Kind: "capture", Amount: 1800, Status: "succeeded", ProviderOperationID: c.ProviderOperationID}}
+			over, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_o", Amount: 1801, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: captured}})
+			if err != nil || over.Status != payment.OperationFailed || over.ResponseCode != "50001129" {
+				t.Errorf("refund of more than captured = %+v, %v", over, err)
+			}
+			r, err := p.Refund(ctx, payment.RefundRequest{Session: s, Config: e.cfg, OperationID: "op_r", Amount: 1800, OperationHistory: payment.OperationHistory{Attempt: 1, Operations: captured}})
+			if err != nil || (r.Status != payment.OperationSucceeded && r.Status != payment.OperationPending) {
+				t.Errorf("refund of the captured amount = %+v, %v", r, err)
+			}
+			if o := e.order(s); o.Refunded != 1800 || o.Requests["RFS"] != 1 {
+				t.Errorf("order after the refund: %+v", o)
+			}
+		})
+	}
+}

@@ -46,7 +46,10 @@ var statuses = map[string]statusCode{
 	"91": {payment.StatusPending, "payment processing"},
 	"92": {"", "payment uncertain: check in the back office"},
 	"93": {payment.StatusRefused, "payment refused"},
-	"94": {payment.StatusRefused, "payment declined by the acquirer"},
+	// ogone-operations.md §6: a refund declined by the acquirer (ogone.md
+	// reads "payment declined", but its own mapping leaves 94 out of the
+	// refusals). Never a refused payment: the money was taken.
+	"94": {"", "refund declined by the acquirer"},
 	"95": {payment.StatusPaid, "payment processed by merchant"},
 	"99": {payment.StatusPending, "being processed"},
 }

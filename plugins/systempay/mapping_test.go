@@ -1,6 +1,11 @@
 package systempay
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/payhost/payhost/sdk/payment"
@@ -56,5 +61,42 @@ func TestCreditStatuses(t *testing.T) {
 	}
 	if r, err := creditResult(transaction{Status: "PAID", DetailedStatus: "CAPTURED", Amount: 99}, 100); err != nil || r.Status != payment.OperationUnknown {
 		t.Errorf("a CREDIT of another amount: %+v %v", r, err)
+	}
+}
+
+// TestQueryRESTStatuses: Query reads the REST detailedStatus list
+// (systempay-operations.md §5), not the form's: every documented status is
+// mapped, ERROR closes the session, the transient ones are pending, and
+// what is not a payment to settle (or undocumented) changes nothing.
+func TestQueryRESTStatuses(t *testing.T) {
+	tests := []struct {
+		detailed string
+		want     payment.Status
+	}{
+		{"AUTHORISED", payment.StatusPaid}, {"CAPTURED", payment.StatusPaid},
+		{"AUTHORISED_TO_VALIDATE", payment.StatusAuthorized},
+		{"WAITING_AUTHORISATION", payment.StatusPending}, {"WAITING_AUTHORISATION_TO_VALIDATE", payment.StatusPending},
+		{"UNDER_VERIFICATION", payment.StatusPending}, {"INITIAL", payment.StatusPending}, {"WAITING_FOR_PAYMENT", payment.StatusPending},
+		{"PENDING", payment.StatusPending}, {"SUSPENDED", payment.StatusPending}, {"REFUND_TO_RETRY", payment.StatusPending},
+		{"REFUSED", payment.StatusRefused}, {"ERROR", payment.StatusRefused}, {"CAPTURE_FAILED", payment.StatusRefused},
+		{"NOT_CREATED", payment.StatusRefused}, {"CANCELLED", payment.StatusCancelled}, {"ABANDONED", payment.StatusCancelled},
+		{"EXPIRED", payment.StatusExpired},
+		{"ACCEPTED", payment.StatusUnknown}, {"PRE_AUTHORISED", payment.StatusUnknown}, {"PARTIALLY_AUTHORISED", payment.StatusUnknown},
+		{"TELEPORTED", payment.StatusUnknown},
+	}
+	const uuid = "c97b7e6f3dbc4c239baf283654f34710"
+	for _, tc := range tests {
+		t.Run(tc.detailed, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fmt.Fprintf(w, `{"status":"SUCCESS","answer":{"shopId":"69876357","uuid":"%s","amount":1000,"currency":"EUR","status":"X","detailedStatus":"%s","operationType":"DEBIT"}}`, uuid, tc.detailed)
+			}))
+			defer srv.Close()
+			cfg := payment.Config{"site_id": "69876357", "ctx_mode": "TEST", "rest_password_test": "testpassword_x", "api_url": srv.URL}
+			q, err := New().Query(context.Background(), payment.QueryRequest{Session: payment.Session{Currency: "EUR", Amount: 1000, ProviderTransactionID: uuid}, Config: cfg})
+			o := q.Outcome
+			if err != nil || o.Status != tc.want || !o.Verified || o.ResponseCode != tc.detailed || strings.Contains(o.ResponseMessage, "undocumented") != (tc.detailed == "TELEPORTED") {
+				t.Errorf("%+v %v; want %q", o, err, tc.want)
+			}
+		})
 	}
 }

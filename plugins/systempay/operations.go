@@ -71,6 +71,31 @@ func operationError(err error) (payment.OperationResponse, error) {
 	return payment.OperationResponse{}, err
 }
 
+// lookupError answers a failed look-up (Transaction/Get, Order/Get) made
+// before acting. On a retry (retry true) an earlier attempt may have been
+// applied whatever the look-up says, so even a documented refusal leaves the
+// outcome unknown: recording it failed could hide a refund Lyra made.
+func lookupError(err error, retry bool) (payment.OperationResponse, error) {
+	r, err := operationError(err)
+	if err != nil || !retry || r.Status != payment.OperationFailed {
+		return r, err
+	}
+	r.Status = payment.OperationUnknown
+	r.ResponseMessage = "reading the payment before a retry: " + r.ResponseMessage + "; whether the earlier attempt was applied is unknown"
+	return r, nil
+}
+
+// notFound answers a session whose payment Lyra does not list: nothing can
+// be done on a first attempt, but a retry's earlier attempt had found it,
+// so a payment missing now proves nothing about that attempt.
+func notFound(retry bool, what string) (payment.OperationResponse, error) {
+	if retry {
+		return payment.OperationResponse{Status: payment.OperationUnknown, ResponseCode: "no_transaction",
+			ResponseMessage: "no payment at Lyra for this session on a retry: whether the earlier attempt was applied is unknown"}, nil
+	}
+	return failed("no_transaction", "%s", what)
+}
+
 func failed(code, format string, args ...any) (payment.OperationResponse, error) {
 	return payment.OperationResponse{Status: payment.OperationFailed, ResponseCode: code, ResponseMessage: fmt.Sprintf(format, args...)}, nil
 }
@@ -150,11 +175,12 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	if req.Amount <= 0 {
 		return payment.OperationResponse{}, payment.Errorf(payment.CodeInvalidRequest, "refund amount %d", req.Amount)
 	}
+	retry := req.Attempt > 1 || req.ProviderOperationID != ""
 	if id := req.ProviderOperationID; id != "" && id != req.Session.ProviderTransactionID {
 		// A refund left pending: how did it end?
 		t, err := c.get(ctx, id)
 		if err != nil {
-			return operationError(err)
+			return lookupError(err, retry)
 		}
 		if t.OperationType == "CREDIT" {
 			return creditResult(t, req.Amount)
@@ -162,12 +188,12 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	}
 	orig, found, err := c.payment(ctx, req.Session)
 	if err != nil {
-		return operationError(err)
+		return lookupError(err, retry)
 	}
 	if !found {
-		return failed("no_transaction", "no payment at Lyra for this session")
+		return notFound(retry, "no payment at Lyra for this session")
 	}
-	if req.Attempt > 1 {
+	if retry {
 		resp, applied, err := c.earlierRefund(ctx, req, orig)
 		if err != nil || applied {
 			return resp, err
@@ -181,7 +207,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 			return resp, err
 		}
 		if orig, err = c.get(ctx, orig.UUID); err != nil {
-			return operationError(err)
+			return lookupError(err, retry)
 		}
 	}
 }
@@ -331,17 +357,18 @@ func (p *Provider) Capture(ctx context.Context, req payment.CaptureRequest) (pay
 	if err != nil {
 		return payment.OperationResponse{}, err
 	}
+	retry := req.Attempt > 1 || req.ProviderOperationID != ""
 	orig, found, err := c.payment(ctx, req.Session)
 	if err != nil {
-		return operationError(err)
+		return lookupError(err, retry)
 	}
 	if !found {
-		return failed("no_transaction", "no payment at Lyra for this session")
+		return notFound(retry, "no payment at Lyra for this session")
 	}
 	for try := 0; try < 2; try++ {
 		if try > 0 {
 			if orig, err = c.get(ctx, orig.UUID); err != nil {
-				return operationError(err)
+				return lookupError(err, retry)
 			}
 		}
 		switch orig.DetailedStatus {
@@ -403,18 +430,19 @@ func (p *Provider) Cancel(ctx context.Context, req payment.CancelRequest) (payme
 	if err != nil {
 		return payment.OperationResponse{}, err
 	}
+	retry := req.Attempt > 1 || req.ProviderOperationID != ""
 	orig, found, err := c.payment(ctx, req.Session)
 	if err != nil {
-		return operationError(err)
+		return lookupError(err, retry)
 	}
 	if !found {
 		// The hosted page may still be paid: nothing can be cancelled yet.
-		return failed("no_transaction", "no payment at Lyra yet: nothing to cancel (the session expires unless paid)")
+		return notFound(retry, "no payment at Lyra yet: nothing to cancel (the session expires unless paid)")
 	}
 	for try := 0; try < 2; try++ {
 		if try > 0 {
 			if orig, err = c.get(ctx, orig.UUID); err != nil {
-				return operationError(err)
+				return lookupError(err, retry)
 			}
 		}
 		switch {
@@ -468,11 +496,8 @@ func (p *Provider) Query(ctx context.Context, req payment.QueryRequest) (payment
 	if !found {
 		return payment.QueryResponse{Outcome: payment.Outcome{Verified: true, ResponseMessage: "no payment at Lyra yet"}}, nil
 	}
-	st, known := transStatuses[t.DetailedStatus]
-	msg := t.describe()
-	if !known {
-		msg = "undocumented detailedStatus: " + msg
-	}
+	st, meaning := restStatusFor(t.DetailedStatus)
+	msg := meaning + " (" + t.describe() + ")"
 	return payment.QueryResponse{Outcome: payment.Outcome{
 		Status: st, Verified: true, Amount: t.Amount, Currency: t.Currency, Reference: t.TransactionDetails.CardDetails.LegacyTransID,
 		ProviderTransactionID: t.UUID, ResponseCode: t.DetailedStatus, ResponseMessage: msg,

@@ -519,3 +519,70 @@ func TestUnusableAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryLookupRefused: on a retry the plugin first reads the payment; a
+// definite refusal of that read says nothing about the earlier attempt,
+// which may have been applied, so the outcome stays unknown (never failed).
+func TestRetryLookupRefused(t *testing.T) {
+	l := newLyra(t)
+	p := systempay.New()
+	ctx := context.Background()
+	retry := payment.OperationHistory{Attempt: 2}
+	tests := []struct {
+		name       string
+		validation string
+		captured   bool
+		service    string // the call whose answer is lost
+		op         func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error)
+	}{
+		{"refund", "", true, "Transaction/CancelOrRefund", func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return refund(l.cfg, s, 300, h)
+		}},
+		{"refund before capture", "", false, "Transaction/Update", func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return refund(l.cfg, s, 300, h)
+		}},
+		{"capture", "1", false, "Transaction/Validate", func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return p.Capture(ctx, payment.CaptureRequest{Session: s, Config: l.cfg, OperationID: "op_c", Amount: 1000, OperationHistory: h})
+		}},
+		{"cancel", "1", false, "Transaction/CancelOrRefund", func(s payment.Session, h payment.OperationHistory) (payment.OperationResponse, error) {
+			return p.Cancel(ctx, payment.CancelRequest{Session: s, Config: l.cfg, OperationID: "op_x", OperationHistory: h})
+		}},
+	}
+	for _, tc := range tests {
+		for _, code := range []string{"PSP_001", "PSP_010", "INT_905"} {
+			t.Run(tc.name+" "+code, func(t *testing.T) {
+				s := l.pay(tc.validation)
+				if tc.captured {
+					l.backoffice("rest/capture-batch", nil)
+				}
+				l.backoffice("rest/faults", sandbox.Fault{Service: tc.service, Fault: sandbox.FaultDrop})
+				if _, err := tc.op(s, payment.OperationHistory{Attempt: 1}); err == nil {
+					t.Fatal("no error for a lost answer")
+				}
+				l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/Get", Fault: sandbox.FaultError, Code: code})
+				r, err := tc.op(s, retry)
+				if !unknown(r, err) {
+					t.Errorf("retry with a refused look-up: %+v %v; want unknown", r, err)
+				}
+				// Once Lyra answers, the retry finds the earlier attempt made.
+				r, err = tc.op(s, retry)
+				wantStatus(t, "retry", r, err, payment.OperationSucceeded)
+				if c := l.credits(s.ProviderTransactionID); tc.captured && len(c) != 1 {
+					t.Errorf("credits %+v", c)
+				}
+			})
+		}
+	}
+	t.Run("pending refund polled", func(t *testing.T) {
+		s := l.pay("")
+		l.backoffice("rest/capture-batch", nil)
+		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/CancelOrRefund", Fault: sandbox.FaultRunning})
+		r, err := refund(l.cfg, s, 400, payment.OperationHistory{})
+		wantStatus(t, "under verification", r, err, payment.OperationPending)
+		l.backoffice("rest/faults", sandbox.Fault{Service: "Transaction/Get", Fault: sandbox.FaultError, Code: "PSP_010"})
+		again, err := refund(l.cfg, s, 400, payment.OperationHistory{Attempt: 2, ProviderOperationID: r.ProviderOperationID})
+		if !unknown(again, err) {
+			t.Errorf("poll refused: %+v %v; want unknown", again, err)
+		}
+	})
+}

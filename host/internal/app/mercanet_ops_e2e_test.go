@@ -80,6 +80,12 @@ func TestMercanetOperationsThroughSandbox(t *testing.T) {
 		if op := h.operate(s.ID, "refund", map[string]any{"amount": 700}, http.StatusCreated); op.Operation.Status != "succeeded" || op.Session.RefundedAmount != 1200 {
 			t.Fatalf("second partial refund %+v", op)
 		}
+		// Mercanet now reports TO_CREDIT: an operator's reconcile records
+		// it and leaves the session partially refunded.
+		h.expect(h.do("POST", "/admin/v1/sessions/"+s.ID+"/reconcile", adminKey, nil), http.StatusOK)
+		if got := h.get(s.ID); got.Status != "partially_refunded" {
+			t.Errorf("after reconcile: %s %v", got.Status, timeline(got))
+		}
 		if code := h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 800}), http.StatusUnprocessableEntity).errorCode(t); code != "amount_exceeded" {
 			t.Errorf("over-refund: %s", code)
 		}
@@ -117,6 +123,26 @@ func TestMercanetOperationsThroughSandbox(t *testing.T) {
 		// The rest is refunded once more, and only once.
 		if op := h.operate(s.ID, "refund", nil, http.StatusCreated); op.Operation.Amount != 1399 || op.Session.Status != "refunded" {
 			t.Fatalf("refund of the rest %+v", op)
+		}
+	})
+
+	t.Run("a refund answered 60 (pending): the janitor polls, never sends it again", func(t *testing.T) {
+		h := h.with(t)
+		s, _ := mercanetPay(t, h, "accept")
+		remit(t, s.Reference)
+		officeBackoffice(t, sandbox, "faults", url.Values{"transactionReference": {s.Reference}, "fault": {"60-pending"}})
+		op := h.operate(s.ID, "refund", map[string]any{"amount": 500}, http.StatusAccepted)
+		if op.Operation.Status != "pending" || op.Session.Status != "paid" {
+			t.Fatalf("refund answered 60 %+v", op)
+		}
+		time.Sleep(700 * time.Millisecond) // the janitor polls while the Office has not applied it
+		if st := officeTransaction(t, sandbox, s.Reference); st.Current != 1999 || st.names() != "DEBIT_CAPTURE" {
+			t.Fatalf("at Mercanet before settling: %+v", st)
+		}
+		officeBackoffice(t, sandbox, "settle", url.Values{"merchantId": {"211000021310001"}, "transactionReference": {s.Reference}})
+		eventually(t, 10*time.Second, "janitor poll", func() bool { return h.get(s.ID).Status == "partially_refunded" })
+		if st := officeTransaction(t, sandbox, s.Reference); st.Current != 1499 || st.names() != "DEBIT_CAPTURE,CREDIT" {
+			t.Errorf("at Mercanet: %+v", st)
 		}
 	})
 

@@ -188,6 +188,26 @@ func TestOgoneOperationsThroughSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("authorised, captured in part (SAS), refunded up to the capture", func(t *testing.T) {
+		s, _ := ogonePay(t, auth.with(t), "accept")
+		op := auth.operate(t, s.ID, "capture", 1500, http.StatusAccepted)
+		if got := auth.settled(t, s.ID, op.Operation.ID, "paid"); got.CapturedAmount != 1500 {
+			t.Fatalf("captured %d, want 1500", got.CapturedAmount)
+		}
+		r := auth.with(t).expect(auth.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, map[string]any{"amount": 1501}), http.StatusUnprocessableEntity)
+		if code := r.errorCode(t); code != "amount_exceeded" {
+			t.Errorf("refund of more than captured: %s", code)
+		}
+		rest := auth.operate(t, s.ID, "refund", 0, http.StatusAccepted)
+		if rest.Operation.Amount != 1500 {
+			t.Errorf("full refund: %+v", rest.Operation)
+		}
+		auth.settled(t, s.ID, rest.Operation.ID, "refunded")
+		if o := auth.order(t, s.Reference); o.Captured != 1500 || o.Refunded != 1500 || o.Requests["SAS"] != 1 || o.Requests["RFS"] != 1 {
+			t.Errorf("at Ogone: %+v", o)
+		}
+	})
+
 	t.Run("authorised then cancelled", func(t *testing.T) {
 		s, _ := ogonePay(t, auth.with(t), "accept")
 		op := auth.operate(t, s.ID, "cancel", 0, http.StatusAccepted)

@@ -224,6 +224,17 @@ func secretValues(m payment.Mode, cfg payment.Config) []string {
 	return out
 }
 
+// scrub replaces every secret value (of at least four characters, as in
+// redact) found in a text.
+func scrub(text string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			text = strings.ReplaceAll(text, sec, "[redacted]")
+		}
+	}
+	return text
+}
+
 // redact copies a payload, replacing any value that contains a secret.
 func redact(p map[string]string, secrets []string) map[string]string {
 	if p == nil {

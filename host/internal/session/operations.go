@@ -195,8 +195,31 @@ func (s *Service) callOperation(ctx context.Context, op Operation, site *Site, r
 		case op.Kind == OperationCancel:
 			resp, err = prov.Cancel(ctx, payment.CancelRequest{Session: ps, Config: cfg, OperationID: op.ID, OperationHistory: hist})
 		}
+		mode, _ := s.mode(sess.Mode)
+		resp, err = scrubOperation(resp, err, secretValues(mode.Mode, cfg))
 	}
 	return s.applyOperation(ctx, op, resp, err)
+}
+
+// scrubOperation removes the mode's secret values from what a plugin
+// answered before it is stored or shown (the operation's code and message,
+// an error's message), as redact does for notification payloads: a plugin
+// echoing a credential must not leak it. The error keeps its code.
+func scrubOperation(resp payment.OperationResponse, err error, secrets []string) (payment.OperationResponse, error) {
+	resp.ResponseCode = scrub(resp.ResponseCode, secrets)
+	resp.ResponseMessage = scrub(resp.ResponseMessage, secrets)
+	if err != nil {
+		var pe *payment.Error
+		switch {
+		case errors.As(err, &pe):
+			if m := scrub(pe.Message, secrets); m != pe.Message {
+				err = &payment.Error{Code: pe.Code, Message: m}
+			}
+		case scrub(err.Error(), secrets) != err.Error():
+			err = &payment.Error{Code: payment.ErrorCode(err), Message: scrub(err.Error(), secrets)}
+		}
+	}
+	return resp, err
 }
 
 // operationHistory tells the plugin which attempt this is and what the

@@ -5,7 +5,7 @@ package sandbox
 // own state per transaction, the documented refusals, and faults to
 // exercise reconciliation (an answer lost after the operation was applied,
 // a transient 90 with or without the operation applied, an unsealed
-// answer as the Sips test platform gives).
+// answer as the Sips test platform gives, a 60 left pending until settled).
 
 import (
 	"bytes"
@@ -35,6 +35,10 @@ const (
 	Fault90NotApplied = "90-not-applied"
 	// FaultNoSeal applies the operation and answers without a seal.
 	FaultNoSeal = "no-seal"
+	// FaultPending answers responseCode 60 (pending) and keeps the
+	// operation unapplied: getTransactionData shows nothing of it until
+	// POST /backoffice/office/settle applies it.
+	FaultPending = "60-pending"
 )
 
 // office is the simulated Office server of one sandbox.
@@ -48,7 +52,7 @@ type office struct {
 // officeTxn is a transaction as the Office server sees it, created from the
 // Paypage transaction the first time the Office touches it.
 type officeTxn struct {
-	status   string // TO_VALIDATE, TO_CAPTURE, CAPTURED, CANCELLED, REFUSED, ABORTED
+	status   string // TO_VALIDATE, TO_CAPTURE, CAPTURED, TO_CREDIT, CANCELLED, REFUSED, ABORTED
 	currency string
 	// origin is the authorised amount; current what the merchant still
 	// holds (lowered by validate for less, cancel and refund).
@@ -57,6 +61,13 @@ type officeTxn struct {
 	authorisationID string
 	created         time.Time
 	operations      []officeOperation
+	pending         []pendingOperation // answered 60, not applied yet
+}
+
+// pendingOperation is a cashManagement call answered 60.
+type pendingOperation struct {
+	op     string
+	amount int64
 }
 
 type officeOperation struct {
@@ -71,6 +82,7 @@ func newOffice(s *Server) *office {
 	s.mux.HandleFunc("POST /rs-services/v2/cashManagement/{operation}", o.cashManagement)
 	s.mux.HandleFunc("POST /backoffice/office/faults", o.armFault)
 	s.mux.HandleFunc("POST /backoffice/office/remit", o.remit)
+	s.mux.HandleFunc("POST /backoffice/office/settle", o.settle)
 	s.mux.HandleFunc("GET /backoffice/office/transactions/{merchant}/{reference}", o.show)
 	return o
 }
@@ -261,7 +273,7 @@ func (o *office) cashManagement(w http.ResponseWriter, r *http.Request) {
 		code = "25"
 	case req.text("currencyCode") != t.currency:
 		code, field = "12", "currencyCode"
-	case op == "refund" && t.status != "CAPTURED",
+	case op == "refund" && t.status != "CAPTURED" && t.status != "TO_CREDIT",
 		op == "cancel" && t.status != "TO_CAPTURE" && t.status != "TO_VALIDATE",
 		op == "validate" && t.status != "TO_VALIDATE":
 		code = "24"
@@ -269,12 +281,14 @@ func (o *office) cashManagement(w http.ResponseWriter, r *http.Request) {
 		code = "51"
 	}
 	out := map[string]any{"responseCode": code}
-	if code == "" && fault != Fault90NotApplied {
+	if code == "" && fault == FaultPending {
+		t.pending = append(t.pending, pendingOperation{op: op, amount: amount})
+		out = map[string]any{"responseCode": "60", "operationDateTime": time.Now().UTC().Format(time.RFC3339)}
+	} else if code == "" && fault != Fault90NotApplied {
 		o.apply(t, op, amount)
 		out = map[string]any{"responseCode": "00", "acquirerResponseCode": "00", "newAmount": t.current, "newStatus": t.status,
 			"operationDateTime": time.Now().UTC().Format(time.RFC3339)}
 		if op == "refund" {
-			out["newStatus"] = "TO_CREDIT"
 			out["authorisationId"] = strconv.FormatInt(time.Now().UnixNano()%1000000, 10)
 		}
 	}
@@ -296,7 +310,7 @@ func (o *office) cashManagement(w http.ResponseWriter, r *http.Request) {
 		officeAnswer(w, map[string]any{"responseCode": "90"}, req.key)
 	case FaultNoSeal:
 		officeAnswer(w, out, "")
-	default:
+	default: // FaultPending too: a sealed 60
 		officeAnswer(w, out, req.key)
 	}
 }
@@ -309,6 +323,11 @@ func (o *office) apply(t *officeTxn, op string, amount int64) {
 		t.current -= amount
 		if op == "cancel" && t.current == 0 {
 			t.status = "CANCELLED"
+		}
+		if op == "refund" {
+			// The sheet's refund answer has newStatus TO_CREDIT: the
+			// transaction stays there, refundable until nothing is left.
+			t.status = "TO_CREDIT"
 		}
 	case "validate":
 		t.current, t.status = amount, "TO_CAPTURE"
@@ -329,7 +348,7 @@ func officeAnswer(w http.ResponseWriter, fields map[string]any, key string) {
 func (o *office) armFault(w http.ResponseWriter, r *http.Request) {
 	ref, fault := r.FormValue("transactionReference"), r.FormValue("fault")
 	switch fault {
-	case FaultLoseAnswer, Fault90Applied, Fault90NotApplied, FaultNoSeal:
+	case FaultLoseAnswer, Fault90Applied, Fault90NotApplied, FaultNoSeal, FaultPending:
 	default:
 		http.Error(w, "unknown fault", http.StatusBadRequest)
 		return
@@ -370,6 +389,25 @@ func (o *office) remit(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// settle applies the operations answered 60 (pending) on a transaction,
+// in order, when they still fit (form merchantId, transactionReference).
+func (o *office) settle(w http.ResponseWriter, r *http.Request) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	t := o.txn(r.FormValue("merchantId"), r.FormValue("transactionReference"))
+	if t == nil || len(t.pending) == 0 {
+		http.Error(w, "no pending operation", http.StatusConflict)
+		return
+	}
+	for _, p := range t.pending {
+		if p.amount <= t.current {
+			o.apply(t, p.op, p.amount)
+		}
+	}
+	t.pending = nil
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // show lists a transaction's Office state and operations, for tests.
 func (o *office) show(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
@@ -380,5 +418,6 @@ func (o *office) show(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"status": t.status, "origin": t.origin, "current": t.current, "operations": append([]officeOperation{}, t.operations...)})
+	json.NewEncoder(w).Encode(map[string]any{"status": t.status, "origin": t.origin, "current": t.current, "operations": append([]officeOperation{}, t.operations...),
+		"pending": len(t.pending)})
 }

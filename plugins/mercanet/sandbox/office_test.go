@@ -232,4 +232,45 @@ func TestOfficeFaults(t *testing.T) {
 	if m, _ := cancel(100); m["responseCode"] != "00" || m["seal"] != nil || current() != "700" {
 		t.Errorf("no seal: %v, %s left", m, current())
 	}
+	arm(FaultPending)
+	if m, _ := cancel(100); m["responseCode"] != "60" || m["seal"] == nil || m["operationDateTime"] == nil || current() != "700" {
+		t.Errorf("60: %v, %s left (applied only once settled)", m, current())
+	}
+	post(t, srv, "/backoffice/office/settle", url.Values{"merchantId": {merchant}, "transactionReference": {"LOST1"}})
+	if got := current(); got != "600" {
+		t.Errorf("after settling the 60: %s left, want 600", got)
+	}
+}
+
+// TestOfficeRefundLeavesToCredit: the refund answer's newStatus TO_CREDIT
+// is the transaction's status afterwards, and it stays refundable until
+// nothing is left.
+func TestOfficeRefundLeavesToCredit(t *testing.T) {
+	srv := httptest.NewServer(New(nil))
+	defer srv.Close()
+	paySilently(t, srv, "CRED1", "1000", "")
+	post(t, srv, "/backoffice/office/remit", url.Values{"merchantId": {merchant}, "transactionReference": {"CRED1"}})
+	refund := func(amount int64) map[string]any {
+		return officePost(t, srv, "/rs-services/v2/cashManagement/refund", sealed(map[string]any{"currencyCode": "978", "interfaceVersion": "CR_WS_2.55",
+			"keyVersion": "1", "merchantId": merchant, "operationAmount": amount, "transactionReference": "CRED1"}, key))
+	}
+	diag := func() map[string]any {
+		return officePost(t, srv, "/rs-services/v2/diagnostic/getTransactionData", sealed(map[string]any{"interfaceVersion": "DR_WS_2.55",
+			"keyVersion": "1", "merchantId": merchant, "transactionReference": "CRED1"}, key))
+	}
+	if got := refund(300); got["responseCode"] != "00" || got["newStatus"] != "TO_CREDIT" || got["newAmount"] != json.Number("700") {
+		t.Errorf("first refund: %v", got)
+	}
+	if d := diag(); d["transactionStatus"] != "TO_CREDIT" || d["remainingAmount"] != json.Number("700") {
+		t.Errorf("after a partial refund: %v", d)
+	}
+	if got := refund(701); got["responseCode"] != "51" {
+		t.Errorf("over-refund: %v", got)
+	}
+	if got := refund(700); got["responseCode"] != "00" || got["newStatus"] != "TO_CREDIT" || got["newAmount"] != json.Number("0") {
+		t.Errorf("second refund: %v", got)
+	}
+	if got := refund(1); got["responseCode"] != "51" {
+		t.Errorf("refund of nothing left: %v", got)
+	}
 }

@@ -61,8 +61,11 @@ type dlOrder struct {
 	feedback                        url.Values // the payment's post-sale fields, for later requests
 	authorised, captured, refunded  int64
 	status                          string
-	closed                          bool
-	history                         []*dlItem // PAYIDSUB = index + 1
+	// closed: RFS or DES ended the order, no maintenance is accepted.
+	// capturesClosed: SAS was the last capture; the order stays open for
+	// refunds (the sheet refuses a "capture after close", not a refund).
+	closed, capturesClosed bool
+	history                []*dlItem // PAYIDSUB = index + 1
 }
 
 type dlItem struct {
@@ -345,7 +348,7 @@ func (d *directLink) apply(o *dlOrder, op string, amount int64) (answer, *dlItem
 	}
 	switch op {
 	case "SAS", "SAL":
-		if o.captured >= o.authorised { // a sale, or fully captured
+		if o.capturesClosed || o.captured >= o.authorised { // a sale, fully captured, or after the last capture
 			return notAllowed, nil
 		}
 		if amount == 0 {
@@ -355,7 +358,7 @@ func (d *directLink) apply(o *dlOrder, op string, amount int64) (answer, *dlItem
 			return refused("50001126", "Overflow in data capture requests"), nil
 		}
 		o.captured += amount
-		o.closed = op == "SAS"
+		o.capturesClosed = op == "SAS"
 	case "RFD", "RFS":
 		if o.captured == 0 {
 			return notAllowed, nil // refund before capture
@@ -497,14 +500,16 @@ func (d *directLink) nextFaults(faults map[string]int) http.HandlerFunc {
 
 // OrderView is an order's DirectLink state, for tests.
 type OrderView struct {
-	PayID      string         `json:"payid"`
-	Status     string         `json:"status"`
-	Authorised int64          `json:"authorised"`
-	Captured   int64          `json:"captured"`
-	Refunded   int64          `json:"refunded"`
-	Closed     bool           `json:"closed"`
-	History    []ItemView     `json:"history"`
-	Requests   map[string]int `json:"requests"` // maintenance requests applied, by OPERATION
+	PayID      string `json:"payid"`
+	Status     string `json:"status"`
+	Authorised int64  `json:"authorised"`
+	Captured   int64  `json:"captured"`
+	Refunded   int64  `json:"refunded"`
+	Closed     bool   `json:"closed"`
+	// CapturesClosed: after SAS, the last capture (refunds still accepted).
+	CapturesClosed bool           `json:"captures_closed"`
+	History        []ItemView     `json:"history"`
+	Requests       map[string]int `json:"requests"` // maintenance requests applied, by OPERATION
 }
 
 // ItemView is one history item (PAYIDSUB = index + 1).
@@ -528,7 +533,7 @@ func (d *directLink) showOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := OrderView{PayID: o.payID, Status: o.status, Authorised: o.authorised, Captured: o.captured, Refunded: o.refunded,
-		Closed: o.closed, History: []ItemView{}, Requests: map[string]int{}}
+		Closed: o.closed, CapturesClosed: o.capturesClosed, History: []ItemView{}, Requests: map[string]int{}}
 	for _, it := range o.history {
 		v.History = append(v.History, ItemView{Operation: it.operation, Amount: it.amount, Status: it.status})
 	}
