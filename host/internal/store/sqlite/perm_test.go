@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,4 +52,37 @@ func TestFilesArePrivate(t *testing.T) {
 	if fi, _ := os.Stat(loose); fi.Mode().Perm() != 0o600 {
 		t.Errorf("existing database left at %o", fi.Mode().Perm())
 	}
+}
+
+// TestSharedDirectoryRefused: a directory other users may write to could
+// hold their -wal file or a link before the database exists.
+func TestSharedDirectoryRefused(t *testing.T) {
+	for _, mode := range []os.FileMode{0o777, 0o1777, 0o775, 0o757} {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, mode); err != nil {
+			t.Fatal(err)
+		}
+		db, err := Open(context.Background(), filepath.Join(dir, "payhost.db"))
+		if err == nil {
+			db.Close()
+			t.Errorf("directory mode %o: opened", mode)
+			continue
+		}
+		if !strings.Contains(err.Error(), "writable by other users") {
+			t.Errorf("directory mode %o: %v", mode, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "payhost.db")); err == nil {
+			t.Errorf("directory mode %o: the database file was created", mode)
+		}
+	}
+	// Readable by others is the operator's choice: the files stay 0600.
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), filepath.Join(dir, "payhost.db"))
+	if err != nil {
+		t.Fatalf("directory 0755: %v", err)
+	}
+	db.Close()
 }

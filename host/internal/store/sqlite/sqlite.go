@@ -64,12 +64,18 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 }
 
 // prepareFile creates the database file 0600, or narrows an existing one and
-// its -wal and -shm files to 0600. The directory is left as it is (it may be
-// shared); `make run` creates var/ 0700.
+// its -wal and -shm files to 0600. A directory others may write to is
+// refused: they could put their own -wal or -shm file (or a link) beside
+// the database before payhost creates it. Its other permissions are left
+// as they are (it may be shared); `make run` creates var/ 0700.
 func prepareFile(path string) error {
 	dir := filepath.Dir(path)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
 		return fmt.Errorf("directory %s of the database does not exist", dir)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("directory %s of the database is writable by other users (mode %o): make it 0700 (chmod 0700 %s)", dir, fi.Mode().Perm(), dir)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
