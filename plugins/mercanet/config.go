@@ -80,7 +80,7 @@ func schema() []payment.ConfigField {
 		{Key: keyEnvironment, Label: "Environment", Type: payment.FieldString, Default: "simu",
 			Help: "simu, test, production, or the base URL of a local sandbox (http://127.0.0.1:port/mercanet)."},
 		{Key: keyCaptureMode, Label: "Capture mode", Type: payment.FieldEnum, Default: CaptureAuthor, Enum: []string{CaptureAuthor, CaptureValidation, CaptureImmediate}},
-		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Min: ptr(int64(0)), Max: ptr(int64(99)), Help: "Days before capture (0-99); empty for the contract's default."},
+		{Key: keyCaptureDay, Label: "Capture day", Type: payment.FieldInt, Min: ptr(int64(0)), Max: ptr(int64(maxCaptureDay)), Help: "Days before capture (0-99); empty for the contract's default."},
 		{Key: keyOffice, Label: "Office server", Type: payment.FieldBool, Default: "true",
 			Help: "false when the merchant contract has no Office (M2M) option: payments still work; refunds, validations, cancellations and status queries are then withheld."},
 		{Key: keyOfficeSecretKey, Label: "Office secret key", Type: payment.FieldString, Secret: true,
@@ -158,3 +158,6 @@ func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// maxCaptureDay is captureDay's largest value (Sips: 0 to 99 days).
+const maxCaptureDay = 99

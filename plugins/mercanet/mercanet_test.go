@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/payhost/payhost/sdk/payment"
 	"github.com/payhost/payhost/shared/providertest"
@@ -303,5 +304,21 @@ func TestQueryRefusesUnsealedAnswers(t *testing.T) {
 				t.Errorf("sealed paid answer = %+v", resp.Outcome)
 			}
 		})
+	}
+}
+
+// TestCaptureWindowCoversTheCaptureDay: an authorization may wait for
+// capture as long as the largest capture_day accepted; the host must keep
+// it that long.
+func TestCaptureWindowCoversTheCaptureDay(t *testing.T) {
+	d, err := New(nil).Describe(context.Background(), payment.DescribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.Modes[0]
+	for _, f := range m.ConfigSchema {
+		if f.Key == keyCaptureDay && (f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour) {
+			t.Errorf("capture window %v, capture_day up to %v days", m.CaptureWindow, f.Max)
+		}
 	}
 }

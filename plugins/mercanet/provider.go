@@ -55,6 +55,10 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 			// transactionReference: letters and digits, unique per merchant.
 			Reference:    payment.ReferenceFormat{Kind: payment.ReferenceRandom, Charset: payment.CharsetAlphanumeric, Length: 24},
 			ConfigSchema: schema(),
+			// captureDay (at most 99, the schema's bound) delays the capture
+			// of an authorization by that many days: the host keeps the
+			// session authorized, and queries it, at least that long.
+			CaptureWindow: (maxCaptureDay + 1) * 24 * time.Hour,
 		}},
 	}, nil
 }

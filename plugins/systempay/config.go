@@ -43,7 +43,7 @@ var (
 )
 
 func schema() []payment.ConfigField {
-	minDelay, maxDelay := int64(0), int64(365)
+	minDelay, maxDelay := int64(0), int64(maxCaptureDelay)
 	return []payment.ConfigField{
 		{Key: keySiteID, Label: "Shop id", Type: payment.FieldString, Required: true, Help: "vads_site_id, 8 digits."},
 		{Key: keyKeyTest, Label: "TEST key", Type: payment.FieldString, Secret: true},
@@ -142,3 +142,7 @@ func unsupported(cfg payment.Config) []payment.UnsupportedCapability {
 }
 
 func isLoopback(h string) bool { return h == "localhost" || h == "127.0.0.1" || h == "::1" }
+
+// maxCaptureDelay is the largest vads_capture_delay the configuration
+// accepts, in days.
+const maxCaptureDelay = 365

@@ -47,6 +47,11 @@ func (p *Provider) Describe(context.Context, payment.DescribeRequest) (payment.D
 			// A partial capture lowers the amount before validating.
 			Capabilities: payment.Capabilities{Refund: true, PartialRefund: true, Capture: true, PartialCapture: true, Cancel: true, Query: true},
 			ConfigSchema: schema(),
+			// vads_capture_delay (at most maxCaptureDelay days, the schema's
+			// bound) delays the capture, and a manual validation waits for
+			// the merchant within it: the host keeps the session authorized,
+			// and queries it, at least that long.
+			CaptureWindow: (maxCaptureDelay + 1) * 24 * time.Hour,
 		}},
 	}, nil
 }

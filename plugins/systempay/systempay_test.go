@@ -251,3 +251,18 @@ func TestValidateConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureWindowCoversTheDelay: an authorization may wait for capture as
+// long as the largest capture_delay accepted; the host must keep it that long.
+func TestCaptureWindowCoversTheDelay(t *testing.T) {
+	d, err := New().Describe(context.Background(), payment.DescribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := d.Modes[0]
+	for _, f := range m.ConfigSchema {
+		if f.Key == keyCaptureDelay && (f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour) {
+			t.Errorf("capture window %v, capture_delay up to %v days", m.CaptureWindow, f.Max)
+		}
+	}
+}
