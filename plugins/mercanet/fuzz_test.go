@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -122,4 +125,99 @@ func FuzzResponse(f *testing.F) {
 			t.Fatalf("verified a response about %q", out.Outcome.Reference)
 		}
 	})
+}
+
+// FuzzOfficeAnswer checks the Office answer reader: it never panics, and
+// an answer it accepts is a JSON object carrying a seal equal to the seal
+// recomputed here, independently, by the documented rule (the values of
+// every field but keyVersion, sealAlgorithm and seal, by name, nested
+// objects by name, lists in order, numbers as written, null as nothing).
+func FuzzOfficeAnswer(f *testing.F) {
+	raw, err := os.ReadFile("testdata/office_seals.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var file struct {
+		Key     string `json:"key"`
+		Samples []struct {
+			Message json.RawMessage `json:"message"`
+			Seal    string          `json:"seal"`
+		} `json:"samples"`
+	}
+	if err := json.Unmarshal(raw, &file); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range file.Samples {
+		var msg map[string]any
+		if err := json.Unmarshal(s.Message, &msg); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(s.Message), file.Key) // no seal
+		msg["seal"] = s.Seal
+		sealed, _ := json.Marshal(msg)
+		f.Add(string(sealed), file.Key)
+		f.Add(strings.Replace(string(sealed), "978", "979", 1), file.Key) // tampered
+		f.Add(string(sealed)+" {}", file.Key)                             // trailing data
+	}
+	f.Add(`{"responseCode":"00","seal":""}`, "k")
+	f.Add(`{"a":{"c":[1,null,true],"b":"x"},"seal":"00"}`, "k")
+	f.Fuzz(func(t *testing.T, answer, key string) {
+		got, err := verifyOfficeAnswer([]byte(answer), key)
+		if err != nil {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(answer))
+		dec.UseNumber()
+		var msg map[string]any
+		if err := dec.Decode(&msg); err != nil {
+			t.Fatalf("accepted %q: not a JSON object (%v)", answer, err)
+		}
+		seal, _ := msg["seal"].(string)
+		if seal == "" || !strings.EqualFold(seal, officeSealByRule(msg, key)) {
+			t.Fatalf("accepted %q: its seal %q is not the one of the rule", answer, seal)
+		}
+		if _, ok := got.fields["seal"]; ok {
+			t.Fatalf("the seal is among the answer's fields: %v", got.fields)
+		}
+	})
+}
+
+// officeSealByRule is the Office seal written again from the sheet, for
+// FuzzOfficeAnswer.
+func officeSealByRule(msg map[string]any, key string) string {
+	var s strings.Builder
+	var add func(v any)
+	add = func(v any) {
+		switch x := v.(type) {
+		case string:
+			s.WriteString(x)
+		case json.Number:
+			s.WriteString(string(x))
+		case bool:
+			fmt.Fprint(&s, x)
+		case []any:
+			for _, item := range x {
+				add(item)
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				add(x[k])
+			}
+		}
+	}
+	top := map[string]any{}
+	for k, v := range msg {
+		if k != "seal" && k != "keyVersion" && k != "sealAlgorithm" {
+			top[k] = v
+		}
+	}
+	add(top)
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(s.String()))
+	return hex.EncodeToString(m.Sum(nil))
 }
