@@ -89,52 +89,91 @@ func FuzzCreateRequest(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		var req createRequest
-		if err := unmarshalStrict(raw, &req); err != nil {
-			return
-		}
-		if !utf8.Valid(raw) || !json.Valid(raw) {
-			t.Fatalf("accepted %q: not valid UTF-8 JSON", raw)
-		}
-		if hasDuplicateKey(raw) {
-			t.Fatalf("accepted %q with a duplicate key", raw)
-		}
-		var plain createRequest
-		if err := json.Unmarshal(raw, &plain); err != nil || !reflect.DeepEqual(plain, req) {
-			t.Fatalf("accepted %q as %+v; encoding/json reads %+v, %v", raw, req, plain, err)
-		}
-		again, _ := json.Marshal(req)
-		var back createRequest
-		if err := unmarshalStrict(again, &back); err != nil || !reflect.DeepEqual(back, req) {
-			t.Fatalf("%+v → %s → %+v, %v", req, again, back, err)
-		}
-		if strings.ContainsRune(string(again), 0) || strings.Contains(string(again), `\u0000`) {
-			t.Fatalf("accepted a NUL: %q", raw)
-		}
-		// A replacement character the shop did not send is data changed
-		// silently (an unpaired surrogate escape decodes to it).
-		if strings.ContainsRune(string(again), utf8.RuneError) && !strings.ContainsRune(string(raw), utf8.RuneError) &&
-			!strings.Contains(strings.ToLower(string(raw)), `\ufffd`) {
-			t.Fatalf("accepted %q, read as U+FFFD", raw)
-		}
-		cart, err := session.CheckCart(req.Cart.input())
-		if err != nil {
-			return
-		}
-		total := big.NewInt(req.Cart.ShippingAmount)
-		for _, l := range req.Cart.Lines {
-			if l.Quantity <= 0 || l.UnitAmount < 0 {
-				t.Fatalf("accepted line %+v", l)
-			}
-			total.Add(total, new(big.Int).Mul(big.NewInt(l.Quantity), big.NewInt(l.UnitAmount)))
-		}
-		if !total.IsInt64() || total.Int64() != cart.TotalAmount || cart.TotalAmount < 0 {
-			t.Fatalf("cart %+v: total %d, by big integers %s", req.Cart, cart.TotalAmount, total)
-		}
-		if req.Cart.TotalAmount != nil && *req.Cart.TotalAmount != cart.TotalAmount {
-			t.Fatalf("accepted total_amount %d for a total of %d", *req.Cart.TotalAmount, cart.TotalAmount)
+		if req, ok := checkStrict[createRequest](t, raw); ok {
+			checkCartTotal(t, req.Cart)
 		}
 	})
+}
+
+// FuzzCheckoutRequest: the checkout creation request, through its own wire
+// type, holds to what FuzzCreateRequest checks.
+func FuzzCheckoutRequest(f *testing.F) {
+	good := `{"order_ref":"order-42","cart":{"type":"web","currency":"EUR","country":"FR","lines":[{"sku":"SKU-1","label":"Thing","quantity":2,"unit_amount":1500,"tax_rate":2000}],"shipping_amount":490,"total_amount":3490},"customer":{"email":"ada@example.com","name":"Ada","locale":"fr-FR"},"return_url":"https://shop.example/return","cancel_url":"https://shop.example/cancel","expires_in":3600}`
+	for _, s := range []string{
+		good,
+		good + "x",
+		strings.Replace(good, `"expires_in":3600`, `"expires_in":3600,"expires_in":1`, 1),
+		strings.Replace(good, `"order_ref"`, `"Order_Ref"`, 1),
+		strings.Replace(good, `"Ada"`, `"A\ud800da"`, 1),
+		strings.Replace(good, `"Ada"`, "\"A\xffda\"", 1),
+		strings.Replace(good, `"expires_in":3600`, `"expires_in":1e3`, 1),
+		`{"mode":"test"}`, `{}`, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if req, ok := checkStrict[checkoutRequest](t, raw); ok {
+			checkCartTotal(t, req.Cart)
+		}
+	})
+}
+
+// checkStrict decodes raw strictly into a T and, when it is accepted,
+// checks it: valid UTF-8 JSON with no duplicate key, read the same by
+// encoding/json, surviving a round trip, no NUL, no U+FFFD the client did
+// not send.
+func checkStrict[T any](t *testing.T, raw []byte) (T, bool) {
+	var req T
+	if err := unmarshalStrict(raw, &req); err != nil {
+		return req, false
+	}
+	if !utf8.Valid(raw) || !json.Valid(raw) {
+		t.Fatalf("accepted %q: not valid UTF-8 JSON", raw)
+	}
+	if hasDuplicateKey(raw) {
+		t.Fatalf("accepted %q with a duplicate key", raw)
+	}
+	var plain T
+	if err := json.Unmarshal(raw, &plain); err != nil || !reflect.DeepEqual(plain, req) {
+		t.Fatalf("accepted %q as %+v; encoding/json reads %+v, %v", raw, req, plain, err)
+	}
+	again, _ := json.Marshal(req)
+	var back T
+	if err := unmarshalStrict(again, &back); err != nil || !reflect.DeepEqual(back, req) {
+		t.Fatalf("%+v → %s → %+v, %v", req, again, back, err)
+	}
+	if strings.ContainsRune(string(again), 0) || strings.Contains(string(again), `\u0000`) {
+		t.Fatalf("accepted a NUL: %q", raw)
+	}
+	// A replacement character the client did not send is data changed
+	// silently (an unpaired surrogate escape decodes to it).
+	if strings.ContainsRune(string(again), utf8.RuneError) && !strings.ContainsRune(string(raw), utf8.RuneError) &&
+		!strings.Contains(strings.ToLower(string(raw)), `\ufffd`) {
+		t.Fatalf("accepted %q, read as U+FFFD", raw)
+	}
+	return req, true
+}
+
+// checkCartTotal: a cart the check accepts has the total of its lines and
+// shipping, computed here with big integers, within int64.
+func checkCartTotal(t *testing.T, c cartRequest) {
+	cart, err := session.CheckCart(c.input())
+	if err != nil {
+		return
+	}
+	total := big.NewInt(c.ShippingAmount)
+	for _, l := range c.Lines {
+		if l.Quantity <= 0 || l.UnitAmount < 0 {
+			t.Fatalf("accepted line %+v", l)
+		}
+		total.Add(total, new(big.Int).Mul(big.NewInt(l.Quantity), big.NewInt(l.UnitAmount)))
+	}
+	if !total.IsInt64() || total.Int64() != cart.TotalAmount || cart.TotalAmount < 0 {
+		t.Fatalf("cart %+v: total %d, by big integers %s", c, cart.TotalAmount, total)
+	}
+	if c.TotalAmount != nil && *c.TotalAmount != cart.TotalAmount {
+		t.Fatalf("accepted total_amount %d for a total of %d", *c.TotalAmount, cart.TotalAmount)
+	}
 }
 
 // TestHasDuplicateKey checks the fuzz target's own oracle.
