@@ -46,8 +46,9 @@ func isPermanent(err error) bool {
 // before running it), dispenses the provider and checks Describe, all
 // within StartTimeout. On failure the process is killed with its whole
 // process group, so a wrapper whose child holds the output pipe cannot
-// block the host.
-func (m *Manager) launch(ctx context.Context, name, path, sha string, log hclog.Logger) (*instance, error) {
+// block the host. knownGood says this very binary (same SHA-256) already
+// answered Describe: a restart, whose failures are mostly transient.
+func (m *Manager) launch(ctx context.Context, name, path, sha string, knownGood bool, log hclog.Logger) (*instance, error) {
 	sum, err := hex.DecodeString(sha)
 	if err != nil || len(sum) == 0 {
 		return nil, permanent(fmt.Errorf("checksum %q: unreadable binary", sha))
@@ -67,7 +68,7 @@ func (m *Manager) launch(ctx context.Context, name, path, sha string, log hclog.
 	// hold.
 	rpc, err := inst.client.Client()
 	if err != nil {
-		return fail(classifyStart(path, err))
+		return fail(classifyStart(path, err, knownGood))
 	}
 	inst.rpc = rpc
 	prov, err := plugin.Dispense(rpc)
@@ -90,21 +91,31 @@ func (m *Manager) launch(ctx context.Context, name, path, sha string, log hclog.
 
 // classifyStart tells a binary that can never work (changed since it was
 // verified, not a payhost plugin, another protocol) from a failure worth
-// retrying.
-func classifyStart(path string, err error) error {
+// retrying. When knownGood, the same binary already answered Describe, so
+// only a checksum mismatch or another protocol is permanent: a wrapper that
+// failed once, or a plugin that died before its handshake, must be retried.
+func classifyStart(path string, err error, knownGood bool) error {
 	msg := err.Error()
+	lower := strings.ToLower(msg)
 	switch {
 	case errors.Is(err, goplugin.ErrChecksumsDoNotMatch):
 		return permanent(errors.New("the binary changed since it was verified (checksum mismatch): check it, pin it and reload"))
-	case strings.Contains(msg, "Unrecognized remote plugin message"),
+	// go-plugin spells these in lower case ("incompatible core API version").
+	case strings.Contains(lower, "incompatible api version"),
+		strings.Contains(lower, "incompatible core api version"),
+		strings.Contains(lower, "unsupported plugin protocol"):
+		return permanent(fmt.Errorf("%s speaks another plugin protocol: %w", path, err))
+	case knownGood:
+		// Anything else, on a restart of a binary that worked: retry.
+	// go-plugin says "Unrecognized remote plugin message" also when stdout
+	// closed without a line ("Failed to read any lines"), which is what a
+	// plugin dying before its handshake produces: only a line that is not a
+	// handshake shows a binary that is not a plugin.
+	case strings.Contains(msg, "Unrecognized remote plugin message") &&
+		!strings.Contains(msg, "Failed to read any lines"),
 		strings.Contains(msg, "exec format error"),
 		strings.Contains(msg, "permission denied"):
 		return permanent(fmt.Errorf("%s is not a payhost plugin: %w", path, err))
-	case strings.Contains(msg, "Incompatible API version"),
-		strings.Contains(msg, "Incompatible core API version"),
-		strings.Contains(msg, "unsupported plugin protocol"),
-		strings.Contains(msg, "Unsupported plugin protocol"):
-		return permanent(fmt.Errorf("%s speaks another plugin protocol: %w", path, err))
 	}
 	return fmt.Errorf("starting %s: %w", path, err)
 }

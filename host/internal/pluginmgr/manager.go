@@ -163,7 +163,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			launched[i], errs[i] = m.launch(ctx, b.Name, b.Path, b.SHA256, p.log)
+			launched[i], errs[i] = m.launch(ctx, b.Name, b.Path, b.SHA256, false, p.log)
 		}()
 	}
 	wg.Wait()
@@ -530,7 +530,8 @@ func (p *proc) supervise(ctx context.Context) {
 			p.mu.RLock()
 			path, sha, desc := p.path, p.sha, p.desc
 			p.mu.RUnlock()
-			inst, err := p.m.launch(ctx, p.name, path, sha, p.log)
+			// The same SHA-256 answered Describe before: knownGood.
+			inst, err := p.m.launch(ctx, p.name, path, sha, true, p.log)
 			if err == nil && !sameModes(desc, inst.desc) {
 				inst.kill()
 				err = permanent(errors.New("after a restart the plugin describes different modes; reload to load the new version"))

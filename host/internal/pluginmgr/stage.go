@@ -132,7 +132,7 @@ func (m *Manager) Stage(ctx context.Context, o StageOptions) (*Stage, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			inst, err := m.launch(ctx, e.bin.Name, e.bin.Path, e.bin.SHA256, m.log.Named(e.bin.Name))
+			inst, err := m.launch(ctx, e.bin.Name, e.bin.Path, e.bin.SHA256, false, m.log.Named(e.bin.Name))
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
