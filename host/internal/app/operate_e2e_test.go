@@ -361,6 +361,9 @@ func TestPermanentFailureThenReload(t *testing.T) {
 	if r.status != http.StatusServiceUnavailable || !strings.Contains(string(r.body), "permanent") {
 		t.Errorf("creation while the plugin failed permanently: %d %s", r.status, r.body)
 	}
+	if ra := r.header.Get("Retry-After"); ra != "" {
+		t.Errorf("Retry-After %q on a permanent failure that retrying will not fix", ra)
+	}
 	time.Sleep(time.Second)
 	if n := strings.Count(p.log(), "restart failed"); n != 1 {
 		t.Errorf("%d restart attempts of a permanently failed plugin, want 1", n)

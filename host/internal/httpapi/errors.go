@@ -42,10 +42,18 @@ type errorBody struct {
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	var b errorBody
 	b.Error.Code, b.Error.Message = code, msg
-	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" && !permanentFailure(msg) {
 		w.Header().Set("Retry-After", "5")
 	}
 	writeJSON(w, status, b)
+}
+
+// permanentFailure reports a 503 only an operator can end: a plugin that
+// failed permanently (the session service and the plugin manager both say
+// so in the message). Retry-After would promise a recovery that will not
+// come by itself.
+func permanentFailure(msg string) bool {
+	return strings.Contains(msg, "failed permanently")
 }
 
 // fail writes a service error as JSON, logging what the client does not see.
