@@ -344,6 +344,11 @@ func (m *Main) Shutdown(ctx context.Context) error {
 func (m *Main) Close() error {
 	m.closeOnce.Do(func() {
 		m.draining.Store(true)
+		// A reload under way finishes first (it is bounded by the plugins'
+		// start and call timeouts): otherwise it could start workers and
+		// plugin processes after they were stopped here.
+		m.reloadMu.Lock()
+		defer m.reloadMu.Unlock()
 		var errs []error
 		m.cur.Load().stopWorkers()
 		if m.server != nil {

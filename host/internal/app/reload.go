@@ -82,7 +82,9 @@ func (m *Main) reload(ctx context.Context) (ReloadResult, error) {
 		stage.Abort()
 		return res, err
 	}
-	stage.Commit()
+	if err := stage.Commit(); err != nil {
+		return res, err
+	}
 	m.cur.Store(rs)
 	old.stopWorkers()
 	m.startWorkers(rs)

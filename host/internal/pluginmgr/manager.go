@@ -287,9 +287,13 @@ func (m *Manager) BeginShutdown() {
 }
 
 // Close stops supervision, lets the calls in flight finish (bounded by
-// DrainTimeout) and stops every plugin process with its process group.
+// DrainTimeout) and stops every plugin process with its process group. A
+// reload being staged is waited for (its Commit then stops what it
+// started), so no process is installed behind Close's back.
 func (m *Manager) Close() error {
 	m.closing.Store(true)
+	m.stageMu.Lock()
+	defer m.stageMu.Unlock()
 	m.cancel()
 	m.wg.Wait()
 	m.mu.Lock()

@@ -62,7 +62,7 @@ func (m *Manager) Stage(ctx context.Context, o StageOptions) (*Stage, error) {
 		return nil, fmt.Errorf("plugins.verify: %q is neither strict nor warn", o.Verify)
 	}
 	if m.closing.Load() {
-		return nil, errors.New("the host is shutting down")
+		return nil, errShuttingDown
 	}
 	m.stageMu.Lock()
 	ok := false
@@ -71,6 +71,10 @@ func (m *Manager) Stage(ctx context.Context, o StageOptions) (*Stage, error) {
 			m.stageMu.Unlock()
 		}
 	}()
+	// Close may have run while this waited for the previous stage.
+	if m.closing.Load() {
+		return nil, errShuttingDown
+	}
 	bins, err := Discover(o.Dir)
 	if err != nil {
 		return nil, err
@@ -284,14 +288,26 @@ func (s *Stage) Abort() {
 	})
 }
 
+// errShuttingDown refuses a reload once the manager is shutting down.
+var errShuttingDown = errors.New("the host is shutting down")
+
 // Commit switches to the stage: new calls go to the added and replaced
 // plugins' new processes at once; the processes they replace, and those of
 // removed plugins, finish their calls in flight (at most DrainTimeout) and
-// stop in the background.
-func (s *Stage) Commit() {
+// stop in the background. Once the manager is shutting down it changes
+// nothing, stops what the stage started and returns an error: a process
+// installed after [Manager.Close] would never be stopped.
+func (s *Stage) Commit() error {
+	err := errors.New("the stage was already committed or aborted")
 	s.once.Do(func() {
 		defer s.m.stageMu.Unlock()
 		m := s.m
+		if m.closing.Load() {
+			s.kill()
+			err = errShuttingDown
+			return
+		}
+		err = nil
 		m.mu.Lock()
 		defer m.mu.Unlock()
 		retire := func(inst *instance) {
@@ -336,4 +352,5 @@ func (s *Stage) Commit() {
 			}
 		}
 	})
+	return err
 }

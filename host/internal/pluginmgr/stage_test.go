@@ -60,7 +60,9 @@ func TestStageReplaceUnderLoad(t *testing.T) {
 	if _, ok := st.Provider("fixture"); !ok || len(st.Modes()) != 1 {
 		t.Fatalf("staged view: %+v", st.Modes())
 	}
-	st.Commit()
+	if err := st.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(300 * time.Millisecond)
 	close(stop)
 	wg.Wait()
@@ -97,7 +99,9 @@ func TestStageReplaceUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Commit()
+	if err := st.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.Describe(context.Background(), payment.DescribeRequest{}); payment.ErrorCode(err) != payment.CodePluginUnavailable || !strings.Contains(err.Error(), "removed") {
 		t.Errorf("call to a removed plugin: %v", err)
 	}
