@@ -85,7 +85,7 @@ func commands() map[string]command {
 		"plugins verify": {"exit non-zero unless every plugin binary matches its pin", pluginsEnv,
 			func(c string, stdout, _ io.Writer) error { return plugins("verify", c, stdout) }},
 		"health": {"exit 0 when the host at --url answers ready (a container health check; no shell or curl needed)",
-			"none (--config is ignored)", nil},
+			"none", nil},
 	}
 }
 
@@ -139,16 +139,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if v, ok := os.LookupEnv("PAYHOST_CONFIG"); ok && v != "" {
 		defaultConfig = v
 	}
-	configPath := fs.String("config", defaultConfig, "configuration `file` ($PAYHOST_CONFIG, else payhost.yaml)")
-	var healthURL *string
+	// health reads no configuration: it has --url instead of --config.
+	configPath, synopsis, env := new(string), "[--config PATH]", "PAYHOST_CONFIG: the configuration file\n  "+cmd.env
 	if name == "health" {
-		healthURL = fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to check")
+		healthURL := fs.String("url", "http://127.0.0.1:8080/readyz", "readiness URL to check")
 		cmd.run = func(string, io.Writer, io.Writer) error { return health(*healthURL) }
+		synopsis, env = "[--url URL]", cmd.env
+	} else {
+		configPath = fs.String("config", defaultConfig, "configuration `file` ($PAYHOST_CONFIG, else payhost.yaml)")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: payhost %s [--config PATH]\n\n%s.\n\nflags:\n", name, cmd.summary)
+		fmt.Fprintf(fs.Output(), "usage: payhost %s %s\n\n%s.\n\nflags:\n", name, synopsis, cmd.summary)
 		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\nenvironment:\n  PAYHOST_CONFIG: the configuration file\n  %s\n", cmd.env)
+		fmt.Fprintf(fs.Output(), "\nenvironment:\n  %s\n", env)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -75,9 +75,18 @@ func TestHelpNeedsNoConfiguration(t *testing.T) {
 	for name, cmd := range commands() {
 		args := append(strings.Fields(name), "--help")
 		code, out, errOut := runCLI(t, args...)
+		if name == "health" { // reads no configuration: its help must not offer --config
+			if code != 0 || strings.Contains(out, "config") || !strings.Contains(out, "--url") || !strings.Contains(out, cmd.summary) {
+				t.Errorf("%s --help: %d\n%s%s", name, code, out, errOut)
+			}
+			continue
+		}
 		if code != 0 || !strings.Contains(out, "--config") || !strings.Contains(out, "PAYHOST_CONFIG") || !strings.Contains(out, cmd.summary) {
 			t.Errorf("%s --help: %d\n%s%s", name, code, out, errOut)
 		}
+	}
+	if code, _, _ := runCLI(t, "health", "--config", "payhost.yaml"); code != 2 {
+		t.Errorf("health --config: exit %d, want 2 (no such flag)", code)
 	}
 	if _, out, _ := runCLI(t, "serve", "--help"); !strings.Contains(out, "PAYHOST_LISTEN") || !strings.Contains(out, "PAYHOST_SHUTDOWN_DRAIN_TIMEOUT") {
 		t.Errorf("serve --help does not list the overrides:\n%s", out)

@@ -110,6 +110,11 @@ func restartOnly(old, cfg *config.Config) error {
 	if old.Log != cfg.Log {
 		keys = append(keys, "log")
 	}
+	// The plugin manager's drain timeout and the shutdown sequence are
+	// set once, at start.
+	if old.Shutdown != cfg.Shutdown {
+		keys = append(keys, "shutdown")
+	}
 	if len(keys) > 0 {
 		return fmt.Errorf("%s changed: restart the host to apply (reload keeps the running configuration)", strings.Join(keys, ", "))
 	}
