@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -252,13 +253,25 @@ func check(configPath string, stdout, stderr io.Writer) error {
 	log := hclog.New(&hclog.LoggerOptions{Name: "payhost", Level: hclog.Warn, Output: stderr})
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	if err := app.Check(ctx, configPath, os.LookupEnv, log); err != nil {
-		return fmt.Errorf("%s has problems:\n%w", configPath, err)
+	// The variables the configuration looked up (env: references) are
+	// known, even when it is invalid.
+	var mu sync.Mutex
+	read := map[string]bool{}
+	getenv := func(k string) (string, bool) {
+		mu.Lock()
+		read[k] = true
+		mu.Unlock()
+		return os.LookupEnv(k)
 	}
-	if cfg, err := config.Load(configPath, os.LookupEnv); err == nil {
-		for _, k := range cfg.UnknownEnv(os.Environ()) {
-			fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored\n", k)
-		}
+	err := app.Check(ctx, configPath, getenv, log)
+	mu.Lock()
+	unknown := config.UnknownEnv(os.Environ(), read)
+	mu.Unlock()
+	for _, k := range unknown {
+		fmt.Fprintf(stderr, "warning: unknown environment variable %s ignored (a typo?)\n", k)
+	}
+	if err != nil {
+		return fmt.Errorf("%s has problems:\n%w", configPath, err)
 	}
 	fmt.Fprintf(stdout, "%s is valid\n", configPath)
 	return nil

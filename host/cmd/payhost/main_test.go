@@ -123,3 +123,26 @@ func TestPluginsNeedOnlyThePluginsSection(t *testing.T) {
 		t.Errorf("serve with the same file: %d %s", code, errOut)
 	}
 }
+
+// TestConfigCheckWarnsWhenInvalid: an unknown PAYHOST_* variable (a typo)
+// is reported by config check whether or not the file is valid, while a
+// variable an env: reference reads is not.
+func TestConfigCheckWarnsWhenInvalid(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "payhost.yaml")
+	body := "plugins: {dir: \"" + t.TempDir() + "\"}\nadmin: {api_key: env:PAYHOST_MY_ADMIN_KEY}\nsites: []\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PAYHOST_LISTN", "typo")
+	t.Setenv("PAYHOST_MY_ADMIN_KEY", "admin_key_0123456789abcdef")
+	code, _, errOut := runCLI(t, "config", "check", "--config", cfg)
+	if code != 1 || !strings.Contains(errOut, "sites: at least one site") {
+		t.Fatalf("check of an invalid file: %d\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "unknown environment variable PAYHOST_LISTN") {
+		t.Errorf("no warning about PAYHOST_LISTN:\n%s", errOut)
+	}
+	if strings.Contains(errOut, "PAYHOST_MY_ADMIN_KEY ignored") {
+		t.Errorf("a variable read by an env: reference is called unknown:\n%s", errOut)
+	}
+}

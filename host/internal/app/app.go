@@ -91,7 +91,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			_ = m.Close()
 		}
 	}()
-	cfg, err := config.Load(m.ConfigPath, m.getenv())
+	cfg, err := loadConfig(ctx, m.ConfigPath, m.getenv(), hclog.NewNullLogger())
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/payhost/payhost/host/internal/config"
 	"github.com/payhost/payhost/host/internal/pluginmgr"
 )
 
@@ -17,7 +16,7 @@ import (
 // mode's configuration through its plugin (the plugins are started, asked
 // and stopped). The database is not opened. The error lists every problem.
 func Check(ctx context.Context, path string, getenv func(string) (string, bool), log hclog.Logger) error {
-	cfg, err := config.Load(path, getenv)
+	cfg, err := loadConfig(ctx, path, getenv, log)
 	if err != nil {
 		return err
 	}

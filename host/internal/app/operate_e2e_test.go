@@ -572,7 +572,7 @@ func TestConfigCheck(t *testing.T) {
 	cmd := exec.Command(hostBin, "config", "check", "--config", bad)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "sites[0].modes.cheque: config.adress: unknown key") {
+	if err == nil || !strings.Contains(string(out), "sites[0].modes.cheque.config.adress: unknown key") {
 		t.Errorf("check of a bad mode configuration: %v\n%s", err, out)
 	}
 	cmd = exec.Command(hostBin, "config", "check", "--config", good)

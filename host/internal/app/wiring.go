@@ -88,6 +88,16 @@ func (a *auth) IsAdminKey(key string) bool {
 // plugin's ValidateConfig must find no problem. Every problem is reported,
 // naming site, mode and key.
 func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]session.Site, error) {
+	sites, problems := checkSites(ctx, cfg, mgr, true)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("invalid mode configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return sites, nil
+}
+
+// checkSites is buildSites returning the problems as a list; without ask,
+// the plugins' ValidateConfig is not called (only what their schemas say).
+func checkSites(ctx context.Context, cfg *config.Config, mgr modeSource, ask bool) ([]session.Site, []string) {
 	offered := map[string]pluginmgr.ModeInfo{}
 	for _, mi := range mgr.Modes() {
 		offered[mi.Mode.ID] = mi
@@ -122,10 +132,10 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 				schemaProblems = append(schemaProblems, literalSecrets(mi.Mode, mc)...)
 			}
 			for _, p := range schemaProblems {
-				problems = append(problems, where+": "+p)
+				problems = append(problems, where+"."+p) // p starts with "config.<key>:"
 			}
 			var unsupported []payment.UnsupportedCapability
-			if mc.Enabled && len(schemaProblems) == 0 {
+			if ask && mc.Enabled && len(schemaProblems) == 0 {
 				var vp []string
 				vp, unsupported = validate(ctx, mgr, mi, where, conf, sc.TestMode)
 				problems = append(problems, vp...)
@@ -146,10 +156,7 @@ func buildSites(ctx context.Context, cfg *config.Config, mgr modeSource) ([]sess
 		}
 		sites = append(sites, site)
 	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("invalid mode configuration:\n  %s", strings.Join(problems, "\n  "))
-	}
-	return sites, nil
+	return sites, problems
 }
 
 // literalSecrets lists the keys the mode's schema declares secret that the
@@ -207,7 +214,7 @@ func validate(ctx context.Context, mgr modeSource, mi pluginmgr.ModeInfo, where 
 	}
 	out := make([]string, 0, len(resp.Problems))
 	for _, pr := range resp.Problems {
-		out = append(out, fmt.Sprintf("%s: config.%s: %s", where, pr.Key, pr.Message))
+		out = append(out, fmt.Sprintf("%s.config.%s: %s", where, pr.Key, pr.Message))
 	}
 	return out, resp.Unsupported
 }

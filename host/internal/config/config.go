@@ -227,11 +227,23 @@ func EnvVars() []string {
 // reference of c (which may be nil): a typo there would otherwise go
 // unnoticed.
 func (c *Config) UnknownEnv(environ []string) []string {
+	var read map[string]bool
+	if c != nil {
+		read = c.envRead
+	}
+	return UnknownEnv(environ, read)
+}
+
+// UnknownEnv returns the PAYHOST_* variables of environ the host does not
+// read, neither as an override nor as one of read (the variables a load
+// looked up, e.g. through env: references). It needs no valid
+// configuration: `config check` warns about a typo whatever else is wrong.
+func UnknownEnv(environ []string, read map[string]bool) []string {
 	known := EnvVars()
 	var out []string
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) && (c == nil || !c.envRead[k]) {
+		if strings.HasPrefix(k, "PAYHOST_") && !slices.Contains(known, k) && !read[k] {
 			out = append(out, k)
 		}
 	}
@@ -248,6 +260,19 @@ func EnvName(key string) string {
 // getenv, fills defaults, resolves secrets and validates. A validation
 // failure is a *ValidationError listing every problem.
 func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
+	cfg, err := LoadPartial(path, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// LoadPartial is [Load], except that with a *ValidationError it also
+// returns the configuration as far as it decoded, so that checks needing
+// more than the file (the plugins' schemas) can report their problems in
+// the same pass. Such a configuration is for diagnostics only, never to
+// serve. Any other error comes with a nil configuration.
+func LoadPartial(path string, lookup func(string) (string, bool)) (*Config, error) {
 	read := map[string]bool{}
 	getenv := func(k string) (string, bool) {
 		read[k] = true
@@ -294,12 +319,19 @@ func Load(path string, lookup func(string) (string, bool)) (*Config, error) {
 	}
 	normalise(&cfg)
 	problems = append(problems, skipDecoded(validate(&cfg), problems)...)
+	cfg.envRead = read
 	if len(problems) > 0 {
 		slices.Sort(problems)
-		return nil, &ValidationError{Problems: slices.Compact(problems)}
+		return &cfg, &ValidationError{Problems: slices.Compact(problems)}
 	}
-	cfg.envRead = read
 	return &cfg, nil
+}
+
+// SkipCovered drops the problems about a key path that one of covered
+// already reports, or one inside it or containing it: a key that failed
+// one check is not reported again by a check of what it left behind.
+func SkipCovered(problems, covered []string) []string {
+	return skipDecoded(problems, covered)
 }
 
 // skipDecoded drops validation problems about keys that already failed to

@@ -149,11 +149,19 @@ func validate(cfg *Config) []string {
 			add("plugins.pins.%s: must be sha256: followed by 64 lowercase hex digits", name)
 		}
 	}
-	if cfg.Plugins.StartTimeout <= 0 || cfg.Plugins.CallTimeout <= 0 {
-		add("plugins.start_timeout, plugins.call_timeout: must be positive durations")
+	// One problem per key, so that a key which failed to decode (and was
+	// left zero) is not reported again here (see skipDecoded).
+	if cfg.Plugins.StartTimeout <= 0 {
+		add("plugins.start_timeout: must be a positive duration")
 	}
-	if cfg.Shutdown.Delay < 0 || cfg.Shutdown.DrainTimeout <= 0 {
-		add("shutdown: delay cannot be negative and drain_timeout must be positive")
+	if cfg.Plugins.CallTimeout <= 0 {
+		add("plugins.call_timeout: must be a positive duration")
+	}
+	if cfg.Shutdown.Delay < 0 {
+		add("shutdown.delay: cannot be negative")
+	}
+	if cfg.Shutdown.DrainTimeout <= 0 {
+		add("shutdown.drain_timeout: must be a positive duration")
 	}
 	if hclog.LevelFromString(cfg.Log.Level) == hclog.NoLevel {
 		add("log.level: %q is not one of trace, debug, info, warn, error", cfg.Log.Level)
@@ -164,17 +172,26 @@ func validate(cfg *Config) []string {
 	if cfg.Limits.MaxBodyBytes < 1024 {
 		add("limits.max_body_bytes: must be at least 1024")
 	}
-	if cfg.Webhooks.PollInterval <= 0 || cfg.Webhooks.Parallel < 1 {
-		add("webhooks: poll_interval must be positive and parallel at least 1")
+	if cfg.Webhooks.PollInterval <= 0 {
+		add("webhooks.poll_interval: must be a positive duration")
+	}
+	if cfg.Webhooks.Parallel < 1 {
+		add("webhooks.parallel: must be at least 1")
 	}
 	if cfg.Janitor.StrandedAfter <= 0 {
-		add("janitor.stranded_after must be positive")
+		add("janitor.stranded_after: must be a positive duration")
 	}
-	if cfg.Janitor.Retention.IdempotencyKeys < 24*time.Hour || cfg.Janitor.Retention.WebhookPayloads < time.Hour {
-		add("janitor.retention: idempotency_keys must be at least 24h (shops retry for that long) and webhook_payloads at least 1h")
+	if cfg.Janitor.Retention.IdempotencyKeys < 24*time.Hour {
+		add("janitor.retention.idempotency_keys: must be at least 24h (shops retry for that long)")
 	}
-	if cfg.Janitor.Interval <= 0 || len(cfg.Janitor.QuerySchedule) == 0 {
-		add("janitor: interval must be positive and query_schedule not empty")
+	if cfg.Janitor.Retention.WebhookPayloads < time.Hour {
+		add("janitor.retention.webhook_payloads: must be at least 1h")
+	}
+	if cfg.Janitor.Interval <= 0 {
+		add("janitor.interval: must be a positive duration")
+	}
+	if len(cfg.Janitor.QuerySchedule) == 0 {
+		add("janitor.query_schedule: must not be empty")
 	}
 	for _, d := range cfg.Janitor.QuerySchedule {
 		if d <= 0 {
@@ -232,8 +249,11 @@ func validate(cfg *Config) []string {
 		if s.Webhook.Timeout < 0 {
 			add("%s.webhook.timeout: must be positive", at)
 		}
-		if s.SessionLifetime < time.Second || s.DeferredLifetime < time.Second {
-			add("%s: session_lifetime and deferred_lifetime must be at least 1s", at)
+		if s.SessionLifetime < time.Second {
+			add("%s.session_lifetime: must be at least 1s", at)
+		}
+		if s.DeferredLifetime < time.Second {
+			add("%s.deferred_lifetime: must be at least 1s", at)
 		}
 		for _, o := range s.AllowedOrigins {
 			if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
