@@ -1,9 +1,19 @@
 # syntax=docker/dockerfile:1
 # payhost: the host and the built-in plugins in a small non-root image.
 #   docker build --build-arg VERSION=$(git describe --tags --always) -t payhost .
-#   docker run -p 8080:8080 -v payhost-data:/var/lib/payhost \
+#   docker run --init -p 8080:8080 -v payhost-data:/var/lib/payhost \
 #     -v $PWD/payhost.yaml:/etc/payhost/payhost.yaml:ro --env-file payhost.env payhost
 # `docker kill -s HUP <container>` reloads the configuration and plugins.
+#
+# Mount your own configuration on /etc/payhost/payhost.yaml: the one baked
+# in is payhost.example.yaml, whose pin is a placeholder, so a production
+# host refuses to start on it. Print the pins of the image's plugins with
+#   docker run --rm payhost plugins pin
+#
+# Run with --init (compose: `init: true`): without it payhost is PID 1, and
+# PID 1 inherits and must reap orphaned processes, which payhost does not do
+# (a plugin wrapper's child killed with its group would stay a zombie).
+# distroless has no tini to add here.
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src

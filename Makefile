@@ -93,8 +93,19 @@ proto:
 	bash sdk/scripts/genproto.sh
 
 ## dist: per-platform archives (host, plugins, sandbox, example config,
-## systemd unit), SHA256SUMS and the pins block of each platform, in dist/
+## systemd unit), SHA256SUMS and the pins block of each platform, in dist/.
+## Refused on a tree with uncommitted changes (the version would end in
+## -dirty and name no commit) unless ALLOW_DIRTY=1.
 dist:
+	@case "$(VERSION)" in *-dirty) \
+		if [ "$(ALLOW_DIRTY)" = 1 ]; then \
+			echo "warning: building release archives of a modified tree ($(VERSION))" >&2; \
+		else \
+			echo "make dist: the tree has uncommitted changes, so the version would be $(VERSION);" >&2; \
+			echo "  commit (and tag) first, or run ALLOW_DIRTY=1 make dist for a throw-away build" >&2; \
+			exit 1; \
+		fi;; \
+	esac
 	@rm -rf $(DIST) && mkdir -p $(DIST)
 	@set -e; for pf in $(PLATFORMS); do \
 		os=$${pf%/*}; arch=$${pf#*/}; name=payhost-$(VERSION)-$$os-$$arch; root=$(DIST)/$$name; \
