@@ -40,12 +40,19 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, b w
 	}
 }
 
+// page shows a message page built by the caller.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, m web.Message) {
+	if err := s.pages.Render(w, status, "message", m); err != nil {
+		s.log.Error("rendering page", "path", r.URL.Path, "error", err)
+	}
+}
+
 // handlePay shows the customer what to do for a session: the provider form
 // (auto-submitted), a redirect, the test choices, or instructions. A session
 // that is already settled sends the browser back to the shop (or, for a
 // failed attempt of a checkout, to the checkout).
 func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
-	sess, _, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
+	sess, events, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
 	if err != nil {
 		s.browserError(w, r, "", err)
 		return
@@ -65,6 +72,15 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 		Provider: providerName(sess.Plugin),
 	}
 	if a.Form != nil {
+		if session.FormShown(events) {
+			s.leftProvider(w, r, p, sess)
+			return
+		}
+		// Recorded before the form goes out: a buyer back on this page
+		// (another tab, a stale link) is not sent to post it again.
+		if err := s.svc.MarkFormShown(r.Context(), sess.ID); err != nil {
+			s.log.Warn("recording the provider form shown", "session_id", sess.ID, "error", err)
+		}
 		f := webForm(*a.Form)
 		v.Form = &f
 	}
@@ -88,6 +104,30 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 	if err := s.pages.Render(w, http.StatusOK, "pay", v); err != nil {
 		s.log.Error("rendering pay page", "session_id", sess.ID, "error", err)
 	}
+}
+
+// leftProvider is /pay for a provider form the buyer was already sent: the
+// provider would refuse it posted again, so the page says the payment
+// cannot resume and offers, for a checkout, to choose another payment
+// method (the abandon path), else the way back to the shop.
+func (s *Server) leftProvider(w http.ResponseWriter, r *http.Request, p *locale.Printer, sess *session.Session) {
+	b := s.base(p, sess.SiteID)
+	m := web.Message{Base: b, Kind: "warn", Title: p.T("error.left.title"), Text: p.T("error.left.shop", providerName(sess.Plugin))}
+	back := web.Link{URL: sess.CancelURL, Label: p.T("back.shop"), Primary: true}
+	if sess.CheckoutID != "" {
+		if st, err := s.checkouts.Get(r.Context(), "", sess.CheckoutID); err == nil && st.Active() != nil && st.Active().ID == sess.ID {
+			m.Text = p.T("error.left.text", providerName(sess.Plugin))
+			abandon := s.abandonLink(p, st, sess)
+			abandon.Label, abandon.Primary, back.Primary = p.T("abandon.again"), true, false
+			m.Links = append(m.Links, abandon)
+			back.URL = st.CancelURL
+		}
+	}
+	if back.URL == "" {
+		back.URL = sess.ReturnURL
+	}
+	m.Links = append(m.Links, back)
+	s.page(w, r, http.StatusConflict, m)
 }
 
 // instructions localizes a deferred mode's instructions: the catalog's

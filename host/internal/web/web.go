@@ -104,6 +104,10 @@ type Base struct {
 type Link struct {
 	URL, Label string
 	Primary    bool
+	// Post makes it a form posting Fields to URL (an action that changes
+	// something, which a link must not do).
+	Post   bool
+	Fields []Field
 }
 
 // Message is a page with a title, a text and ways out.

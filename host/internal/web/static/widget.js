@@ -34,6 +34,7 @@
     ".phw button.m img{grid-row:1/3;align-self:center}.phw .l{font-weight:600}.phw .d{color:#5b6475;font-size:.9rem}" +
     ".phw button.m:hover{border-color:#1f5fbf}.phw button:focus-visible,.phw a:focus-visible{outline:3px solid #1f5fbf;outline-offset:2px}" +
     ".phw button[disabled]{opacity:.6;cursor:progress}.phw .s{color:#17794a;font-size:.85rem;margin-bottom:.6rem}" +
+    ".phw button.a{padding:.5rem 1rem;border:1px solid #1f5fbf;border-radius:.4rem;background:#1f5fbf;color:#fff;font:inherit;cursor:pointer}" +
     ".phw .e{color:#a11;margin-top:.6rem}.phw .f{color:#5b6475;font-size:.8rem;margin-top:.8rem}";
 
   function el(tag, attrs, children) {
@@ -92,6 +93,11 @@
       root.appendChild(el("h3", { text: c.message.title }));
       root.appendChild(el("p", { text: c.message.text }));
       if (c.message.link_url) { root.appendChild(el("p", {}, [el("a", { href: c.message.link_url, text: c.message.link_label })])); }
+      if (c.message.session_id && c.message.abandon_label) {
+        var ab = el("button", { type: "button", "class": "a", "data-action": "abandon", text: c.message.abandon_label });
+        ab.addEventListener("click", function () { abandon(c.message.session_id, ab, live, root); });
+        root.appendChild(el("p", {}, [ab]));
+      }
     } else {
       root.appendChild(el("h3", { id: "phw-h", text: c.text.choose }));
       if (!c.modes.length) { root.appendChild(el("p", { text: c.text["choose.none"] })); }
@@ -133,6 +139,28 @@
     });
   }
 
+  // The buyer left the attempt under way (Back from the provider's page):
+  // payhost asks the provider, then cancels it unless it went through.
+  function abandon(sessionId, button, live, root) {
+    button.disabled = true;
+    root.setAttribute("aria-busy", "true");
+    live.textContent = "";
+    call("POST", api + "/abandon", { session_id: sessionId }).then(function (r) {
+      if (r.status === 200 && r.body.redirect_url) {
+        window.location.assign(r.body.redirect_url);
+        return;
+      }
+      if (r.status === 200 || r.status === 409) { load(); return; }
+      root.removeAttribute("aria-busy");
+      button.disabled = false;
+      live.textContent = (r.body.error && r.body.error.message) || "Error " + r.status;
+    }, function () {
+      root.removeAttribute("aria-busy");
+      button.disabled = false;
+      live.textContent = "payhost cannot be reached. " + hosted;
+    });
+  }
+
   function load() {
     call("GET", api).then(function (r) {
       if (r.status !== 200) { failure((r.body.error && r.body.error.message) || "Error " + r.status); return; }
@@ -144,4 +172,8 @@
     document.head.appendChild(el("style", { id: "payhost-widget-css", text: css }));
   }
   load();
+  // Back from a provider's page, the browser may show this page from its
+  // back/forward cache as it was left: buttons disabled, an attempt picked.
+  // Its state is read again.
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { load(); } });
 }());
