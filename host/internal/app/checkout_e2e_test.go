@@ -75,6 +75,11 @@ func TestCheckoutRetryAfterRefusal(t *testing.T) {
 	if strings.Contains(string(page.body), `value="free"`) {
 		t.Error("free offered on a paying cart")
 	}
+	// The description is inside the button: described-by as well, screen
+	// readers read it twice.
+	if strings.Contains(string(page.body), "aria-describedby") {
+		t.Error("the chooser's buttons still point at their description with aria-describedby")
+	}
 	en := h.expect(h.do("GET", "/checkout/"+c.ID, "", nil, "Accept-Language", "en-US"), http.StatusOK)
 	if !strings.Contains(string(en.body), `lang="fr"`) {
 		t.Error("the customer's locale does not come before Accept-Language")
@@ -339,6 +344,9 @@ func TestWidgetEndpoints(t *testing.T) {
 			if !strings.Contains(r.header.Get("Content-Type"), "javascript") || r.header.Get("X-Payhost-Widget-Version") != "1" ||
 				!strings.Contains(string(r.body), "/v1/public/checkouts/") {
 				t.Errorf("%s: %v", p, r.header)
+			}
+			if strings.Contains(string(r.body), `"aria-describedby"`) {
+				t.Errorf("%s: the mode buttons are described twice (aria-describedby)", p)
 			}
 		}
 	})

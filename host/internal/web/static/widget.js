@@ -103,10 +103,12 @@
       if (!c.modes.length) { root.appendChild(el("p", { text: c.text["choose.none"] })); }
       var buttons = [];
       var list = el("ul", { "aria-labelledby": "phw-h" }, c.modes.map(function (m) {
-        var b = el("button", { type: "button", "class": "m", "data-mode": m.id, "aria-describedby": "phw-d-" + m.id }, [
+        // The description is in the button's name already: no
+        // aria-describedby, or screen readers read it twice.
+        var b = el("button", { type: "button", "class": "m", "data-mode": m.id }, [
           el("img", { src: m.logo_url, alt: "", width: "48", height: "32" }),
           el("span", { "class": "l", text: m.label }),
-          el("span", { "class": "d", id: "phw-d-" + m.id, text: m.description })
+          el("span", { "class": "d", text: m.description })
         ]);
         b.addEventListener("click", function () { pick(m.id, buttons, live, root); });
         buttons.push(b);
