@@ -140,7 +140,7 @@ func TestCheckoutRetryAfterRefusal(t *testing.T) {
 }
 
 func TestCheckoutPages(t *testing.T) {
-	h := startHost(t, hostOptions{})
+	h := startHost(t, hostOptions{modes: widgetSite})
 
 	t.Run("free order settles at once", func(t *testing.T) {
 		h := h.with(t)
@@ -207,6 +207,20 @@ func TestCheckoutPages(t *testing.T) {
 		page := string(h.expect(h.do("GET", "/checkout/co_aaaa", "", nil, "Accept-Language", "fr"), http.StatusNotFound).body)
 		if !strings.Contains(page, "Paiement introuvable") {
 			t.Error("the unknown checkout page is not in the browser's language")
+		}
+		// No dead end: back to the shop the browser came from when it is a
+		// site's allowed origin, else the browser's Back.
+		for _, path := range []string{"/checkout/co_aaaa", "/pay/ps_nope", "/return/ps_nope"} {
+			known := string(h.expect(h.do("GET", path, "", nil, "Accept-Language", "fr", "Referer", "https://shop.example/cart?x=1"), http.StatusNotFound).body)
+			if !strings.Contains(known, `href="https://shop.example/"`) || !strings.Contains(known, "Retour à shop") {
+				t.Errorf("%s from the shop: no link back to it: %s", path, known)
+			}
+			for _, ref := range []string{"", "https://evil.example/phish"} {
+				other := string(h.expect(h.do("GET", path, "", nil, "Accept-Language", "en", "Referer", ref), http.StatusNotFound).body)
+				if strings.Contains(other, "evil.example") || !strings.Contains(other, "history.back()") || !strings.Contains(other, "Return to the shop&#39;s website") {
+					t.Errorf("%s from %q: no way back, or a link to an unknown site: %s", path, ref, other)
+				}
+			}
 		}
 	})
 

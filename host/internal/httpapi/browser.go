@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/web"
@@ -183,11 +184,26 @@ func (s *Server) browserError(w http.ResponseWriter, r *http.Request, customerLo
 	b := web.Base{P: s.pages.Printer(customerLocale, r), Static: web.StaticPrefix}
 	switch session.ErrorCode(err) {
 	case session.CodeNotFound:
-		s.message(w, r, http.StatusNotFound, b, "warn", "notfound")
+		s.message(w, r, http.StatusNotFound, b, "warn", "notfound", s.wayBack(r, &b))
 	default:
 		s.log.Error("browser request failed", "path", r.URL.Path, "error", err)
 		s.message(w, r, http.StatusInternalServerError, b, "error", "internal")
 	}
+}
+
+// wayBack is the way out of a page that knows no shop (unknown id): the
+// shop the browser came from when the Referer's origin is one of a site's
+// allowed_origins (only those: a link to any Referer would let any page
+// put its own link on payhost's), else the browser's Back.
+func (s *Server) wayBack(r *http.Request, b *web.Base) web.Link {
+	if ref, err := url.Parse(r.Referer()); err == nil && (ref.Scheme == "https" || ref.Scheme == "http") && ref.Host != "" {
+		origin := ref.Scheme + "://" + ref.Host
+		if site, ok := s.svc.SiteForOrigin(origin); ok {
+			b.ShopName = site.Name
+			return web.Link{URL: origin + "/", Label: b.P.T("back.site", site.Name), Primary: true}
+		}
+	}
+	return web.Link{History: true, Label: b.P.T("back.website"), Primary: true}
 }
 
 // handleReturn takes the browser back from the provider: the plugin verifies

@@ -108,6 +108,9 @@ type Link struct {
 	// something, which a link must not do).
 	Post   bool
 	Fields []Field
+	// History makes it the browser's Back (URL unused): the way back when
+	// the page does not know where the buyer came from.
+	History bool
 }
 
 // Message is a page with a title, a text and ways out.
