@@ -265,7 +265,8 @@ func TestWidgetEndpoints(t *testing.T) {
 
 	var pub struct {
 		Status, Lang, Total string
-		ShopName            string `json:"shop_name"`
+		Text                map[string]string `json:"text"`
+		ShopName            string            `json:"shop_name"`
 		Modes               []struct {
 			ID      string `json:"id"`
 			LogoURL string `json:"logo_url"`
@@ -278,6 +279,16 @@ func TestWidgetEndpoints(t *testing.T) {
 	}
 	if got := r.header.Get("Access-Control-Allow-Origin"); got != origin {
 		t.Errorf("Access-Control-Allow-Origin %q", got)
+	}
+	// The widget's own failure texts come in the buyer's language too.
+	var fr struct {
+		Text map[string]string `json:"text"`
+	}
+	frc := h.createCheckout(checkoutReq(100, "fr-FR"))
+	h.expect(h.do("GET", "/v1/public/checkouts/"+frc.ID, "", nil, "Authorization", "Bearer "+frc.ClientSecret, "Origin", origin), http.StatusOK).json(t, &fr)
+	if !strings.Contains(pub.Text["unreachable"], "cannot be reached") || !strings.Contains(pub.Text["error"], "{status}") ||
+		!strings.Contains(fr.Text["unreachable"], "injoignable") || !strings.Contains(fr.Text["error"], "(erreur {status})") {
+		t.Errorf("widget failure texts: en %q, fr %q", pub.Text, fr.Text)
 	}
 	if !strings.HasPrefix(pub.Modes[0].LogoURL, h.base+"/static/") {
 		t.Errorf("logo %q is not an absolute URL on the host", pub.Modes[0].LogoURL)

@@ -133,6 +133,10 @@ func (s *Server) handlePublicCheckout(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"summary", "shipping", "total", "choose", "choose.none", "secured", "secured.by", "item", "qty", "price"} {
 		out.Text[k] = p.T(k)
 	}
+	// The widget's own failure texts, in the buyer's language for the next
+	// failure ("{status}" is the HTTP status; the widget has a built-in
+	// French and English copy for when payhost was never reached).
+	out.Text["unreachable"], out.Text["error"] = p.T("widget.unreachable"), p.T("widget.error")
 	static := s.publicURL + web.StaticPrefix
 	var offers []eligibility.Offer
 	if st.Status == checkout.StatusOpen {

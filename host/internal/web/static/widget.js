@@ -22,6 +22,17 @@
     target = document.createElement("div");
     script.parentNode.insertBefore(target, script);
   }
+  // The widget's own failure texts: payhost sends them in the buyer's
+  // language with the checkout; until then (or when payhost cannot be
+  // reached at all) this copy, by the browser's language.
+  var fallback = {
+    en: { unreachable: "The payment service cannot be reached. Check your connection and try again, or use the payment page:",
+      error: "The payment methods could not be loaded (error {status}). Please try again in a moment." },
+    fr: { unreachable: "Le service de paiement est injoignable. Vérifiez votre connexion et réessayez, ou passez par la page de paiement :",
+      error: "Les moyens de paiement n'ont pas pu être chargés (erreur {status}). Réessayez dans un instant." }
+  };
+  var texts = fallback[String(navigator.language || "en").slice(0, 2).toLowerCase()] || fallback.en;
+  function say(key, status) { return (texts[key] || fallback.en[key]).replace("{status}", String(status)); }
   var api = base + "/v1/public/checkouts/" + encodeURIComponent(id);
   var hosted = base + "/checkout/" + encodeURIComponent(id);
 
@@ -66,6 +77,7 @@
   }
 
   function render(c) {
+    if (c.text.unreachable && c.text.error) { texts = { unreachable: c.text.unreachable, error: c.text.error }; }
     var live = el("div", { "class": "e", role: "alert", "aria-live": "assertive" });
     var root = el("div", { "class": "phw", lang: c.lang, role: "region", "aria-label": c.text.choose, "data-payhost-widget": VERSION });
     var lock = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -132,12 +144,12 @@
       }
       root.removeAttribute("aria-busy");
       buttons.forEach(function (b) { b.disabled = false; });
-      live.textContent = (r.body.error && r.body.error.message) || "Error " + r.status;
+      live.textContent = (r.body.error && r.body.error.message) || say("error", r.status);
       if (r.status === 409 || r.status === 410) { setTimeout(load, 1500); }
     }, function () {
       root.removeAttribute("aria-busy");
       buttons.forEach(function (b) { b.disabled = false; });
-      live.textContent = "payhost cannot be reached. " + hosted;
+      live.textContent = say("unreachable") + " " + hosted;
     });
   }
 
@@ -155,19 +167,19 @@
       if (r.status === 200 || r.status === 409) { load(); return; }
       root.removeAttribute("aria-busy");
       button.disabled = false;
-      live.textContent = (r.body.error && r.body.error.message) || "Error " + r.status;
+      live.textContent = (r.body.error && r.body.error.message) || say("error", r.status);
     }, function () {
       root.removeAttribute("aria-busy");
       button.disabled = false;
-      live.textContent = "payhost cannot be reached. " + hosted;
+      live.textContent = say("unreachable") + " " + hosted;
     });
   }
 
   function load() {
     call("GET", api).then(function (r) {
-      if (r.status !== 200) { failure((r.body.error && r.body.error.message) || "Error " + r.status); return; }
+      if (r.status !== 200) { failure((r.body.error && r.body.error.message) || say("error", r.status)); return; }
       render(r.body);
-    }, function () { failure("payhost cannot be reached."); });
+    }, function () { failure(say("unreachable")); });
   }
 
   if (!document.getElementById("payhost-widget-css")) {
