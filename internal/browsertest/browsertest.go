@@ -152,6 +152,18 @@ func (p *Page) Go(url string) {
 	p.run("opening "+url, chromedp.Navigate(url))
 }
 
+// Back presses the browser's Back button. It does not wait: a page
+// restored from the back/forward cache fires no load event (which
+// chromedp.NavigateBack waits for); follow it with WaitURL.
+func (p *Page) Back() {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.b.ctx, p.b.timeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("history.back(), true")); err != nil {
+		p.t.Fatalf("going back: %v", err)
+	}
+}
+
 // Click waits for the element and clicks it.
 func (p *Page) Click(css string) {
 	p.t.Helper()

@@ -247,6 +247,62 @@ func TestBrowserJourneys(t *testing.T) {
 		sf.delivered(p, sid, "paid")
 	})
 
+	t.Run("Back from a form-post provider, then another mode", func(t *testing.T) {
+		p := b.Page(t)
+		sf.checkout(p, frCart())
+		p.Click(`.phw button[data-mode="mercanet"]`)
+		p.WaitText("button[name=choice]", "Payer 30,70\u00a0€")
+		// The buyer changes their mind: Back, to the shop's page. The
+		// widget reads the checkout again (it may come from the
+		// back/forward cache) and offers another method, not the
+		// provider's form posted twice.
+		p.Back()
+		p.WaitURL(sf.shop + "/pay/")
+		p.WaitText(".phw h3", "Paiement interrompu")
+		shot(p, "left-provider")
+		// (Evaluated, not queried: chromedp's DOM queries do not follow a
+		// page restored from the back/forward cache.)
+		p.Poll(`!document.querySelector(".phw").innerText.includes("Reprendre")`, "no offer to continue a form the provider would refuse")
+		// A reload shows the same (the state is payhost's, not the page's).
+		p.Go(p.URL())
+		p.WaitText(".phw h3", "Paiement interrompu")
+		p.Click(`.phw button[data-action="abandon"]`)
+		p.WaitVisible(`.phw button[data-mode="test"]`)
+		shot(p, "after-abandon")
+		p.Click(`.phw button[data-mode="test"]`)
+		p.Click(".choices button.primary")
+		sid, status := sf.returned(t, p)
+		if status != "paid" {
+			t.Fatalf("return page: %s", status)
+		}
+		var s struct {
+			CheckoutID string `json:"checkout_id"`
+		}
+		sf.host.h.expect(sf.host.h.do("GET", "/v1/sessions/"+sid, siteKey, nil), http.StatusOK).json(t, &s)
+		c := sf.host.h.getCheckout(s.CheckoutID)
+		if c.Status != "complete" || len(c.Sessions) != 2 || c.Sessions[0].Mode != "mercanet" || c.Sessions[0].Status != "cancelled" {
+			t.Errorf("checkout after Back and another mode: %+v", c)
+		}
+		sf.delivered(p, c.Sessions[0].ID, "cancelled")
+	})
+
+	t.Run("attempt under way on the hosted page, abandoned", func(t *testing.T) {
+		p := b.Page(t)
+		h := sf.host.h
+		c := h.createCheckout(checkoutReq(2590, "fr-FR"))
+		h.expect(h.pick(c.ID, "cheque"), http.StatusSeeOther)
+		p.Go(c.URL)
+		p.WaitText("h1", "Un paiement est en cours")
+		shot(p, "under-way")
+		p.Click(`.message form[action$="/abandon"] button`)
+		p.WaitText(".notice", "Votre tentative de paiement précédente a été annulée")
+		p.WaitVisible(`form.modes button[data-mode="cheque"]`)
+		shot(p, "abandoned")
+		if got := h.getCheckout(c.ID); got.Status != "open" || len(got.Sessions) != 1 || got.Sessions[0].Status != "cancelled" {
+			t.Errorf("checkout after abandon: %+v", got)
+		}
+	})
+
 	t.Run("cancelled at the provider, then back to the shop", func(t *testing.T) {
 		p := b.Page(t)
 		sf.checkout(p, enCart())

@@ -75,6 +75,11 @@ func TestCheckoutRetryAfterRefusal(t *testing.T) {
 	if strings.Contains(string(page.body), `value="free"`) {
 		t.Error("free offered on a paying cart")
 	}
+	// The description is inside the button: described-by as well, screen
+	// readers read it twice.
+	if strings.Contains(string(page.body), "aria-describedby") {
+		t.Error("the chooser's buttons still point at their description with aria-describedby")
+	}
 	en := h.expect(h.do("GET", "/checkout/"+c.ID, "", nil, "Accept-Language", "en-US"), http.StatusOK)
 	if !strings.Contains(string(en.body), `lang="fr"`) {
 		t.Error("the customer's locale does not come before Accept-Language")
@@ -135,7 +140,7 @@ func TestCheckoutRetryAfterRefusal(t *testing.T) {
 }
 
 func TestCheckoutPages(t *testing.T) {
-	h := startHost(t, hostOptions{})
+	h := startHost(t, hostOptions{modes: widgetSite})
 
 	t.Run("free order settles at once", func(t *testing.T) {
 		h := h.with(t)
@@ -203,6 +208,20 @@ func TestCheckoutPages(t *testing.T) {
 		if !strings.Contains(page, "Paiement introuvable") {
 			t.Error("the unknown checkout page is not in the browser's language")
 		}
+		// No dead end: back to the shop the browser came from when it is a
+		// site's allowed origin, else the browser's Back.
+		for _, path := range []string{"/checkout/co_aaaa", "/pay/ps_nope", "/return/ps_nope"} {
+			known := string(h.expect(h.do("GET", path, "", nil, "Accept-Language", "fr", "Referer", "https://shop.example/cart?x=1"), http.StatusNotFound).body)
+			if !strings.Contains(known, `href="https://shop.example/"`) || !strings.Contains(known, "Retour à shop") {
+				t.Errorf("%s from the shop: no link back to it: %s", path, known)
+			}
+			for _, ref := range []string{"", "https://evil.example/phish"} {
+				other := string(h.expect(h.do("GET", path, "", nil, "Accept-Language", "en", "Referer", ref), http.StatusNotFound).body)
+				if strings.Contains(other, "evil.example") || !strings.Contains(other, "history.back()") || !strings.Contains(other, "Return to the shop&#39;s website") {
+					t.Errorf("%s from %q: no way back, or a link to an unknown site: %s", path, ref, other)
+				}
+			}
+		}
 	})
 
 	t.Run("validation and idempotency", func(t *testing.T) {
@@ -246,7 +265,8 @@ func TestWidgetEndpoints(t *testing.T) {
 
 	var pub struct {
 		Status, Lang, Total string
-		ShopName            string `json:"shop_name"`
+		Text                map[string]string `json:"text"`
+		ShopName            string            `json:"shop_name"`
 		Modes               []struct {
 			ID      string `json:"id"`
 			LogoURL string `json:"logo_url"`
@@ -259,6 +279,16 @@ func TestWidgetEndpoints(t *testing.T) {
 	}
 	if got := r.header.Get("Access-Control-Allow-Origin"); got != origin {
 		t.Errorf("Access-Control-Allow-Origin %q", got)
+	}
+	// The widget's own failure texts come in the buyer's language too.
+	var fr struct {
+		Text map[string]string `json:"text"`
+	}
+	frc := h.createCheckout(checkoutReq(100, "fr-FR"))
+	h.expect(h.do("GET", "/v1/public/checkouts/"+frc.ID, "", nil, "Authorization", "Bearer "+frc.ClientSecret, "Origin", origin), http.StatusOK).json(t, &fr)
+	if !strings.Contains(pub.Text["unreachable"], "cannot be reached") || !strings.Contains(pub.Text["error"], "{status}") ||
+		!strings.Contains(fr.Text["unreachable"], "injoignable") || !strings.Contains(fr.Text["error"], "(erreur {status})") {
+		t.Errorf("widget failure texts: en %q, fr %q", pub.Text, fr.Text)
 	}
 	if !strings.HasPrefix(pub.Modes[0].LogoURL, h.base+"/static/") {
 		t.Errorf("logo %q is not an absolute URL on the host", pub.Modes[0].LogoURL)
@@ -339,6 +369,9 @@ func TestWidgetEndpoints(t *testing.T) {
 			if !strings.Contains(r.header.Get("Content-Type"), "javascript") || r.header.Get("X-Payhost-Widget-Version") != "1" ||
 				!strings.Contains(string(r.body), "/v1/public/checkouts/") {
 				t.Errorf("%s: %v", p, r.header)
+			}
+			if strings.Contains(string(r.body), `"aria-describedby"`) {
+				t.Errorf("%s: the mode buttons are described twice (aria-describedby)", p)
 			}
 		}
 	})

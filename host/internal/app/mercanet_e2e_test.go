@@ -142,7 +142,8 @@ func TestMercanetThroughSandbox(t *testing.T) {
 				t.Errorf("shop return %s", r.header.Get("Location"))
 			}
 			got := h.get(s.ID)
-			want := []string{"api:applied:>created", "api:applied:created>pending", "notification:applied:pending>" + tc.want, "return:duplicate:" + tc.want + ">" + tc.want}
+			// buyer:recorded: /pay sent the buyer to Mercanet's form (never twice).
+			want := []string{"api:applied:>created", "api:applied:created>pending", "buyer:recorded:pending>", "notification:applied:pending>" + tc.want, "return:duplicate:" + tc.want + ">" + tc.want}
 			if strings.Join(timeline(got), " ") != strings.Join(want, " ") {
 				t.Errorf("timeline %v, want %v", timeline(got), want)
 			}
@@ -157,7 +158,7 @@ func TestMercanetThroughSandbox(t *testing.T) {
 		}
 		got := h.get(s.ID)
 		last := got.Events[len(got.Events)-1]
-		if got.Status != "paid" || last.Result != "duplicate" || len(got.Events) != 5 {
+		if got.Status != "paid" || last.Result != "duplicate" || len(got.Events) != 6 {
 			t.Errorf("after duplicates: %s %v", got.Status, timeline(got))
 		}
 	})

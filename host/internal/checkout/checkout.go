@@ -9,9 +9,12 @@ package checkout
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,6 +77,7 @@ type Sessions interface {
 	Create(ctx context.Context, siteID string, req session.CreateRequest) (*session.Session, error)
 	Eligibility(ctx context.Context, siteID string, in session.CartInput) (eligibility.Result, error)
 	Site(id string) (*session.Site, bool)
+	Abandon(ctx context.Context, id string) (*session.Session, error)
 }
 
 // Options configures a Service.
@@ -339,6 +343,35 @@ func (s *Service) Pick(ctx context.Context, st *State, mode string) (*session.Se
 		Mode: mode, OrderRef: st.OrderRef, Cart: st.cartInput(), Customer: st.Customer,
 		ReturnURL: st.ReturnURL, CancelURL: st.CancelURL, CheckoutID: st.ID,
 	})
+}
+
+// AbandonToken authorizes the hosted pages' "choose another payment
+// method" form for one attempt: an HMAC of the attempt's id under the
+// checkout's client secret. Another site's page cannot forge it (the form
+// is CSRF-safe), and a form left open in another tab does not cancel a
+// newer attempt.
+func (c *Checkout) AbandonToken(sessionID string) string {
+	m := hmac.New(sha256.New, []byte(c.ClientSecret))
+	m.Write([]byte("payhost abandon v1\x00" + sessionID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CheckAbandonToken reports whether token is AbandonToken(sessionID).
+func (c *Checkout) CheckAbandonToken(sessionID, token string) bool {
+	return hmac.Equal([]byte(c.AbandonToken(sessionID)), []byte(token))
+}
+
+// Abandon ends the checkout's attempt under way, which must be sessionID
+// (else CodeInvalidState: nothing under way, or another attempt since),
+// so that the buyer may pick another mode. The session service asks the
+// provider first where the mode can: the attempt returned may turn out
+// paid rather than cancelled.
+func (s *Service) Abandon(ctx context.Context, st *State, sessionID string) (*session.Session, error) {
+	active := st.Active()
+	if active == nil || active.ID != sessionID {
+		return nil, errorf(session.CodeInvalidState, "no payment attempt %q of this checkout is under way", sessionID)
+	}
+	return s.sessions.Abandon(ctx, active.ID)
 }
 
 // URL is the hosted chooser page of a checkout.

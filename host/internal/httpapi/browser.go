@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/payhost/payhost/host/internal/session"
 	"github.com/payhost/payhost/host/internal/web"
@@ -40,12 +41,19 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, b w
 	}
 }
 
+// page shows a message page built by the caller.
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, m web.Message) {
+	if err := s.pages.Render(w, status, "message", m); err != nil {
+		s.log.Error("rendering page", "path", r.URL.Path, "error", err)
+	}
+}
+
 // handlePay shows the customer what to do for a session: the provider form
 // (auto-submitted), a redirect, the test choices, or instructions. A session
 // that is already settled sends the browser back to the shop (or, for a
 // failed attempt of a checkout, to the checkout).
 func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
-	sess, _, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
+	sess, events, err := s.svc.Get(r.Context(), "", r.PathValue("id"))
 	if err != nil {
 		s.browserError(w, r, "", err)
 		return
@@ -65,6 +73,15 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 		Provider: providerName(sess.Plugin),
 	}
 	if a.Form != nil {
+		if session.FormShown(events) {
+			s.leftProvider(w, r, p, sess)
+			return
+		}
+		// Recorded before the form goes out: a buyer back on this page
+		// (another tab, a stale link) is not sent to post it again.
+		if err := s.svc.MarkFormShown(r.Context(), sess.ID); err != nil {
+			s.log.Warn("recording the provider form shown", "session_id", sess.ID, "error", err)
+		}
 		f := webForm(*a.Form)
 		v.Form = &f
 	}
@@ -88,6 +105,30 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 	if err := s.pages.Render(w, http.StatusOK, "pay", v); err != nil {
 		s.log.Error("rendering pay page", "session_id", sess.ID, "error", err)
 	}
+}
+
+// leftProvider is /pay for a provider form the buyer was already sent: the
+// provider would refuse it posted again, so the page says the payment
+// cannot resume and offers, for a checkout, to choose another payment
+// method (the abandon path), else the way back to the shop.
+func (s *Server) leftProvider(w http.ResponseWriter, r *http.Request, p *locale.Printer, sess *session.Session) {
+	b := s.base(p, sess.SiteID)
+	m := web.Message{Base: b, Kind: "warn", Title: p.T("error.left.title"), Text: p.T("error.left.shop", providerName(sess.Plugin))}
+	back := web.Link{URL: sess.CancelURL, Label: p.T("back.shop"), Primary: true}
+	if sess.CheckoutID != "" {
+		if st, err := s.checkouts.Get(r.Context(), "", sess.CheckoutID); err == nil && st.Active() != nil && st.Active().ID == sess.ID {
+			m.Text = p.T("error.left.text", providerName(sess.Plugin))
+			abandon := s.abandonLink(p, st, sess)
+			abandon.Label, abandon.Primary, back.Primary = p.T("abandon.again"), true, false
+			m.Links = append(m.Links, abandon)
+			back.URL = st.CancelURL
+		}
+	}
+	if back.URL == "" {
+		back.URL = sess.ReturnURL
+	}
+	m.Links = append(m.Links, back)
+	s.page(w, r, http.StatusConflict, m)
 }
 
 // instructions localizes a deferred mode's instructions: the catalog's
@@ -143,11 +184,26 @@ func (s *Server) browserError(w http.ResponseWriter, r *http.Request, customerLo
 	b := web.Base{P: s.pages.Printer(customerLocale, r), Static: web.StaticPrefix}
 	switch session.ErrorCode(err) {
 	case session.CodeNotFound:
-		s.message(w, r, http.StatusNotFound, b, "warn", "notfound")
+		s.message(w, r, http.StatusNotFound, b, "warn", "notfound", s.wayBack(r, &b))
 	default:
 		s.log.Error("browser request failed", "path", r.URL.Path, "error", err)
 		s.message(w, r, http.StatusInternalServerError, b, "error", "internal")
 	}
+}
+
+// wayBack is the way out of a page that knows no shop (unknown id): the
+// shop the browser came from when the Referer's origin is one of a site's
+// allowed_origins (only those: a link to any Referer would let any page
+// put its own link on payhost's), else the browser's Back.
+func (s *Server) wayBack(r *http.Request, b *web.Base) web.Link {
+	if ref, err := url.Parse(r.Referer()); err == nil && (ref.Scheme == "https" || ref.Scheme == "http") && ref.Host != "" {
+		origin := ref.Scheme + "://" + ref.Host
+		if site, ok := s.svc.SiteForOrigin(origin); ok {
+			b.ShopName = site.Name
+			return web.Link{URL: origin + "/", Label: b.P.T("back.site", site.Name), Primary: true}
+		}
+	}
+	return web.Link{History: true, Label: b.P.T("back.website"), Primary: true}
 }
 
 // handleReturn takes the browser back from the provider: the plugin verifies

@@ -128,9 +128,17 @@ func (s *Server) checkoutBlocked(w http.ResponseWriter, r *http.Request, p *loca
 		}
 		s.message(w, r, http.StatusOK, b, "info", "paid", back)
 	case checkout.StatusProcessing:
-		cont := web.Link{URL: "/pay/" + st.Active().ID, Label: p.T("error.active.continue"), Primary: true}
 		back.Primary = false
-		s.message(w, r, http.StatusConflict, b, "warn", "active", cont, back)
+		active := st.Active()
+		abandon := s.abandonLink(p, st, active)
+		if !s.resumable(r.Context(), active) {
+			abandon.Primary = true
+			s.page(w, r, http.StatusConflict, web.Message{Base: b, Kind: "warn", Title: p.T("error.left.title"),
+				Text: p.T("error.left.text", providerName(active.Plugin)), Links: []web.Link{abandon, back}})
+			return true
+		}
+		cont := web.Link{URL: "/pay/" + active.ID, Label: p.T("error.active.continue"), Primary: true}
+		s.message(w, r, http.StatusConflict, b, "warn", "active", cont, abandon, back)
 	default:
 		return false
 	}
@@ -186,5 +194,64 @@ func (s *Server) pickFailed(w http.ResponseWriter, r *http.Request, p *locale.Pr
 	default:
 		s.log.Error("checkout pick failed", "checkout_id", st.ID, "code", code, "error", err)
 		s.message(w, r, http.StatusInternalServerError, b, "error", "internal", again)
+	}
+}
+
+// abandonLink is the "choose another payment method" button of an attempt
+// under way: a form posting the attempt's id and its token (see
+// checkout.AbandonToken) to /checkout/{id}/abandon.
+func (s *Server) abandonLink(p *locale.Printer, st *checkout.State, active *session.Session) web.Link {
+	return web.Link{URL: "/checkout/" + st.ID + "/abandon", Label: p.T("abandon.button"), Post: true,
+		Fields: []web.Field{{Name: "session", Value: active.ID}, {Name: "token", Value: st.AbandonToken(active.ID)}}}
+}
+
+// resumable reports whether /pay can still take the buyer on with an
+// attempt: not when it is a provider form the buyer was already sent
+// (form-post providers refuse a transaction posted twice).
+func (s *Server) resumable(ctx context.Context, sess *session.Session) bool {
+	if sess.Action == nil || sess.Action.Form == nil {
+		return true
+	}
+	_, events, err := s.svc.Get(ctx, "", sess.ID)
+	if err != nil {
+		s.log.Warn("reading an attempt's events", "session_id", sess.ID, "error", err)
+		return true // the abandon button is there anyway
+	}
+	return !session.FormShown(events)
+}
+
+// handleCheckoutAbandon serves POST /checkout/{id}/abandon: the buyer
+// leaves the attempt under way (typically Back from a provider's page) to
+// choose another mode. The session service asks the provider first where
+// it can: an attempt that turned out paid sends the buyer to the shop as
+// paid; otherwise it is cancelled and the buyer is back on the chooser.
+func (s *Server) handleCheckoutAbandon(w http.ResponseWriter, r *http.Request) {
+	st, err := s.checkouts.Get(r.Context(), "", r.PathValue("id"))
+	if err != nil {
+		s.browserError(w, r, "", err)
+		return
+	}
+	p := s.pages.Printer(st.Customer.Locale, r)
+	b := s.base(p, st.SiteID)
+	chooser := s.publicURL + "/checkout/" + st.ID
+	sid := r.PostFormValue("session")
+	if !st.CheckAbandonToken(sid, r.PostFormValue("token")) {
+		s.page(w, r, http.StatusForbidden, web.Message{Base: b, Kind: "warn", Title: p.T("error.stale.title"), Text: p.T("error.stale.text"),
+			Links: []web.Link{{URL: chooser, Label: p.T("back.checkout"), Primary: true}}})
+		return
+	}
+	sess, err := s.checkouts.Abandon(r.Context(), st, sid)
+	switch {
+	case session.ErrorCode(err) == session.CodeInvalidState:
+		// Already ended (another tab, the provider's return): the chooser
+		// says where the checkout stands.
+		http.Redirect(w, r, chooser, http.StatusSeeOther)
+	case err != nil:
+		s.log.Error("abandoning an attempt failed", "checkout_id", st.ID, "session_id", sid, "error", err)
+		s.message(w, r, http.StatusInternalServerError, b, "error", "internal", web.Link{URL: chooser, Label: p.T("back.checkout"), Primary: true})
+	case sess.Status == session.StatusCancelled:
+		http.Redirect(w, r, chooser+"?attempt=abandoned", http.StatusSeeOther)
+	default:
+		s.redirectToShop(w, r, sess)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 
@@ -53,6 +54,10 @@ type publicMessage struct {
 	Text      string `json:"text"`
 	LinkURL   string `json:"link_url,omitempty"`
 	LinkLabel string `json:"link_label,omitempty"`
+	// SessionID is the attempt under way and AbandonLabel its "choose
+	// another payment method" button (POST .../abandon).
+	SessionID    string `json:"session_id,omitempty"`
+	AbandonLabel string `json:"abandon_label,omitempty"`
 }
 
 // cors sets the CORS headers when origin may read the answer and reports
@@ -128,6 +133,10 @@ func (s *Server) handlePublicCheckout(w http.ResponseWriter, r *http.Request) {
 	for _, k := range []string{"summary", "shipping", "total", "choose", "choose.none", "secured", "secured.by", "item", "qty", "price"} {
 		out.Text[k] = p.T(k)
 	}
+	// The widget's own failure texts, in the buyer's language for the next
+	// failure ("{status}" is the HTTP status; the widget has a built-in
+	// French and English copy for when payhost was never reached).
+	out.Text["unreachable"], out.Text["error"] = p.T("widget.unreachable"), p.T("widget.error")
 	static := s.publicURL + web.StaticPrefix
 	var offers []eligibility.Offer
 	if st.Status == checkout.StatusOpen {
@@ -137,7 +146,7 @@ func (s *Server) handlePublicCheckout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		out.Message = s.publicMessage(p, st)
+		out.Message = s.publicMessage(r.Context(), p, st)
 	}
 	page := s.checkoutPage(p, st, offers, static)
 	out.ShopName, out.OrderRef, out.Shipping, out.Total = page.ShopName, page.OrderRef, page.Shipping, page.Total
@@ -151,7 +160,7 @@ func (s *Server) handlePublicCheckout(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) publicMessage(p *locale.Printer, st *checkout.State) *publicMessage {
+func (s *Server) publicMessage(ctx context.Context, p *locale.Printer, st *checkout.State) *publicMessage {
 	key, link, label := "", st.CancelURL, p.T("back.shop")
 	switch st.Status {
 	case checkout.StatusExpired:
@@ -162,12 +171,59 @@ func (s *Server) publicMessage(p *locale.Printer, st *checkout.State) *publicMes
 			link = loc
 		}
 	case checkout.StatusProcessing:
-		key = "active"
-		link, label = s.publicURL+"/pay/"+st.Active().ID, p.T("error.active.continue")
+		active := st.Active()
+		m := &publicMessage{Title: p.T("error.active.title"), Text: p.T("error.active.text"), SessionID: active.ID, AbandonLabel: p.T("abandon.button")}
+		if s.resumable(ctx, active) {
+			m.LinkURL, m.LinkLabel = s.publicURL+"/pay/"+active.ID, p.T("error.active.continue")
+		} else {
+			m.Title, m.Text, m.AbandonLabel = p.T("error.left.title"), p.T("error.left.text", providerName(active.Plugin)), p.T("abandon.again")
+		}
+		return m
 	default:
 		return nil
 	}
 	return &publicMessage{Title: p.T("error." + key + ".title"), Text: p.T("error." + key + ".text"), LinkURL: link, LinkLabel: label}
+}
+
+type publicAbandon struct {
+	SessionID string `json:"session_id"`
+}
+
+// handlePublicAbandon serves POST /v1/public/checkouts/{id}/abandon: the
+// buyer, back in the shop's page from a provider they left, chose another
+// payment method in the widget. As on the hosted page: a payment the
+// provider reports is kept (redirect_url then leads to the shop's return
+// page), otherwise the attempt is cancelled and the widget shows the
+// chooser again.
+func (s *Server) handlePublicAbandon(w http.ResponseWriter, r *http.Request) {
+	st, p, ok := s.publicState(w, r)
+	if !ok {
+		return
+	}
+	var req publicAbandon
+	if !s.decodeJSON(w, r, &req) {
+		return
+	}
+	sess, err := s.checkouts.Abandon(r.Context(), st, req.SessionID)
+	if err != nil {
+		code := session.ErrorCode(err)
+		msg := session.ErrorMessage(err)
+		if code == session.CodeInvalidState {
+			msg = p.T("error.abandon.none")
+		}
+		if statusFor(code) >= 500 {
+			s.log.Error("widget abandon failed", "checkout_id", st.ID, "code", code, "error", err)
+		}
+		writeError(w, statusFor(code), code, msg)
+		return
+	}
+	out := map[string]string{"session_id": sess.ID, "session_status": string(sess.Status)}
+	if sess.Status.Success() {
+		if loc, err := s.svc.ShopRedirect(sess); err == nil {
+			out["redirect_url"] = loc
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type publicPick struct {

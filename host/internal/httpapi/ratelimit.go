@@ -59,7 +59,9 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
-// clientIP is the address a request came from (the limiter's key).
+// clientIP is the address a request came from (the limiter's key): the
+// TCP peer. X-Forwarded-For is not trusted (any client can set it), so
+// behind a reverse proxy all buyers share one bucket; the README says so.
 func clientIP(r *http.Request) string {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

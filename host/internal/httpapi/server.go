@@ -142,6 +142,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/checkouts/{id}", s.shop(s.handleGetCheckout))
 	m.HandleFunc("GET /checkout/{id}", s.handleCheckoutPage)
 	m.HandleFunc("POST /checkout/{id}", s.handleCheckoutPick)
+	m.HandleFunc("POST /checkout/{id}/abandon", s.handleCheckoutAbandon)
 	m.Handle("GET "+web.StaticPrefix+"/", s.pages.Static())
 	m.HandleFunc("GET /widget.js", s.handleWidget(false))
 	m.HandleFunc("GET /widget/v"+web.WidgetVersion+".js", s.handleWidget(true))
@@ -149,6 +150,8 @@ func (s *Server) routes() {
 	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/sessions", s.handlePublicPreflight)
 	m.HandleFunc("GET /v1/public/checkouts/{id}", s.limitPublic(s.handlePublicCheckout))
 	m.HandleFunc("POST /v1/public/checkouts/{id}/sessions", s.limitPublic(s.handlePublicPick))
+	m.HandleFunc("OPTIONS /v1/public/checkouts/{id}/abandon", s.handlePublicPreflight)
+	m.HandleFunc("POST /v1/public/checkouts/{id}/abandon", s.limitPublic(s.handlePublicAbandon))
 
 	m.HandleFunc("GET /pay/{id}", s.handlePay)
 	m.HandleFunc("GET /return/{id}", s.handleReturn)

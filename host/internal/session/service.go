@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,6 +152,17 @@ func (s *Service) AnySiteAllowsOrigin(origin string) bool {
 		}
 	}
 	return false
+}
+
+// SiteForOrigin returns a site listing origin in its allowed_origins (a
+// buyer's page links back to the shop the browser came from).
+func (s *Service) SiteForOrigin(origin string) (*Site, bool) {
+	for _, site := range s.sites {
+		if slices.Contains(site.AllowedOrigins, origin) {
+			return site, true
+		}
+	}
+	return nil, false
 }
 
 // Ping checks storage.

@@ -104,6 +104,13 @@ type Base struct {
 type Link struct {
 	URL, Label string
 	Primary    bool
+	// Post makes it a form posting Fields to URL (an action that changes
+	// something, which a link must not do).
+	Post   bool
+	Fields []Field
+	// History makes it the browser's Back (URL unused): the way back when
+	// the page does not know where the buyer came from.
+	History bool
 }
 
 // Message is a page with a title, a text and ways out.

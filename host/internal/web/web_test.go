@@ -76,3 +76,31 @@ func BenchmarkCheckoutPage(b *testing.B) {
 		}
 	}
 }
+
+// TestWidgetFallbackTexts: the widget's built-in copy of its failure texts
+// (used before payhost answered, or when it cannot be reached) is the
+// catalogs' text in both languages, not English alone.
+func TestWidgetFallbackTexts(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := Asset("widget.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range []language.Tag{language.English, language.French} {
+		pr := p.PrinterFor(tag)
+		for _, key := range []string{"widget.unreachable", "widget.error"} {
+			text := pr.T(key)
+			if text == key || !strings.Contains(string(js), text) {
+				t.Errorf("widget.js lacks the %s text of %s: %q", tag, key, text)
+			}
+		}
+	}
+	for _, english := range []string{`"payhost cannot be reached`, `"Error " +`} {
+		if strings.Contains(string(js), english) {
+			t.Errorf("widget.js still has the English-only text %s", english)
+		}
+	}
+}

@@ -22,6 +22,17 @@
     target = document.createElement("div");
     script.parentNode.insertBefore(target, script);
   }
+  // The widget's own failure texts: payhost sends them in the buyer's
+  // language with the checkout; until then (or when payhost cannot be
+  // reached at all) this copy, by the browser's language.
+  var fallback = {
+    en: { unreachable: "The payment service cannot be reached. Check your connection and try again, or use the payment page:",
+      error: "The payment methods could not be loaded (error {status}). Please try again in a moment." },
+    fr: { unreachable: "Le service de paiement est injoignable. Vérifiez votre connexion et réessayez, ou passez par la page de paiement :",
+      error: "Les moyens de paiement n'ont pas pu être chargés (erreur {status}). Réessayez dans un instant." }
+  };
+  var texts = fallback[String(navigator.language || "en").slice(0, 2).toLowerCase()] || fallback.en;
+  function say(key, status) { return (texts[key] || fallback.en[key]).replace("{status}", String(status)); }
   var api = base + "/v1/public/checkouts/" + encodeURIComponent(id);
   var hosted = base + "/checkout/" + encodeURIComponent(id);
 
@@ -34,6 +45,7 @@
     ".phw button.m img{grid-row:1/3;align-self:center}.phw .l{font-weight:600}.phw .d{color:#5b6475;font-size:.9rem}" +
     ".phw button.m:hover{border-color:#1f5fbf}.phw button:focus-visible,.phw a:focus-visible{outline:3px solid #1f5fbf;outline-offset:2px}" +
     ".phw button[disabled]{opacity:.6;cursor:progress}.phw .s{color:#17794a;font-size:.85rem;margin-bottom:.6rem}" +
+    ".phw button.a{padding:.5rem 1rem;border:1px solid #1f5fbf;border-radius:.4rem;background:#1f5fbf;color:#fff;font:inherit;cursor:pointer}" +
     ".phw .e{color:#a11;margin-top:.6rem}.phw .f{color:#5b6475;font-size:.8rem;margin-top:.8rem}";
 
   function el(tag, attrs, children) {
@@ -65,6 +77,7 @@
   }
 
   function render(c) {
+    if (c.text.unreachable && c.text.error) { texts = { unreachable: c.text.unreachable, error: c.text.error }; }
     var live = el("div", { "class": "e", role: "alert", "aria-live": "assertive" });
     var root = el("div", { "class": "phw", lang: c.lang, role: "region", "aria-label": c.text.choose, "data-payhost-widget": VERSION });
     var lock = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -92,15 +105,22 @@
       root.appendChild(el("h3", { text: c.message.title }));
       root.appendChild(el("p", { text: c.message.text }));
       if (c.message.link_url) { root.appendChild(el("p", {}, [el("a", { href: c.message.link_url, text: c.message.link_label })])); }
+      if (c.message.session_id && c.message.abandon_label) {
+        var ab = el("button", { type: "button", "class": "a", "data-action": "abandon", text: c.message.abandon_label });
+        ab.addEventListener("click", function () { abandon(c.message.session_id, ab, live, root); });
+        root.appendChild(el("p", {}, [ab]));
+      }
     } else {
       root.appendChild(el("h3", { id: "phw-h", text: c.text.choose }));
       if (!c.modes.length) { root.appendChild(el("p", { text: c.text["choose.none"] })); }
       var buttons = [];
       var list = el("ul", { "aria-labelledby": "phw-h" }, c.modes.map(function (m) {
-        var b = el("button", { type: "button", "class": "m", "data-mode": m.id, "aria-describedby": "phw-d-" + m.id }, [
+        // The description is in the button's name already: no
+        // aria-describedby, or screen readers read it twice.
+        var b = el("button", { type: "button", "class": "m", "data-mode": m.id }, [
           el("img", { src: m.logo_url, alt: "", width: "48", height: "32" }),
           el("span", { "class": "l", text: m.label }),
-          el("span", { "class": "d", id: "phw-d-" + m.id, text: m.description })
+          el("span", { "class": "d", text: m.description })
         ]);
         b.addEventListener("click", function () { pick(m.id, buttons, live, root); });
         buttons.push(b);
@@ -124,24 +144,50 @@
       }
       root.removeAttribute("aria-busy");
       buttons.forEach(function (b) { b.disabled = false; });
-      live.textContent = (r.body.error && r.body.error.message) || "Error " + r.status;
+      live.textContent = (r.body.error && r.body.error.message) || say("error", r.status);
       if (r.status === 409 || r.status === 410) { setTimeout(load, 1500); }
     }, function () {
       root.removeAttribute("aria-busy");
       buttons.forEach(function (b) { b.disabled = false; });
-      live.textContent = "payhost cannot be reached. " + hosted;
+      live.textContent = say("unreachable") + " " + hosted;
+    });
+  }
+
+  // The buyer left the attempt under way (Back from the provider's page):
+  // payhost asks the provider, then cancels it unless it went through.
+  function abandon(sessionId, button, live, root) {
+    button.disabled = true;
+    root.setAttribute("aria-busy", "true");
+    live.textContent = "";
+    call("POST", api + "/abandon", { session_id: sessionId }).then(function (r) {
+      if (r.status === 200 && r.body.redirect_url) {
+        window.location.assign(r.body.redirect_url);
+        return;
+      }
+      if (r.status === 200 || r.status === 409) { load(); return; }
+      root.removeAttribute("aria-busy");
+      button.disabled = false;
+      live.textContent = (r.body.error && r.body.error.message) || say("error", r.status);
+    }, function () {
+      root.removeAttribute("aria-busy");
+      button.disabled = false;
+      live.textContent = say("unreachable") + " " + hosted;
     });
   }
 
   function load() {
     call("GET", api).then(function (r) {
-      if (r.status !== 200) { failure((r.body.error && r.body.error.message) || "Error " + r.status); return; }
+      if (r.status !== 200) { failure((r.body.error && r.body.error.message) || say("error", r.status)); return; }
       render(r.body);
-    }, function () { failure("payhost cannot be reached."); });
+    }, function () { failure(say("unreachable")); });
   }
 
   if (!document.getElementById("payhost-widget-css")) {
     document.head.appendChild(el("style", { id: "payhost-widget-css", text: css }));
   }
   load();
+  // Back from a provider's page, the browser may show this page from its
+  // back/forward cache as it was left: buttons disabled, an attempt picked.
+  // Its state is read again.
+  window.addEventListener("pageshow", function (e) { if (e.persisted) { load(); } });
 }());
