@@ -18,7 +18,10 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/payhost/payhost/sdk/shop"
+	"github.com/payhost/payhost/shared/locale"
 )
 
 // Config is what the shop needs to know about payhost and itself.
@@ -83,7 +86,7 @@ type Shop struct {
 
 // New returns the shop; it does no I/O.
 func New(cfg Config) (*Shop, error) {
-	t, err := template.New("").Funcs(template.FuncMap{"money": money, "operations": func() []string { return []string{"refund", "capture", "cancel"} }}).ParseFS(templates, "templates/*.html")
+	t, err := template.New("").Funcs(template.FuncMap{"money": money}).ParseFS(templates, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +106,11 @@ func New(cfg Config) (*Shop, error) {
 
 func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// money shows cents as euros, the French way (the demo sells in EUR).
+// money shows an amount in cents of euros (the demo sells in EUR) the way
+// the shop's pages, in English, write it: "€30.70", as the checkout shows
+// it to an English-speaking buyer.
 func money(cents int64) string {
-	return fmt.Sprintf("%d,%02d\u00a0€", cents/100, cents%100)
+	return locale.FormatAmount(language.English, cents, "EUR")
 }
 
 func (s *Shop) render(w http.ResponseWriter, status int, name string, data any) {
@@ -354,6 +359,26 @@ type orderRow struct {
 	*Order
 	Status  string
 	Session *sessionView
+	// Ops are the operations the payment's status allows, each with the
+	// Idempotency-Key its form sends: decided when the page is shown, so
+	// a form posted twice (a double click, a retry after a timeout)
+	// refunds once.
+	Ops []opForm
+}
+
+type opForm struct{ Name, Key string }
+
+// operationsFor lists what payhost accepts for a session in status.
+func operationsFor(status string) []string {
+	switch status {
+	case "paid", "partially_refunded":
+		return []string{"refund"}
+	case "authorized":
+		return []string{"capture", "cancel"}
+	case "pending":
+		return []string{"cancel"}
+	}
+	return nil
 }
 
 func (s *Shop) ordersPage(w http.ResponseWriter, r *http.Request) {
@@ -380,6 +405,9 @@ func (s *Shop) ordersPage(w http.ResponseWriter, r *http.Request) {
 			var sess sessionView
 			if _, err := s.api("GET", "/v1/sessions/"+co.SessionID, nil, &sess, ""); err == nil {
 				row.Session = &sess
+				for _, op := range operationsFor(sess.Status) {
+					row.Ops = append(row.Ops, opForm{Name: op, Key: "demo-" + op + "-" + o.Ref + "-" + rand.Text()})
+				}
 			}
 		}
 		rows = append(rows, row)
@@ -404,6 +432,11 @@ func (s *Shop) operate(w http.ResponseWriter, r *http.Request) {
 	var co struct {
 		SessionID string `json:"session_id"`
 	}
+	key := r.PostFormValue("idempotency_key")
+	if key == "" {
+		http.Error(w, "the form has no idempotency_key: reload the orders page", http.StatusBadRequest)
+		return
+	}
 	flash := op + " requested"
 	if _, err := s.api("GET", "/v1/checkouts/"+o.CheckoutID, nil, &co, ""); err != nil {
 		flash = err.Error()
@@ -413,7 +446,7 @@ func (s *Shop) operate(w http.ResponseWriter, r *http.Request) {
 		var res struct {
 			Operation struct{ Status string } `json:"operation"`
 		}
-		if _, err := s.api("POST", "/v1/sessions/"+co.SessionID+"/"+op, nil, &res, ""); err != nil {
+		if _, err := s.api("POST", "/v1/sessions/"+co.SessionID+"/"+op, nil, &res, key); err != nil {
 			flash = op + ": " + err.Error()
 		} else {
 			flash = op + ": " + res.Operation.Status

@@ -78,7 +78,8 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 			}
 			back(t, loc, tc.want)
 			tl := timeline(h.get(s.ID))
-			if tl[2] != "notification:applied:pending>"+tc.want || tl[3] != "return:recorded:"+tc.want+">"+tc.want || len(tl) != 4 {
+			// tl[2]: /pay posted the form to Lyra (buyer:recorded:pending>).
+			if tl[2] != "buyer:recorded:pending>" || tl[3] != "notification:applied:pending>"+tc.want || tl[4] != "return:recorded:"+tc.want+">"+tc.want || len(tl) != 5 {
 				t.Errorf("timeline %v", tl)
 			}
 		})
