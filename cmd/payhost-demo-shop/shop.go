@@ -52,6 +52,7 @@ var catalogue = []Product{
 // Order is what the shop remembers of a checkout.
 type Order struct {
 	Ref          string
+	Locale       string // the buyer's, from the cart
 	CheckoutID   string
 	ClientSecret string
 	CheckoutURL  string
@@ -106,11 +107,18 @@ func New(cfg Config) (*Shop, error) {
 
 func (s *Shop) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// money shows an amount in cents of euros (the demo sells in EUR) the way
-// the shop's pages, in English, write it: "€30.70", as the checkout shows
-// it to an English-speaking buyer.
-func money(cents int64) string {
-	return locale.FormatAmount(language.English, cents, "EUR")
+// money shows an amount in cents of euros (the demo sells in EUR) as the
+// checkout shows it to the buyer: in the cart's language ("30,70 €" in
+// French, "€30.70" in English), or in English, the language of the shop's
+// own pages, where there is no cart (the operator's pages).
+func money(cents int64, lang ...string) string {
+	tag := language.English
+	if len(lang) > 0 && lang[0] != "" {
+		if t, err := language.Parse(lang[0]); err == nil {
+			tag = t
+		}
+	}
+	return locale.FormatAmount(tag, cents, "EUR")
 }
 
 func (s *Shop) render(w http.ResponseWriter, status int, name string, data any) {
@@ -268,7 +276,7 @@ func (s *Shop) checkout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.orders[ref] = &Order{Ref: ref, CheckoutID: co.ID, ClientSecret: co.ClientSecret, CheckoutURL: co.URL, Total: c.Total, Created: time.Now()}
+	s.orders[ref] = &Order{Ref: ref, Locale: c.Locale, CheckoutID: co.ID, ClientSecret: co.ClientSecret, CheckoutURL: co.URL, Total: c.Total, Created: time.Now()}
 	s.mu.Unlock()
 	http.Redirect(w, r, "/pay/"+url.PathEscape(ref), http.StatusSeeOther)
 }

@@ -104,7 +104,7 @@ func TestOrderOperations(t *testing.T) {
 		w := httptest.NewRecorder()
 		s.ServeHTTP(w, httptest.NewRequest("GET", "/orders", nil))
 		if !strings.Contains(w.Body.String(), "€30.70") {
-			t.Errorf("the orders page does not show €30.70: %s", w.Body)
+			t.Errorf("the orders page (the operator's, in English) does not show €30.70: %s", w.Body)
 		}
 		forms := map[string]string{}
 		for _, m := range formKey.FindAllStringSubmatch(w.Body.String(), -1) {
@@ -147,5 +147,15 @@ func TestOrderOperations(t *testing.T) {
 	mu.Unlock()
 	if again := page("paid")["refund"]; again == forms["refund"] {
 		t.Errorf("a new page gave the same key %q", again)
+	}
+}
+
+func TestMoneyFollowsTheCartLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"fr-FR", "30,70\u00a0€"}, {"en-GB", "€30.70"}, {"", "€30.70"}, {"not a tag!", "€30.70"},
+	} {
+		if got := money(3070, tc.lang); got != tc.want {
+			t.Errorf("money(3070, %q) = %q, want %q", tc.lang, got, tc.want)
+		}
 	}
 }
