@@ -146,17 +146,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Version: m.Version,
 		Built:   m.Built,
 	})
-	m.Plugins = pluginmgr.New(pluginmgr.Options{
-		Observer:     m.Metrics,
-		Dir:          cfg.Plugins.Dir,
-		Verify:       pluginmgr.VerifyMode(cfg.Plugins.Verify),
-		Pins:         cfg.Plugins.Pins,
-		StartTimeout: cfg.Plugins.StartTimeout,
-		CallTimeout:  cfg.Plugins.CallTimeout,
-		DrainTimeout: cfg.Shutdown.DrainTimeout,
-		RequirePins:  cfg.Environment == "production",
-		Logger:       m.Logger.Named("plugins"),
-	})
+	opts := pluginOptions(cfg, m.Logger.Named("plugins"))
+	opts.Observer, opts.DrainTimeout = m.Metrics, cfg.Shutdown.DrainTimeout
+	m.Plugins = pluginmgr.New(opts)
 	mgr = m.Plugins
 	if err := m.Plugins.Start(ctx); err != nil {
 		return fmt.Errorf("starting plugins: %w", err)
@@ -393,4 +385,18 @@ func OpenStore(ctx context.Context, db config.Database) (session.Store, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("database.driver: unknown driver %q", db.Driver)
+}
+
+// pluginOptions are the plugin manager's settings from cfg: the serving
+// host adds its metrics and drain timeout; the checks use them as they are.
+func pluginOptions(cfg *config.Config, log hclog.Logger) pluginmgr.Options {
+	return pluginmgr.Options{
+		Dir:          cfg.Plugins.Dir,
+		Verify:       pluginmgr.VerifyMode(cfg.Plugins.Verify),
+		Pins:         cfg.Plugins.Pins,
+		StartTimeout: cfg.Plugins.StartTimeout,
+		CallTimeout:  cfg.Plugins.CallTimeout,
+		RequirePins:  cfg.Environment == "production",
+		Logger:       log,
+	}
 }

@@ -20,15 +20,7 @@ func Check(ctx context.Context, path string, getenv func(string) (string, bool),
 	if err != nil {
 		return err
 	}
-	mgr := pluginmgr.New(pluginmgr.Options{
-		Dir:          cfg.Plugins.Dir,
-		Verify:       pluginmgr.VerifyMode(cfg.Plugins.Verify),
-		Pins:         cfg.Plugins.Pins,
-		StartTimeout: cfg.Plugins.StartTimeout,
-		CallTimeout:  cfg.Plugins.CallTimeout,
-		RequirePins:  cfg.Environment == "production",
-		Logger:       log,
-	})
+	mgr := pluginmgr.New(pluginOptions(cfg, log))
 	defer mgr.Close()
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("plugins: %w", err)

@@ -30,15 +30,7 @@ func loadConfig(ctx context.Context, path string, getenv func(string) (string, b
 	}) {
 		return nil, err
 	}
-	mgr := pluginmgr.New(pluginmgr.Options{
-		Dir:          cfg.Plugins.Dir,
-		Verify:       pluginmgr.VerifyMode(cfg.Plugins.Verify),
-		Pins:         cfg.Plugins.Pins,
-		StartTimeout: cfg.Plugins.StartTimeout,
-		CallTimeout:  cfg.Plugins.CallTimeout,
-		RequirePins:  cfg.Environment == "production",
-		Logger:       log,
-	})
+	mgr := pluginmgr.New(pluginOptions(cfg, log))
 	defer mgr.Close()
 	if mgr.Start(ctx) != nil {
 		return nil, err // the plugins' own refusal shows once the rest is fixed
