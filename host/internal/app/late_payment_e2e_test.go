@@ -150,4 +150,32 @@ func TestLatePayment(t *testing.T) {
 			}
 		})
 	}
+	// A late authorization holds the buyer's money without taking it: the
+	// shop cancels it at the provider through the API; the session keeps
+	// its status and the shop is told once.
+	t.Run("late authorization cancelled", func(t *testing.T) {
+		h := h.with(t)
+		s := h.create("test", 1300)
+		forms := h.payForms(s.ID)
+		h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms["cancelled"].fields), http.StatusOK)
+		h.operate(s.ID, "cancel", nil, http.StatusConflict) // nothing to cancel yet
+		h.expect(h.do("POST", "/notify/offline/"+s.ID, "", forms["authorized"].fields), http.StatusOK)
+		h.expect(h.do("POST", "/v1/sessions/"+s.ID+"/refund", siteKey, nil), http.StatusConflict) // nothing was captured
+		op := h.operate(s.ID, "cancel", nil, http.StatusCreated)
+		if op.Operation.Status != "succeeded" || op.Session.Status != "cancelled" {
+			t.Fatalf("cancel of the late authorization: %+v", op)
+		}
+		if r := h.do("POST", "/v1/sessions/"+s.ID+"/cancel", siteKey, nil); r.status != http.StatusConflict || r.errorCode(t) != "invalid_state" {
+			t.Errorf("a second cancel: %d %s", r.status, r.body)
+		}
+		eventID := s.ID + ":late_authorization_cancelled"
+		eventually(t, 20*time.Second, "the late authorization's cancellation webhook", func() bool { return len(rcv.get(eventID)) > 0 })
+		if got := h.get(s.ID); got.Status != "cancelled" {
+			t.Errorf("after the cancellation: %s", got.Status)
+		}
+		// A session closed without any late authorization has nothing to cancel.
+		other := h.create("test", 1400)
+		h.expect(h.do("POST", "/notify/offline/"+other.ID, "", h.payForms(other.ID)["refused"].fields), http.StatusOK)
+		h.operate(other.ID, "cancel", nil, http.StatusConflict)
+	})
 }

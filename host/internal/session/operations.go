@@ -41,16 +41,17 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 			return nil, nil, wrapErr(CodeInternal, err, "reading the idempotency key")
 		}
 	}
-	sess, _, err := s.Get(ctx, siteID, id)
+	sess, events, err := s.Get(ctx, siteID, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	lateAuth := lateAuthorization(sess, events)
 	site := s.sites[sess.SiteID]
 	avail, known := s.mode(sess.Mode)
 	if !known {
 		return nil, nil, errorf(CodePluginUnavailable, "no loaded plugin offers mode %s", sess.Mode)
 	}
-	if err := checkCapability(s.capabilities(sess.SiteID, avail.Mode), req, sess, func(c payment.Capability) string {
+	if err := checkCapability(s.capabilities(sess.SiteID, avail.Mode), req, sess, lateAuth, func(c payment.Capability) string {
 		return s.unsupportedReason(sess.SiteID, sess.Mode, c)
 	}); err != nil {
 		return nil, nil, err
@@ -65,7 +66,7 @@ func (s *Service) Operate(ctx context.Context, siteID, id string, req OperationR
 	// Reserve in one transaction: the amount is checked against what other
 	// open operations already hold.
 	_, err = s.store.UpdateSession(ctx, sess.ID, func(cur *Session) (Change, error) {
-		if err := checkAmounts(cur, &op, cur.Operations); err != nil {
+		if err := checkAmounts(cur, &op, cur.Operations, lateAuth); err != nil {
 			return Change{}, err
 		}
 		ev := s.event(cur, SourceAPI, ResultRecorded, cur.Status, eventInfo{reason: string(req.Kind) + "_requested",
@@ -92,9 +93,25 @@ func latePaid(s *Session) bool {
 	return lateSuccess(s.Status, StatusPaid) && s.CapturedAmount > 0
 }
 
+// lateAuthorization reports a session closed without payment for which the
+// provider nevertheless authorized the amount (a late authorization, in its
+// timeline), nothing captured: the authorization may be cancelled at the
+// provider, the session keeping its status.
+func lateAuthorization(s *Session, events []Event) bool {
+	if !lateSuccess(s.Status, StatusAuthorized) || s.CapturedAmount > 0 {
+		return false
+	}
+	for _, e := range events {
+		if e.Reason == ReasonLatePayment && e.To == StatusAuthorized {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCapability refuses what the mode cannot do for the site; why says
 // why a capability is withheld ("" or ": reason").
-func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, why func(payment.Capability) string) error {
+func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session, lateAuth bool, why func(payment.Capability) string) error {
 	switch req.Kind {
 	case OperationRefund:
 		if !c.Refund {
@@ -123,8 +140,8 @@ func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session
 		if !c.Cancel {
 			return errorf(CodeUnsupported, "mode %s cannot cancel at the provider%s", sess.Mode, why(payment.CapabilityCancel))
 		}
-		if sess.Status != StatusPending && sess.Status != StatusAuthorized {
-			return errorf(CodeInvalidState, "session %s is %s: only a pending or authorized session can be cancelled", sess.ID, sess.Status)
+		if sess.Status != StatusPending && sess.Status != StatusAuthorized && !lateAuth {
+			return errorf(CodeInvalidState, "session %s is %s: only a pending or authorized session, or a late authorization, can be cancelled", sess.ID, sess.Status)
 		}
 	default:
 		return errorf(CodeInvalidRequest, "unknown operation %q", req.Kind)
@@ -137,9 +154,12 @@ func checkCapability(c payment.Capabilities, req OperationRequest, sess *Session
 
 // checkAmounts fills a zero amount and refuses what exceeds what is left,
 // counting open operations of the same kind as already taken.
-func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
+func checkAmounts(cur *Session, op *Operation, ops []Operation, lateAuth bool) error {
 	var held int64
 	for _, o := range ops {
+		if lateAuth && op.Kind == OperationCancel && o.Kind == OperationCancel && o.Status == OperationSucceeded {
+			return errorf(CodeInvalidState, "the late authorization of session %s is already cancelled", cur.ID)
+		}
 		if o.Kind == op.Kind && o.Open() {
 			held += o.Amount
 		}
@@ -166,7 +186,7 @@ func checkAmounts(cur *Session, op *Operation, ops []Operation) error {
 	case OperationCancel:
 		op.Amount = 0
 	}
-	if !cur.Status.open() && op.Kind != OperationRefund {
+	if !cur.Status.open() && op.Kind != OperationRefund && !(op.Kind == OperationCancel && lateAuth) {
 		return errorf(CodeInvalidState, "session %s is %s", cur.ID, cur.Status)
 	}
 	return nil
@@ -340,7 +360,10 @@ func (s *Service) applyOperation(ctx context.Context, op Operation, resp payment
 // partially_refunded with a new webhook; the refund of a late payment
 // keeps the session's status.
 func (s *Service) moveAfter(cur *Session, src Source, kind OperationKind, to Status, info eventInfo) (Change, error) {
-	late := kind == OperationRefund && latePaid(cur)
+	// A cancellation of a closed session can only be that of a late
+	// authorization (checkAmounts): the session keeps its status.
+	lateVoid := kind == OperationCancel && !cur.Status.open()
+	late := kind == OperationRefund && latePaid(cur) || lateVoid
 	if late {
 		to = cur.Status
 	}
@@ -364,7 +387,10 @@ func (s *Service) moveAfter(cur *Session, src Source, kind OperationKind, to Sta
 	if err != nil {
 		return Change{}, err
 	}
-	if late {
+	switch {
+	case lateVoid:
+		msg.EventID = cur.ID + ":late_authorization_cancelled"
+	case late:
 		msg.EventID = cur.ID + ":late_refund:" + strconv.FormatInt(cur.RefundedAmount, 10)
 	}
 	return Change{Session: cur, Events: []Event{ev}, Outbox: []OutboxMessage{msg}}, nil
