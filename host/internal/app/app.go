@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -250,7 +251,9 @@ func (m *Main) build(ctx context.Context, cfg *config.Config, src modeSource) (*
 		Operators:    access,
 		Audit:        consoleStore,
 		Console:      con,
-		Logger:       m.Logger.Named("http"),
+		// Validated by config.Load.
+		TrustedProxies: trustedProxies(cfg.TrustedProxies),
+		Logger:         m.Logger.Named("http"),
 	})
 	return &running{cfg: cfg, svc: svc, handler: handler}, nil
 }
@@ -399,4 +402,16 @@ func pluginOptions(cfg *config.Config, log hclog.Logger) pluginmgr.Options {
 		RequirePins:  cfg.Environment == "production",
 		Logger:       log,
 	}
+}
+
+// trustedProxies parses the configuration's trusted_proxies (already
+// validated: an entry that does not parse is left out).
+func trustedProxies(entries []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, e := range entries {
+		if p, err := config.ParseProxy(e); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

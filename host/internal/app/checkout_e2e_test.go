@@ -399,3 +399,33 @@ func TestWidgetEndpoints(t *testing.T) {
 		h.expect(h.do("OPTIONS", path+"/sessions", "", nil, "Origin", origin, "Access-Control-Request-Method", "POST"), http.StatusNoContent)
 	})
 }
+
+// TestWidgetLimitBehindAProxy: behind a reverse proxy listed in
+// trusted_proxies, each buyer (X-Forwarded-For) has a bucket of their own;
+// a forwarded address from a peer that is not listed is not believed.
+func TestWidgetLimitBehindAProxy(t *testing.T) {
+	h := startHost(t, hostOptions{modes: widgetSite, extra: `trusted_proxies: ["127.0.0.1", "10.0.0.0/8"]`})
+	c := h.createCheckout(checkoutReq(2590, "en-GB"))
+	path := "/v1/public/checkouts/" + c.ID
+	get := func(forwarded string) int {
+		return h.do("GET", path, "", nil, "Authorization", "Bearer "+c.ClientSecret, "Origin", "https://shop.example", "X-Forwarded-For", forwarded).status
+	}
+	limited := false
+	for range 40 {
+		if get("198.51.100.1, 10.1.1.1") == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Fatal("40 requests of one buyer at once were not limited")
+	}
+	if st := get("198.51.100.2"); st != http.StatusOK {
+		t.Errorf("another buyer behind the same proxy: %d, want 200 (a bucket of its own)", st)
+	}
+	// The first buyer spoofing an address to the left of the one the proxy
+	// appended gains nothing.
+	if st := get("203.0.113.9, 198.51.100.1"); st != http.StatusTooManyRequests {
+		t.Errorf("a spoofed X-Forwarded-For entry escaped the limit: %d", st)
+	}
+}

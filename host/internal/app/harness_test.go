@@ -114,6 +114,7 @@ plugins:
 {{PINS}}
 admin: {api_key: "env:E2E_ADMIN_KEY"{{OPERATORS}}}
 log: {level: warn}
+{{EXTRA}}
 sites:
   - id: shop
     test_mode: true
@@ -177,6 +178,8 @@ type hostOptions struct {
 	// operators is YAML appended to the admin mapping, e.g.
 	// ", operators: [...]".
 	operators string
+	// extra is YAML of top-level keys added to the configuration.
+	extra string
 }
 
 // with returns the host bound to t, so that a failure inside a subtest
@@ -231,7 +234,7 @@ func openHost(t testing.TB, o hostOptions) (*host, error) {
 		driver, dsn = "postgres", o.postgres
 	}
 	cfg := strings.NewReplacer("{{DRIVER}}", driver, "{{DB}}", dsn, "{{DIR}}", o.dir, "{{VERIFY}}", o.verify, "{{PINS}}", strings.TrimSuffix(pins, "\n"),
-		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime, "{{OPERATORS}}", o.operators).Replace(hostConfig)
+		"{{MODES}}", o.modes, "{{HOOK}}", o.hook, "{{JANITOR}}", o.janitor, "{{LIFETIME}}", o.lifetime, "{{OPERATORS}}", o.operators, "{{EXTRA}}", o.extra).Replace(hostConfig)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

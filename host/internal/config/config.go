@@ -27,15 +27,20 @@ type Config struct {
 	// PublicURL is the address customers and providers reach the host at;
 	// return and notification URLs are built on it.
 	PublicURL string `mapstructure:"public_url"`
-	Database  Database
-	Plugins   Plugins
-	Admin     Admin
-	Log       Log
-	Limits    Limits
-	Webhooks  Webhooks
-	Janitor   Janitor
-	Shutdown  Shutdown
-	Sites     []Site
+	// TrustedProxies are the reverse proxies (IP addresses or CIDR
+	// prefixes) whose X-Forwarded-For the host believes: behind them, a
+	// buyer's address (the widget's rate limit, the console's login limit,
+	// the audit log) is the last one they added that is not theirs.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	Database       Database
+	Plugins        Plugins
+	Admin          Admin
+	Log            Log
+	Limits         Limits
+	Webhooks       Webhooks
+	Janitor        Janitor
+	Shutdown       Shutdown
+	Sites          []Site
 
 	// envRead are the variables Load looked up (overrides and env:
 	// references): not unknown, whatever their prefix.

@@ -78,3 +78,24 @@ func TestUnknownEnv(t *testing.T) {
 		t.Errorf("unknown = %v", got)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	cfg, err := Load(write(t, minimal+`trusted_proxies: ["127.0.0.1", "10.0.0.0/8", "2001:db8::/32", "::1"]`+"\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range cfg.TrustedProxies {
+		if _, err := ParseProxy(e); err != nil {
+			t.Errorf("%q: %v", e, err)
+		}
+	}
+	if p, _ := ParseProxy("10.1.2.3/8"); p.String() != "10.0.0.0/8" {
+		t.Errorf("prefix not masked: %s", p)
+	}
+	_, err = Load(write(t, minimal+`trusted_proxies: ["10.0.0.0/8", "proxy.example", "10.0.0.0/33"]`+"\n"), env(nil))
+	for _, want := range []string{`trusted_proxies[1]: "proxy.example" is neither`, `trusted_proxies[2]: "10.0.0.0/33" is neither`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("no problem %q in %v", want, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -129,6 +130,11 @@ func validate(cfg *Config) []string {
 		add("public_url: must be an absolute http(s) URL without query, e.g. https://pay.example.com")
 	} else if prod && u.Scheme != "https" {
 		add("public_url: must use https in production")
+	}
+	for i, tp := range cfg.TrustedProxies {
+		if _, err := ParseProxy(tp); err != nil {
+			add("trusted_proxies[%d]: %q is neither an IP address nor a CIDR prefix (10.0.0.0/8)", i, tp)
+		}
 	}
 	switch cfg.Database.Driver {
 	case "sqlite", "postgres":
@@ -303,4 +309,17 @@ func checkKey(key string, s Secret, prod bool) []string {
 		p = append(p, key+": in production, give secrets as env:NAME or file:/path, not in the file")
 	}
 	return p
+}
+
+// ParseProxy reads a trusted_proxies entry: an address (one host) or a
+// CIDR prefix.
+func ParseProxy(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return p.Masked(), nil
 }

@@ -60,8 +60,8 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 }
 
 // clientIP is the address a request came from (the limiter's key): the
-// TCP peer. X-Forwarded-For is not trusted (any client can set it), so
-// behind a reverse proxy all buyers share one bucket; the README says so.
+// TCP peer, or the client behind a trusted proxy (ServeHTTP has put it in
+// RemoteAddr, see clientaddr.go).
 func clientIP(r *http.Request) string {
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -7,6 +7,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -66,8 +67,11 @@ type Options struct {
 	Audit AuditLog
 	// Console, when set, serves the operator console under /console/.
 	Console http.Handler
-	Logger  hclog.Logger
-	Now     func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (clientaddr.go); none: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
+	Logger         hclog.Logger
+	Now            func() time.Time
 }
 
 // Server is the HTTP handler of the host.
@@ -88,6 +92,7 @@ type Server struct {
 	operators OperatorKeys
 	audit     AuditLog
 	console   http.Handler
+	trusted   []netip.Prefix
 	log       hclog.Logger
 	now       func() time.Time
 	mux       *http.ServeMux
@@ -104,7 +109,7 @@ func New(o Options) *Server {
 		svc: o.Service, checkouts: o.Checkouts, pages: o.Pages, auth: o.Auth, plugins: o.Plugins, ready: o.Ready,
 		reload: o.Reload, observer: o.Observer,
 		publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, metrics: o.Metrics, log: o.Logger, now: o.Now,
-		operators: o.Operators, audit: o.Audit, console: o.Console,
+		operators: o.Operators, audit: o.Audit, console: o.Console, trusted: o.TrustedProxies,
 		mux:              http.NewServeMux(),
 		unknownPluginLog: logLimiter{interval: time.Second},
 		refusedNotifyLog: logLimiter{interval: time.Second},
@@ -217,6 +222,12 @@ func (s *Server) allowed(r *http.Request) []string {
 // ServeHTTP adds panic recovery and access logging around the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
+	if len(s.trusted) > 0 {
+		if client, ok := clientBehind(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.trusted); ok {
+			r = r.WithContext(r.Context()) // a copy: the caller's request stays as it came
+			r.RemoteAddr = client
+		}
+	}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
