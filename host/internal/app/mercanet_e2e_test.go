@@ -104,6 +104,10 @@ func mercanetPay(t *testing.T, h *host, choice string) (sessionJSON, form) {
 	if status != http.StatusOK {
 		t.Fatalf("paymentInit: %d %s", status, hosted)
 	}
+	// The buyer sees the shop's name, not its merchant id.
+	if !strings.Contains(string(hosted), `data-testid="merchant">Demo Shop<`) {
+		t.Errorf("the hosted page does not name the shop: %s", hosted)
+	}
 	page := onlyForm(t, hosted)
 	status, back, _ := b.submit(init.action, page, url.Values{"choice": {choice}})
 	if status != http.StatusOK {

@@ -29,7 +29,7 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 	proxy.mu.Lock()
 	proxy.target = h.base
 	proxy.mu.Unlock()
-	sandboxPost(t, sandbox+"/systempay/backoffice/shops", map[string]any{"site_id": "87654321", "key_test": "e2e-test-key-0001",
+	sandboxPost(t, sandbox+"/systempay/backoffice/shops", map[string]any{"site_id": "87654321", "name": "Demo Shop", "key_test": "e2e-test-key-0001",
 		"key_production": "e2e-production-key-0001", "retry_delay": int64(time.Second), "retries": 4})
 	b := newBrowser(t)
 
@@ -42,6 +42,10 @@ func TestSystemPayThroughSandbox(t *testing.T) {
 		status, hosted, _ := b.submit(h.base, init, nil)
 		if status != http.StatusOK {
 			t.Fatalf("vads-payment: %d %s", status, hosted)
+		}
+		// The buyer sees the shop's name, not its merchant id.
+		if !strings.Contains(string(hosted), `data-testid="merchant">Demo Shop<`) {
+			t.Errorf("the hosted page does not name the shop: %s", hosted)
 		}
 		status, body, header := b.submit(init.action, onlyForm(t, hosted), url.Values{"choice": {choice}})
 		if choice == "abandon" {

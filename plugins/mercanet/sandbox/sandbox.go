@@ -9,6 +9,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -32,6 +33,10 @@ var defaultMerchants = map[string]string{
 	"211000021310001": "S9i8qClCnb2CZU3y3Vn0toIOgz3z_aBi79akR30vM9o",
 	"002001000000001": "002001000000001_KEY1",
 }
+
+// merchantNames are the shop names the hosted page shows (set with the
+// contract at Worldline); a merchant without one shows its merchantId.
+var merchantNames = map[string]string{"211000021310001": "Demo Shop"}
 
 // Server is the simulated Mercanet.
 type Server struct {
@@ -158,7 +163,7 @@ func (s *Server) paymentInit(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	amount, _ := strconv.ParseInt(fields["amount"], 10, 64)
 	cur, _ := currency.ByNumeric(fields["currencyCode"])
-	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Mercanet · BNP Paribas", Color: "#00915a", Merchant: t.merchant,
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Mercanet · BNP Paribas", Color: "#00915a", Merchant: cmp.Or(merchantNames[t.merchant], t.merchant),
 		Amount: amount, Currency: cur.Code, Reference: fields["transactionReference"], Action: "page/" + token,
 		Choices: []string{"accept", "refuse", "cancel", "accept-silent"}, Language: fields["customerLanguage"]})
 }

@@ -10,6 +10,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -29,7 +30,10 @@ import (
 
 // Merchant is a merchant's back-office configuration.
 type Merchant struct {
-	PSPID     string `json:"pspid"`
+	PSPID string `json:"pspid"`
+	// Name is the shop's name, shown to buyers on the payment page as
+	// Ogone's back office configures it; empty shows the PSPID.
+	Name      string `json:"name"`
 	SHAIn     string `json:"sha_in"`
 	SHAOut    string `json:"sha_out"`
 	Algorithm string `json:"algorithm"` // SHA-1, SHA-256 or SHA-512
@@ -41,7 +45,7 @@ type Merchant struct {
 }
 
 // Demo is the merchant `make run` uses.
-var Demo = Merchant{PSPID: "payhostdemo", SHAIn: "demo-sha-in-passphrase", SHAOut: "demo-sha-out-passphrase",
+var Demo = Merchant{PSPID: "payhostdemo", Name: "Demo Shop", SHAIn: "demo-sha-in-passphrase", SHAOut: "demo-sha-out-passphrase",
 	Algorithm: hashSHA512, PostSaleURL: "http://localhost:8080/notify/ogone", RetryDelay: 10 * time.Second, Attempts: 5}
 
 // Attempt is one post-sale delivery, for tests and curious developers.
@@ -157,7 +161,7 @@ func (s *Server) orderStandard(charset string) http.HandlerFunc {
 				amount /= 10
 			}
 		}
-		sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Ogone · Ingenico ePayments", Color: "#2b4c7e", Merchant: m.PSPID,
+		sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Ogone · Ingenico ePayments", Color: "#2b4c7e", Merchant: cmp.Or(m.Name, m.PSPID),
 			Amount: amount, Currency: upper["CURRENCY"], Reference: upper["ORDERID"], Buyer: upper["CN"], Action: "page/" + token,
 			Choices: []string{"accept", "decline", "exception", "cancel"}, Language: upper["LANGUAGE"]})
 	}

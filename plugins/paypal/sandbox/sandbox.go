@@ -12,6 +12,7 @@ package sandbox
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -38,10 +39,14 @@ type App struct {
 	ClientSecret string `json:"client_secret"`
 	WebhookURL   string `json:"webhook_url"`
 	WebhookID    string `json:"webhook_id"`
+	// BrandName is the business name buyers see on the approval page
+	// (the account's; an order's experience_context.brand_name, when the
+	// order sets one, wins); empty shows the client id.
+	BrandName string `json:"brand_name"`
 }
 
 // Demo is the app `make run` uses.
-var Demo = App{ClientID: "demo-client-id", ClientSecret: "demo-client-secret", WebhookURL: "http://localhost:8080/notify/paypal", WebhookID: "DEMO-WEBHOOK-ID"}
+var Demo = App{ClientID: "demo-client-id", ClientSecret: "demo-client-secret", WebhookURL: "http://localhost:8080/notify/paypal", WebhookID: "DEMO-WEBHOOK-ID", BrandName: "Demo Shop"}
 
 // Server is the simulated PayPal.
 type Server struct {
@@ -446,13 +451,17 @@ func (s *Server) refund(w http.ResponseWriter, r *http.Request, app App) {
 func (s *Server) approvalPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	o := s.orders[r.URL.Query().Get("token")]
+	var brand string
+	if o != nil {
+		brand = cmp.Or(s.apps[o.app].BrandName, o.app)
+	}
 	s.mu.Unlock()
 	if o == nil {
 		http.Error(w, "unknown order", http.StatusNotFound)
 		return
 	}
 	amount, _ := minor(o.Amount)
-	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "PayPal", Color: "#003087", Merchant: o.app, Amount: amount,
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "PayPal", Color: "#003087", Merchant: brand, Amount: amount,
 		Currency: o.Amount.CurrencyCode, Reference: o.ID, Action: "checkoutnow/" + o.ID,
 		Choices: []string{"approve", "cancel", "approve-pending", "approve-declined", "approve-no-return"}, Language: o.locale})
 }

@@ -7,6 +7,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -25,7 +26,11 @@ import (
 
 // Shop is a shop's back-office configuration.
 type Shop struct {
-	SiteID        string        `json:"site_id"`
+	SiteID string `json:"site_id"`
+	// Name is the shop's name shown on the payment page, as configured in
+	// the back office (a vads_shop_name in the request wins); empty shows
+	// the site id.
+	Name          string        `json:"name"`
 	KeyTest       string        `json:"key_test"`
 	KeyProduction string        `json:"key_production"`
 	Algorithm     string        `json:"algorithm"`
@@ -34,7 +39,7 @@ type Shop struct {
 }
 
 // Demo is the shop `make run` uses.
-var Demo = Shop{SiteID: "12345678", KeyTest: "1122334455667788", KeyProduction: "8877665544332211", Algorithm: algoHMACSHA256,
+var Demo = Shop{SiteID: "12345678", Name: "Demo Shop", KeyTest: "1122334455667788", KeyProduction: "8877665544332211", Algorithm: algoHMACSHA256,
 	RetryDelay: 15 * time.Second, Retries: 4}
 
 // IPNAttempt is one IPN delivery.
@@ -134,7 +139,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	amount, _ := strconv.ParseInt(f.Get("vads_amount"), 10, 64)
 	cur, _ := currency.ByNumeric(f.Get("vads_currency"))
-	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Systempay (" + f.Get("vads_ctx_mode") + ")", Color: "#c8102e", Merchant: shop.SiteID,
+	sandboxpage.Render(w, r, sandboxpage.Page{Provider: "Systempay (" + f.Get("vads_ctx_mode") + ")", Color: "#c8102e", Merchant: cmp.Or(f.Get("vads_shop_name"), shop.Name, shop.SiteID),
 		Amount: amount, Currency: cur.Code, Reference: tid, Action: "page/" + token,
 		Choices: []string{"accept", "refuse", "cancel", "abandon"}, Language: f.Get("vads_language")})
 }
