@@ -82,6 +82,12 @@ button:focus-visible{outline:3px solid #1f5fbf;outline-offset:2px}
 {{range .Choices}}<button name="choice" value="{{.Value}}"{{if .Primary}} class="primary"{{end}}>{{.Label}}</button>
 {{end}}</form>
 </main></body></html>{{end}}
+{{define "postback"}}{{template "head" .}}<main>
+<p>{{.P.T "returning"}}</p>
+<form method="POST" action="{{.Action}}">
+{{range .Fields}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
+{{end}}<button class="primary">{{.P.T "back"}}</button></form>
+</main><script>document.forms[0].submit()</script></body></html>{{end}}
 {{define "error"}}{{template "head" .}}<main><h1>{{.P.T "error.title"}}</h1><p>{{.Text}}</p></main></body></html>{{end}}
 `))
 
@@ -125,6 +131,22 @@ func Error(w http.ResponseWriter, r *http.Request, provider, color, text string)
 		Provider, Color, Text string
 	}{P: printer("", r), Provider: provider, Color: color, Text: text}
 	write(w, http.StatusBadRequest, "error", data)
+}
+
+// Field is one field of a form sent back to the shop.
+type Field struct{ Name, Value string }
+
+// PostBack writes the page that sends the buyer back to the shop with a
+// form post (the provider's signed answer in fields): submitted by script
+// at once, and a button in the buyer's language without script. lang is
+// what the merchant asked for, as in Page.Language.
+func PostBack(w http.ResponseWriter, r *http.Request, lang, provider, tint, action string, fields []Field) {
+	data := struct {
+		P                       *locale.Printer
+		Provider, Color, Action string
+		Fields                  []Field
+	}{P: printer(lang, r), Provider: provider, Color: color(tint), Action: action, Fields: fields}
+	write(w, http.StatusOK, "postback", data)
 }
 
 func color(c string) string {

@@ -37,3 +37,18 @@ func TestRender(t *testing.T) {
 		t.Errorf("error page: %d %s", w.Code, w.Body)
 	}
 }
+
+func TestPostBack(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{{"fr", "Retour"}, {"en", "Back to the shop"}} {
+		w := httptest.NewRecorder()
+		PostBack(w, httptest.NewRequest("POST", "/", nil), tc.lang, "Systempay", "", "https://shop.example/return",
+			[]Field{{"vads_result", "00"}, {"signature", `a"b<c`}})
+		body := w.Body.String()
+		for _, want := range []string{tc.want, `action="https://shop.example/return"`, `name="vads_result" value="00"`,
+			`name="signature" value="a&#34;b&lt;c"`, "document.forms[0].submit()"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: page lacks %q:\n%s", tc.lang, want, body)
+			}
+		}
+	}
+}

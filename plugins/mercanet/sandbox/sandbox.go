@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,10 +86,6 @@ func (s *Server) Deliveries() int {
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Mercanet sandbox: error</title>
 <h1>Payment request refused</h1><p>responseCode={{.Code}}</p><p>{{.Message}}</p>{{end}}
-{{define "return"}}<!doctype html><meta charset="utf-8"><title>Mercanet sandbox: back to the shop</title>
-<body onload="document.forms[0].submit()"><form method="POST" action="{{.URL}}">
-{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
-<button>Back to the shop</button></form></body>{{end}}
 `))
 
 func fail(w http.ResponseWriter, code, msg string) {
@@ -209,8 +207,11 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 	if auto && t.fields["automaticResponseUrl"] != "" {
 		s.deliver(t.fields["automaticResponseUrl"], response)
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	pages.ExecuteTemplate(w, "return", map[string]any{"URL": t.fields["normalReturnUrl"], "Fields": response})
+	var fields []sandboxpage.Field
+	for _, k := range slices.Sorted(maps.Keys(response)) {
+		fields = append(fields, sandboxpage.Field{Name: k, Value: response[k]})
+	}
+	sandboxpage.PostBack(w, r, t.fields["customerLanguage"], "Mercanet · BNP Paribas", "#00915a", t.fields["normalReturnUrl"], fields)
 }
 
 // response builds the sealed response fields (Data, Seal, InterfaceVersion, Encode).

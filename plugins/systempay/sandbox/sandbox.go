@@ -13,8 +13,10 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,9 +79,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 
 var pages = template.Must(template.New("").Parse(`
 {{define "error"}}<!doctype html><meta charset="utf-8"><title>Systempay sandbox: error</title><h1>Payment request refused</h1><p>Error {{.Code}}: {{.Message}}</p>{{end}}
-{{define "return"}}<!doctype html><meta charset="utf-8"><title>Back to the shop</title>
-<body onload="document.forms[0].submit()"><form method="POST" action="{{.URL}}">
-{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{index $v 0}}">{{end}}<button>Back to the shop</button></form></body>{{end}}
 `))
 
 // fail renders a refusal with the error code of the field at fault
@@ -237,8 +236,11 @@ func (s *Server) choose(w http.ResponseWriter, r *http.Request) {
 		u.RawQuery = q.Encode()
 		http.Redirect(w, r, u.String(), http.StatusSeeOther)
 	case "POST":
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		pages.ExecuteTemplate(w, "return", map[string]any{"URL": back, "Fields": res})
+		var fields []sandboxpage.Field
+		for _, k := range slices.Sorted(maps.Keys(res)) {
+			fields = append(fields, sandboxpage.Field{Name: k, Value: res.Get(k)})
+		}
+		sandboxpage.PostBack(w, r, res.Get("vads_language"), "Systempay", "#c8102e", back, fields)
 	default:
 		http.Redirect(w, r, back, http.StatusSeeOther)
 	}
