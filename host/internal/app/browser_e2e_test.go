@@ -124,6 +124,22 @@ func (sf *storefront) checkout(p *browsertest.Page, cart url.Values) string {
 
 // returned waits for the shop's return page and gives the session and the
 // state the shop read from the API.
+// paidWithTest pays on the test mode's page the buyer is on, waits for the
+// shop's return page to say paid, and reads the session's checkout.
+func (sf *storefront) paidWithTest(t *testing.T, p *browsertest.Page) (string, checkoutJSON) {
+	t.Helper()
+	p.Click(".choices button.primary")
+	sid, status := sf.returned(t, p)
+	if status != "paid" {
+		t.Fatalf("return page: %s", status)
+	}
+	var s struct {
+		CheckoutID string `json:"checkout_id"`
+	}
+	sf.host.h.expect(sf.host.h.do("GET", "/v1/sessions/"+sid, siteKey, nil), http.StatusOK).json(t, &s)
+	return sid, sf.host.h.getCheckout(s.CheckoutID)
+}
+
 func (sf *storefront) returned(t *testing.T, p *browsertest.Page) (sessionID, status string) {
 	t.Helper()
 	u, err := url.Parse(p.WaitURL(sf.shop + "/return"))
@@ -231,16 +247,7 @@ func TestBrowserJourneys(t *testing.T) {
 		p.WaitText(".notice", "Votre paiement a été refusé")
 		shot(p, "refused")
 		p.Click(`form.modes button[data-mode="test"]`)
-		p.Click(".choices button.primary")
-		sid, status := sf.returned(t, p)
-		if status != "paid" {
-			t.Fatalf("return page: %s", status)
-		}
-		var s struct {
-			CheckoutID string `json:"checkout_id"`
-		}
-		sf.host.h.expect(sf.host.h.do("GET", "/v1/sessions/"+sid, siteKey, nil), http.StatusOK).json(t, &s)
-		c := sf.host.h.getCheckout(s.CheckoutID)
+		sid, c := sf.paidWithTest(t, p)
 		if c.Status != "complete" || len(c.Sessions) != 2 || c.Sessions[0].Status != "refused" || c.Sessions[0].Mode != "mercanet" {
 			t.Errorf("checkout after the second attempt: %+v", c)
 		}
@@ -270,16 +277,7 @@ func TestBrowserJourneys(t *testing.T) {
 		p.WaitVisible(`.phw button[data-mode="test"]`)
 		shot(p, "after-abandon")
 		p.Click(`.phw button[data-mode="test"]`)
-		p.Click(".choices button.primary")
-		sid, status := sf.returned(t, p)
-		if status != "paid" {
-			t.Fatalf("return page: %s", status)
-		}
-		var s struct {
-			CheckoutID string `json:"checkout_id"`
-		}
-		sf.host.h.expect(sf.host.h.do("GET", "/v1/sessions/"+sid, siteKey, nil), http.StatusOK).json(t, &s)
-		c := sf.host.h.getCheckout(s.CheckoutID)
+		_, c := sf.paidWithTest(t, p)
 		if c.Status != "complete" || len(c.Sessions) != 2 || c.Sessions[0].Mode != "mercanet" || c.Sessions[0].Status != "cancelled" {
 			t.Errorf("checkout after Back and another mode: %+v", c)
 		}

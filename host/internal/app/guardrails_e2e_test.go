@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -162,21 +163,10 @@ func TestProductionReloadRefusesUnpinnedBinary(t *testing.T) {
 // pidsOf lists the running processes whose executable is exe.
 func pidsOf(t *testing.T, exe string) []int {
 	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skip("no /proc")
-	}
-	var out []int
-	for _, e := range entries {
-		var pid int
-		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
-			continue
-		}
-		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe && running(pid) {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return processes(t, func(pid int) bool {
+		target, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+		return err == nil && target == exe && running(pid)
+	})
 }
 
 // TestWebhookLivemode checks webhooks say whether money moved: false for a

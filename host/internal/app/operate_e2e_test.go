@@ -123,8 +123,9 @@ func procStat(pid int) (state byte, ppid int, ok bool) {
 	return f[0][0], ppid, true
 }
 
-// children lists the processes whose parent is pid.
-func children(t *testing.T, pid int) []int {
+// processes lists the pids of /proc that match (skipping the test where
+// there is no /proc).
+func processes(t *testing.T, match func(pid int) bool) []int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
@@ -132,15 +133,21 @@ func children(t *testing.T, pid int) []int {
 	}
 	var out []int
 	for _, e := range entries {
-		c, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if _, ppid, ok := procStat(c); ok && ppid == pid {
-			out = append(out, c)
+		pid, err := strconv.Atoi(e.Name())
+		if err == nil && match(pid) {
+			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// children lists the processes whose parent is pid.
+func children(t *testing.T, pid int) []int {
+	t.Helper()
+	return processes(t, func(c int) bool {
+		_, ppid, ok := procStat(c)
+		return ok && ppid == pid
+	})
 }
 
 // running reports whether pid runs (a zombie nobody reaped does not).
