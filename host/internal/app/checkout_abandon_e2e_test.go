@@ -48,6 +48,14 @@ func TestCheckoutAbandon(t *testing.T) {
 		h := h.with(t)
 		c := h.createCheckout(checkoutReq(1999, "en-GB"))
 		sid := pickedSession(t, h, c.ID, "mercanet")
+		// A link previewer or mail scanner fetching the page (no
+		// Sec-Fetch-Dest: document) does not use up the one visit.
+		for range 2 {
+			scanned := h.expect(h.do("GET", "/pay/"+sid, "", nil, "Sec-Fetch-Dest", "empty"), http.StatusOK)
+			if f := onlyForm(t, scanned.body); !strings.HasPrefix(f.action, sandbox) {
+				t.Fatalf("a scanner's fetch does not get the provider's form: %s", f.action)
+			}
+		}
 		first := h.expect(h.do("GET", "/pay/"+sid, "", nil), http.StatusOK)
 		if f := onlyForm(t, first.body); !strings.HasPrefix(f.action, sandbox) {
 			t.Fatalf("the first visit does not post to the provider: %s", f.action)

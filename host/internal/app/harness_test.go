@@ -335,6 +335,11 @@ func (h *host) do(method, path, key string, body any, headers ...string) respons
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
+	// The harness navigates like a browser (Sec-Fetch-Dest: document on
+	// a GET); a test of another kind of fetch overrides it.
+	if method == "GET" {
+		req.Header.Set("Sec-Fetch-Dest", "document")
+	}
 	if _, ok := body.(url.Values); ok {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	} else if body != nil {

@@ -78,9 +78,14 @@ func (s *Server) handlePay(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Recorded before the form goes out: a buyer back on this page
-		// (another tab, a stale link) is not sent to post it again.
-		if err := s.svc.MarkFormShown(r.Context(), sess.ID); err != nil {
-			s.log.Warn("recording the provider form shown", "session_id", sess.ID, "error", err)
+		// (another tab, a stale link) is not sent to post it again. Only a
+		// browser's own navigation uses it up (browsers say so with
+		// Sec-Fetch-Dest, over https and to localhost): a link previewer or
+		// mail scanner fetching a pay link a shop sent by e-mail does not.
+		if r.Header.Get("Sec-Fetch-Dest") == "document" {
+			if err := s.svc.MarkFormShown(r.Context(), sess.ID); err != nil {
+				s.log.Warn("recording the provider form shown", "session_id", sess.ID, "error", err)
+			}
 		}
 		f := webForm(*a.Form)
 		v.Form = &f
