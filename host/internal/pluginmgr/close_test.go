@@ -28,17 +28,7 @@ func TestCommitAfterShutdownStopsTheStage(t *testing.T) {
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(dir, ".new")
-	if err := os.WriteFile(tmp, append(b, "v2"...), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, exe); err != nil {
-		t.Fatal(err)
-	}
+	replaceBinary(t, dir, exe)
 	st, err := m.Stage(context.Background(), pluginmgr.StageOptions{Dir: dir, Verify: pluginmgr.VerifyWarn})
 	if err != nil {
 		t.Fatal(err)

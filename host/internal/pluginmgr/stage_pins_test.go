@@ -2,8 +2,6 @@ package pluginmgr_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,19 +16,9 @@ func TestStageRequirePins(t *testing.T) {
 	m := start(t, pluginmgr.Options{Dir: dir, Verify: pluginmgr.VerifyWarn, Pins: pin(t, dir)})
 	before := m.Plugins()[0]
 
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmp := filepath.Join(dir, ".new")
-	if err := os.WriteFile(tmp, append(b, "v2"...), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, exe); err != nil {
-		t.Fatal(err)
-	}
+	replaceBinary(t, dir, exe)
 	oldPins := map[string]string{"fixture": "sha256:" + before.SHA256}
-	_, err = m.Stage(context.Background(), pluginmgr.StageOptions{Dir: dir, Verify: pluginmgr.VerifyWarn, Pins: oldPins, RequirePins: true})
+	_, err := m.Stage(context.Background(), pluginmgr.StageOptions{Dir: dir, Verify: pluginmgr.VerifyWarn, Pins: oldPins, RequirePins: true})
 	if err == nil || !strings.Contains(err.Error(), "production requires a matching pin") || !strings.Contains(err.Error(), "fixture") {
 		t.Fatalf("stage of an unpinned binary with RequirePins: %v", err)
 	}

@@ -46,10 +46,7 @@ func TestStageReplaceUnderLoad(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 
-	b, _ := os.ReadFile(exe)
-	tmp := filepath.Join(dir, ".new")
-	os.WriteFile(tmp, append(b, "v2"...), 0o755)
-	os.Rename(tmp, exe)
+	replaceBinary(t, dir, exe)
 	st, err := m.Stage(context.Background(), pluginmgr.StageOptions{Dir: dir, Verify: pluginmgr.VerifyWarn})
 	if err != nil {
 		t.Fatal(err)
@@ -107,5 +104,22 @@ func TestStageReplaceUnderLoad(t *testing.T) {
 	}
 	if _, ok := m.Provider("fixture"); ok || len(m.Plugins()) != 0 {
 		t.Errorf("removed plugin still listed: %+v", m.Plugins())
+	}
+}
+
+// replaceBinary swaps exe for a changed copy of itself (another checksum)
+// with an atomic rename, as an operator upgrading a plugin does.
+func replaceBinary(t *testing.T, dir, exe string) {
+	t.Helper()
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, ".new")
+	if err := os.WriteFile(tmp, append(b, "v2"...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, exe); err != nil {
+		t.Fatal(err)
 	}
 }
