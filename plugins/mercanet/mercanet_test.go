@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -316,9 +317,11 @@ func TestCaptureWindowCoversTheCaptureDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := d.Modes[0]
-	for _, f := range m.ConfigSchema {
-		if f.Key == keyCaptureDay && (f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour) {
-			t.Errorf("capture window %v, capture_day up to %v days", m.CaptureWindow, f.Max)
-		}
+	i := slices.IndexFunc(m.ConfigSchema, func(f payment.ConfigField) bool { return f.Key == keyCaptureDay })
+	if i < 0 {
+		t.Fatalf("no %s in the schema", keyCaptureDay)
+	}
+	if f := m.ConfigSchema[i]; f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour {
+		t.Errorf("capture window %v, capture_day up to %v days", m.CaptureWindow, f.Max)
 	}
 }

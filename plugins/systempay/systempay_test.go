@@ -3,6 +3,7 @@ package systempay
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -260,9 +261,11 @@ func TestCaptureWindowCoversTheDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := d.Modes[0]
-	for _, f := range m.ConfigSchema {
-		if f.Key == keyCaptureDelay && (f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour) {
-			t.Errorf("capture window %v, capture_delay up to %v days", m.CaptureWindow, f.Max)
-		}
+	i := slices.IndexFunc(m.ConfigSchema, func(f payment.ConfigField) bool { return f.Key == keyCaptureDelay })
+	if i < 0 {
+		t.Fatalf("no %s in the schema", keyCaptureDelay)
+	}
+	if f := m.ConfigSchema[i]; f.Max == nil || m.CaptureWindow < time.Duration(*f.Max)*24*time.Hour {
+		t.Errorf("capture window %v, capture_delay up to %v days", m.CaptureWindow, f.Max)
 	}
 }
