@@ -36,6 +36,19 @@ type bare struct {
 }
 
 func startBare(tmp string, clients int) (*bare, error) {
+	b, err := openBare(tmp, clients)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.serve(b.create, b.notify); err != nil {
+		b.db.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// openBare creates the bare server's database and its clients' HTTP client.
+func openBare(tmp string, clients int) (*bare, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -52,18 +65,22 @@ func startBare(tmp string, clients int) (*bare, error) {
 		db.Close()
 		return nil, err
 	}
+	return &bare{db: db, client: newClient(clients)}, nil
+}
+
+// serve starts the HTTP server on loopback with the two routes.
+func (b *bare) serve(create, notify http.HandlerFunc) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
-	b := &bare{db: db, base: "http://" + ln.Addr().String(), client: newClient(clients)}
+	b.base = "http://" + ln.Addr().String()
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/sessions", b.create)
-	mux.HandleFunc("POST /notify/{id}", b.notify)
+	mux.HandleFunc("POST /v1/sessions", create)
+	mux.HandleFunc("POST /notify/{id}", notify)
 	b.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go b.srv.Serve(ln)
-	return b, nil
+	return nil
 }
 
 func (b *bare) Close() {

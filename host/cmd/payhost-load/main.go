@@ -49,6 +49,7 @@ type options struct {
 	eligibility bool
 	half        bool
 	bare        bool
+	floor       bool
 	slice       time.Duration
 	prefill     int
 	periodic    bool
@@ -69,6 +70,7 @@ func runMain(args []string, out io.Writer) error {
 	fs.BoolVar(&o.eligibility, "eligibility", true, "measure eligibility requests too")
 	fs.BoolVar(&o.half, "half", true, "measure latency at half the closed-loop rate too")
 	fs.BoolVar(&o.bare, "bare", true, "measure the bare net/http + SQLite server")
+	fs.BoolVar(&o.floor, "floor", true, "measure the bare server plus the plugin calls and webhooks payhost cannot skip")
 	fs.IntVar(&o.prefill, "prefill", 0, "fill payhost's database with this many settled sessions (events, delivered webhooks) first")
 	fs.BoolVar(&o.explain, "explain", false, "print the engine's plans of the periodic queries after the load")
 	fs.BoolVar(&o.periodic, "periodic", true, "time the janitor's and webhook worker's queries before and after the load")
@@ -124,6 +126,21 @@ func runMain(args []string, out io.Writer) error {
 		}
 		targets = append(targets, &loadTarget{name: "payhost " + engine, pair: t.payhostPair(), payhost: t, rcv: rcv,
 			close: func() { t.Close(); rcv.Close() }})
+	}
+	var floorTarget *loadTarget
+	if o.floor {
+		rcv, err := startReceiver()
+		if err != nil {
+			return err
+		}
+		f, err := startFloor(tmp, o.plugins, rcv.url, o.clients)
+		if err != nil {
+			rcv.Close()
+			return fmt.Errorf("floor server: %w", err)
+		}
+		floorTarget = &loadTarget{name: "floor: bare + plugin + webhooks", pair: f.barePair(), rcv: rcv,
+			close: func() { f.Close(); rcv.Close() }}
+		targets = append(targets, floorTarget)
 	}
 	if o.bare {
 		b, err := startBare(tmp, o.clients)
@@ -232,6 +249,14 @@ func runMain(args []string, out io.Writer) error {
 		for _, t := range targets[:len(targets)-1] {
 			fmt.Fprintf(out, "ratio %s / bare: %.2f× pairs/s, %.2f× CPU per pair\n", t.name, t.closed.rate()/bare.closed.rate(),
 				float64(t.closed.cpuPerLoop())/float64(bare.closed.cpuPerLoop()))
+		}
+	}
+	if floorTarget != nil && floorTarget.closed.loops > 0 {
+		for _, t := range targets {
+			if t.payhost != nil {
+				fmt.Fprintf(out, "ratio %s / floor: %.2f× pairs/s, %.2f× CPU per pair\n", t.name, t.closed.rate()/floorTarget.closed.rate(),
+					float64(t.closed.cpuPerLoop())/float64(floorTarget.closed.cpuPerLoop()))
+			}
 		}
 	}
 	return nil

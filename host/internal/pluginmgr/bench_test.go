@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +93,7 @@ func BenchmarkPluginCall(b *testing.B) {
 		b.Run(c.name, func(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			b.ReportAllocs()
+			cpu0 := cpuTime(b)
 			b.ResetTimer()
 			for range b.N {
 				start := time.Now()
@@ -103,6 +106,52 @@ func BenchmarkPluginCall(b *testing.B) {
 			slices.Sort(lat)
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "µs-median")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "µs-p99")
+			b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "µs-cpu/op")
 		})
 	}
+	// Under load many calls are in flight at once: the CPU a call costs
+	// both processes then is what bounds the host's throughput.
+	b.Run("HandleNotification-parallel", func(b *testing.B) {
+		b.SetParallelism(8) // 16 callers on this 2-core machine, as the load tool has
+		cpu0 := cpuTime(b)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := calls[2].call(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.StopTimer()
+		b.ReportMetric(float64((cpuTime(b)-cpu0).Microseconds())/float64(b.N), "µs-cpu/op")
+	})
+}
+
+// cpuTime is the user and system CPU time used so far by this process and
+// its children still running (the plugin), from /proc.
+func cpuTime(b *testing.B) time.Duration {
+	b.Helper()
+	self := strconv.Itoa(os.Getpid())
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		b.Skip("no /proc: CPU per call not measured")
+	}
+	var ticks int64
+	for _, e := range ents {
+		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name, which is in parentheses:
+		// state ppid ... utime (14) stime (15).
+		f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+		if len(f) < 13 || (e.Name() != self && f[1] != self) {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
