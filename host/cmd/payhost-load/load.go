@@ -89,8 +89,15 @@ func (r result) pct(o op, p float64) time.Duration {
 // soon as the previous one ends. When rate > 0, loops are paced instead:
 // rate loops per second in total are handed out to whichever client is free,
 // which measures latency under a given load rather than the maximum.
+//
+// At the end of d no loop starts, and those under way finish: cutting them
+// off would waste the work already done on them, and a request given up
+// mid-way costs the server more than one that completes (a PostgreSQL
+// connection whose query is cancelled is closed, then reopened).
 func run(ctx context.Context, name string, clients int, d time.Duration, rate float64, w work) result {
-	ctx, cancel := context.WithTimeout(ctx, d)
+	stop, cancelStop := context.WithTimeout(ctx, d)
+	defer cancelStop()
+	ctx, cancel := context.WithTimeout(ctx, d+time.Minute)
 	defer cancel()
 	var tokens chan struct{}
 	if rate > 0 {
@@ -103,7 +110,7 @@ func run(ctx context.Context, name string, clients int, d time.Duration, rate fl
 				time.Sleep(time.Until(next))
 				select {
 				case tokens <- struct{}{}:
-				case <-ctx.Done():
+				case <-stop.Done():
 					return
 				default:
 					// Every client is busy: the load is more than the host
@@ -129,17 +136,17 @@ func run(ctx context.Context, name string, clients int, d time.Duration, rate fl
 			pc := &all[c]
 			pc.lat = map[op][]time.Duration{}
 			rec := func(o op, t time.Duration) { pc.lat[o] = append(pc.lat[o], t) }
-			for ctx.Err() == nil {
+			for stop.Err() == nil {
 				if tokens != nil {
 					select {
 					case <-tokens:
-					case <-ctx.Done():
+					case <-stop.Done():
 						return
 					}
 				}
 				if err := w(ctx, c, rec); err != nil {
 					if ctx.Err() != nil {
-						return // cut by the end of the phase, not a failure
+						return // the phase's safety timeout, not a failure
 					}
 					pc.errors++
 					if pc.first == nil {

@@ -164,6 +164,11 @@ func (db *DB) OnClose(fn func() error) {
 	db.onClose = append(db.onClose, fn)
 }
 
+// maxTxDuration bounds a transaction that no longer listens to its
+// caller's context: far above any transaction's work, it ends one stuck on
+// a lock or an unreachable database.
+const maxTxDuration = 30 * time.Second
+
 // inTx runs fn in a write transaction, again when the engine asks for a
 // retry (a serialization failure or a deadlock); fn must not have effects
 // outside the transaction (metrics are counted by the callers, after
@@ -190,8 +195,21 @@ func (db *DB) inTx(ctx context.Context, fn func(conn) error) error {
 // tryTx runs fn in one transaction. A panic in fn rolls the transaction
 // back before it goes on up: a leaked transaction would hold its
 // connection and locks (SQLite's only write connection) for good.
+//
+// A caller whose context has ended gets its error and nothing is written.
+// Once begun, the transaction runs to its end whatever the caller does
+// (bounded by maxTxDuration), as in a group commit: a client that goes away
+// mid-way would otherwise interrupt a statement, and pgx closes a
+// connection whose query was interrupted, so the pool would open a new one
+// (a PostgreSQL backend started, its prepared statements lost) for every
+// impatient client. The caller is answered as if it had waited.
 func (db *DB) tryTx(ctx context.Context, fn func(conn) error) (err error) {
-	tx, err := db.writeDB.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxTxDuration)
+	defer cancel()
+	tx, err := db.writeDB.BeginTx(tctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -201,7 +219,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(conn) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(conn{c: tx, numbered: db.d.Numbered}); err != nil {
+	if err := fn(conn{c: tx, numbered: db.d.Numbered, ctx: tctx}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) session.Store) {
 		{"ListFilters", testList},
 		{"UpdateCommits", testUpdateCommits},
 		{"UpdateRollsBack", testUpdateRollsBack},
+		{"CallerGoesAway", testCallerGoesAway},
 		{"OutboxDedupe", testOutboxDedupe},
 		{"Sequences", testSequences},
 		{"IdempotencyKeys", testIdempotency},
@@ -267,6 +268,50 @@ func testUpdateCommits(t *testing.T, st session.Store) {
 	})
 	if err != nil || again.Version != after.Version || again.Status != session.StatusPending {
 		t.Errorf("events-only update = %+v, %v", again, err)
+	}
+}
+
+// testCallerGoesAway: a caller whose context has ended before its
+// transaction gets the context's error and nothing is written; once the
+// transaction has begun, it commits whatever the caller does (a client that
+// disconnects mid-request must not interrupt the database: on PostgreSQL
+// that closes the pooled connection).
+func testCallerGoesAway(t *testing.T, st session.Store) {
+	s := NewSession("ps_a", base)
+	mustCreate(t, st, s)
+	later := base.Add(time.Minute)
+	toPending := func(cur *session.Session) (session.Change, error) {
+		cur.Status, cur.UpdatedAt, cur.Action = session.StatusPending, later, nil
+		return session.Change{Session: cur, Events: []session.Event{event(s.ID, session.StatusCreated, session.StatusPending, later)},
+			Outbox: []session.OutboxMessage{outbox(s, session.StatusPending)}}, nil
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := st.UpdateSession(gone, s.ID, toPending); !errors.Is(err, context.Canceled) {
+		t.Fatalf("update with an ended context: %v, want context.Canceled", err)
+	}
+	ctx := context.Background()
+	if cur, _ := st.Session(ctx, s.ID); cur.Status != session.StatusCreated {
+		t.Fatalf("an update refused before it began was written: %s", cur.Status)
+	}
+	leaving, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	after, err := st.UpdateSession(leaving, s.ID, func(cur *session.Session) (session.Change, error) {
+		cancel() // the client goes away while its transaction runs
+		return toPending(cur)
+	})
+	if err != nil {
+		t.Fatalf("a transaction whose caller left mid-way: %v, want it committed", err)
+	}
+	got, _ := st.Session(ctx, s.ID)
+	if got.Status != session.StatusPending || got.Version != after.Version {
+		t.Errorf("stored %s v%d, returned %s v%d", got.Status, got.Version, after.Status, after.Version)
+	}
+	if evs, _ := st.Events(ctx, s.ID); len(evs) != 2 {
+		t.Errorf("events = %d, want 2", len(evs))
+	}
+	if ob, _ := st.Outbox(ctx, s.ID); len(ob) != 1 {
+		t.Errorf("outbox = %d, want 1", len(ob))
 	}
 }
 
