@@ -135,21 +135,7 @@ func (b *bare) notify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	names := make([]string, 0, len(f))
-	for k := range f {
-		if k != "sig" {
-			names = append(names, k)
-		}
-	}
-	sort.Strings(names)
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = n + "=" + f.Get(n)
-	}
-	m := hmac.New(sha256.New, []byte(signingKey))
-	m.Write([]byte(strings.Join(parts, "&")))
-	got, err := hex.DecodeString(f.Get("sig"))
-	if err != nil || !hmac.Equal(got, m.Sum(nil)) || f.Get("session") != r.PathValue("id") {
+	if !signedFor(f, r.PathValue("id")) {
 		http.Error(w, "invalid signature", http.StatusBadRequest)
 		return
 	}
@@ -166,6 +152,27 @@ func (b *bare) notify(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("OK"))
+}
+
+// signedFor tells whether f is a notification about session id signed as
+// the offline plugin's test mode signs it (HMAC-SHA256 of the sorted
+// fields).
+func signedFor(f url.Values, id string) bool {
+	names := make([]string, 0, len(f))
+	for k := range f {
+		if k != "sig" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = n + "=" + f.Get(n)
+	}
+	m := hmac.New(sha256.New, []byte(signingKey))
+	m.Write([]byte(strings.Join(parts, "&")))
+	got, err := hex.DecodeString(f.Get("sig"))
+	return err == nil && hmac.Equal(got, m.Sum(nil)) && f.Get("session") == id
 }
 
 // barePair is payhostPair against the bare server.

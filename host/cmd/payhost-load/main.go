@@ -55,6 +55,7 @@ type options struct {
 	half        bool
 	bare        bool
 	floor       bool
+	floorPlugin bool
 	slice       time.Duration
 	prefill     int
 	periodic    bool
@@ -76,6 +77,7 @@ func runMain(args []string, out io.Writer) error {
 	fs.BoolVar(&o.half, "half", true, "measure latency at half the closed-loop rate too")
 	fs.BoolVar(&o.bare, "bare", true, "measure the bare net/http + SQLite server")
 	fs.BoolVar(&o.floor, "floor", true, "measure the bare server plus the plugin calls and webhooks payhost cannot skip")
+	fs.BoolVar(&o.floorPlugin, "floor-plugin", true, "with -floor=true: call the plugin (false: the floor's webhooks alone, to see what each part costs)")
 	fs.IntVar(&o.prefill, "prefill", 0, "fill payhost's database with this many settled sessions (events, delivered webhooks) first")
 	fs.BoolVar(&o.explain, "explain", false, "print the engine's plans of the periodic queries after the load")
 	fs.BoolVar(&o.periodic, "periodic", true, "time the janitor's and webhook worker's queries before and after the load")
@@ -138,12 +140,16 @@ func runMain(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		f, err := startFloor(tmp, o.plugins, rcv.url, o.clients)
+		f, err := startFloor(tmp, o.plugins, rcv.url, o.clients, o.floorPlugin)
 		if err != nil {
 			rcv.Close()
 			return fmt.Errorf("floor server: %w", err)
 		}
-		floorTarget = &loadTarget{name: "floor: bare + plugin + webhooks", pair: f.barePair(), rcv: rcv,
+		name := "floor: bare + plugin + webhooks"
+		if !o.floorPlugin {
+			name = "floor: bare + webhooks"
+		}
+		floorTarget = &loadTarget{name: name, pair: f.barePair(), rcv: rcv,
 			close: func() { f.Close(); rcv.Close() }}
 		targets = append(targets, floorTarget)
 	}
