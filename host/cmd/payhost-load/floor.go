@@ -98,7 +98,9 @@ func (f *floor) Close() {
 	// Shutdown, not Close: it waits for handlers, which queue webhooks.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_ = f.srv.Shutdown(ctx)
+	if f.srv != nil { // nil when serving failed to start
+		_ = f.srv.Shutdown(ctx)
+	}
 	f.db.Close()
 	close(f.hooks)
 	f.wg.Wait()
