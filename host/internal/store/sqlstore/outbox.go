@@ -200,8 +200,11 @@ func (db *DB) RecordDelivery(ctx context.Context, d session.Delivery, delivered 
 
 // RecordDeliveries implements session.Store: the webhook worker's batch in
 // one transaction (one commit, and on PostgreSQL one BEGIN/COMMIT round
-// trip pair, instead of one per message). Head rows are locked in session
-// order, so two batches over the same sessions cannot deadlock.
+// trip pair, instead of one per message). The batch's head rows are locked
+// by one statement in session order, so two batches over the same sessions
+// cannot deadlock, and its attempts are inserted by one statement: per
+// message remain the outbox update (which tells whether the message
+// matches) and the move of its session's head.
 func (db *DB) RecordDeliveries(ctx context.Context, rs []session.DeliveryResult) ([]error, error) {
 	order := make([]int, len(rs))
 	for i := range order {
@@ -211,8 +214,12 @@ func (db *DB) RecordDeliveries(ctx context.Context, rs []session.DeliveryResult)
 	errs := make([]error, len(rs))
 	err := db.inTx(ctx, func(tx conn) error {
 		clear(errs) // a retried transaction starts again
+		if err := db.lockHeads(ctx, tx, rs, order); err != nil {
+			return err
+		}
+		recorded := make([]session.Delivery, 0, len(rs))
 		for _, i := range order {
-			err := db.recordDelivery(ctx, tx, rs[i])
+			err := db.recordAttempt(ctx, tx, rs[i])
 			if errors.Is(err, session.ErrNotFound) {
 				errs[i] = err
 				continue
@@ -220,8 +227,9 @@ func (db *DB) RecordDeliveries(ctx context.Context, rs []session.DeliveryResult)
 			if err != nil {
 				return err
 			}
+			recorded = append(recorded, rs[i].Delivery)
 		}
-		return nil
+		return insertDeliveries(ctx, tx, recorded)
 	})
 	if err != nil {
 		return nil, err
@@ -229,14 +237,33 @@ func (db *DB) RecordDeliveries(ctx context.Context, rs []session.DeliveryResult)
 	return errs, nil
 }
 
-// recordDelivery writes one attempt; ErrNotFound, with nothing written,
-// when the message does not match.
-func (db *DB) recordDelivery(ctx context.Context, tx conn, r session.DeliveryResult) error {
+// lockHeads locks the head rows of the batch's sessions, in session order,
+// on an engine with row locks.
+func (db *DB) lockHeads(ctx context.Context, tx conn, rs []session.DeliveryResult, order []int) error {
+	if db.d.LockRow == "" || len(rs) == 0 {
+		return nil
+	}
+	args := make([]any, len(order))
+	for n, i := range order {
+		args[n] = rs[i].Delivery.SessionID
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT session_id FROM outbox_heads WHERE session_id IN (?`+strings.Repeat(",?", len(args)-1)+`)
+		ORDER BY session_id`+db.d.LockRow, args...)
+	if err != nil {
+		return fmt.Errorf("locking webhook queue heads: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+// recordAttempt writes one attempt's outcome on its message and moves its
+// session's head; ErrNotFound, with nothing written, when the message does
+// not match.
+func (db *DB) recordAttempt(ctx context.Context, tx conn, r session.DeliveryResult) error {
 	d := r.Delivery
 	sid := d.SessionID
-	if err := db.lockHead(ctx, tx, sid); err != nil {
-		return err
-	}
 	var (
 		res sql.Result
 		err error
@@ -257,11 +284,25 @@ func (db *DB) recordDelivery(ctx context.Context, tx conn, r session.DeliveryRes
 	} else if n != 1 {
 		return fmt.Errorf("outbox message %d of %s: %w", d.OutboxID, sid, session.ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
-		VALUES (?,?,?,?,?,?,?,?)`, d.OutboxID, d.EventID, sid, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error); err != nil {
-		return fmt.Errorf("recording delivery: %w", err)
-	}
 	return db.advanceHead(ctx, tx, sid, false)
+}
+
+// insertDeliveries records attempts, in their order, by one statement.
+func insertDeliveries(ctx context.Context, tx conn, ds []session.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	const cols = 8
+	args := make([]any, 0, cols*len(ds))
+	for _, d := range ds {
+		args = append(args, d.OutboxID, d.EventID, d.SessionID, d.At.UnixNano(), d.StatusCode, int64(d.Latency), d.Response, d.Error)
+	}
+	row := "(?,?,?,?,?,?,?,?)"
+	if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, event_id, session_id, attempted_at, status_code, latency_ns, response, error)
+		VALUES `+row+strings.Repeat(","+row, len(ds)-1), args...); err != nil {
+		return fmt.Errorf("recording deliveries: %w", err)
+	}
+	return nil
 }
 
 // Deliveries implements session.Store.

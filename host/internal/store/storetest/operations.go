@@ -455,6 +455,21 @@ func testDeliveryBatches(t *testing.T, st session.Store) {
 	if m := outboxOf(claimed[3].SessionID); m[0].GivenUpAt.IsZero() {
 		t.Errorf("given-up attempt = %+v", m[0])
 	}
+	// Each matching attempt has its record, with what was given; the refused
+	// one has none.
+	for i, want := range []int{1, 0, 1, 1} {
+		ds, err := st.Deliveries(ctx, claimed[i].SessionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != want {
+			t.Errorf("session %s: %d attempts recorded, want %d", claimed[i].SessionID, len(ds), want)
+			continue
+		}
+		if want == 1 && (ds[0].OutboxID != claimed[i].ID || ds[0].EventID != claimed[i].EventID || ds[0].StatusCode != 204 || !ds[0].At.Equal(now)) {
+			t.Errorf("session %s: recorded %+v", claimed[i].SessionID, ds[0])
+		}
+	}
 	// The delivered and given-up sessions' next messages are claimable; the
 	// retried one waits for its next attempt, the unrecorded one for its lease.
 	next, err := st.ClaimOutbox(ctx, now, time.Minute, 10)
