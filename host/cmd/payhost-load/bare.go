@@ -154,10 +154,10 @@ func (b *bare) notify(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("OK"))
 }
 
-// signedFor tells whether f is a notification about session id signed as
-// the offline plugin's test mode signs it (HMAC-SHA256 of the sorted
-// fields).
-func signedFor(f url.Values, id string) bool {
+// testModeMAC is the offline plugin's test-mode signature of f, as
+// plugins/offline documents it: HMAC-SHA256 of its fields but sig, sorted by
+// name, written name=value and joined by "&".
+func testModeMAC(f url.Values) []byte {
 	names := make([]string, 0, len(f))
 	for k := range f {
 		if k != "sig" {
@@ -171,8 +171,14 @@ func signedFor(f url.Values, id string) bool {
 	}
 	m := hmac.New(sha256.New, []byte(signingKey))
 	m.Write([]byte(strings.Join(parts, "&")))
+	return m.Sum(nil)
+}
+
+// signedFor tells whether f is a notification about session id signed as
+// the offline plugin's test mode signs it.
+func signedFor(f url.Values, id string) bool {
 	got, err := hex.DecodeString(f.Get("sig"))
-	return err == nil && hmac.Equal(got, m.Sum(nil)) && f.Get("session") == id
+	return err == nil && hmac.Equal(got, testModeMAC(f)) && f.Get("session") == id
 }
 
 // barePair is payhostPair against the bare server.
