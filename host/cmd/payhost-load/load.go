@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/payhost/payhost/host/internal/cputime"
 )
 
 // op is one kind of request the load measures.
@@ -127,7 +124,7 @@ func run(ctx context.Context, name string, clients int, d time.Duration, rate fl
 	}
 	all := make([]perClient, clients)
 	var wg sync.WaitGroup
-	cpu0 := processCPU()
+	cpu0 := cputime.SelfAndChildren()
 	start := time.Now()
 	for c := range clients {
 		wg.Add(1)
@@ -159,7 +156,7 @@ func run(ctx context.Context, name string, clients int, d time.Duration, rate fl
 		}()
 	}
 	wg.Wait()
-	res := result{name: name, elapsed: time.Since(start), lat: map[op][]time.Duration{}, webhooks: -1, cpu: processCPU() - cpu0}
+	res := result{name: name, elapsed: time.Since(start), lat: map[op][]time.Duration{}, webhooks: -1, cpu: cputime.SelfAndChildren() - cpu0}
 	for _, pc := range all {
 		res.loops += pc.loops
 		res.errors += pc.errors
@@ -174,45 +171,6 @@ func run(ctx context.Context, name string, clients int, d time.Duration, rate fl
 		slices.Sort(l)
 	}
 	return res
-}
-
-// processCPU is the user and system CPU time so far of this process and of
-// its running children (the plugin processes), read from /proc.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	tasks, _ := filepath.Glob("/proc/self/task/*/children")
-	for _, t := range tasks {
-		b, _ := os.ReadFile(t)
-		for _, pid := range strings.Fields(string(b)) {
-			total += childCPU(pid)
-		}
-	}
-	return total
-}
-
-// childCPU reads utime and stime (fields 14 and 15, in clock ticks of
-// 1/100 s on Linux) of a process.
-func childCPU(pid string) time.Duration {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) may hold spaces: count after its ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }

@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/payhost/payhost/host/internal/cputime"
 	"github.com/payhost/payhost/host/internal/store/sqlstore"
 )
 
@@ -301,7 +302,7 @@ func (t *loadTarget) measureDrained(ctx context.Context, clients int, d time.Dur
 	if t.rcv != nil {
 		before = t.rcv.received.Load()
 	}
-	cpu0 := processCPU()
+	cpu0 := cputime.SelfAndChildren()
 	r := run(ctx, t.name, clients, d, rate, w)
 	if t.rcv != nil {
 		r.webhooks = t.rcv.received.Load() - before
@@ -316,7 +317,7 @@ func (t *loadTarget) measureDrained(ctx context.Context, clients int, d time.Dur
 			}
 			r.elapsed += time.Since(start)
 			r.webhooks = t.rcv.received.Load() - before
-			r.cpu = processCPU() - cpu0
+			r.cpu = cputime.SelfAndChildren() - cpu0
 		}
 	}
 	if r.errors > 0 && r.loops == 0 {

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/payhost/payhost/host/internal/cputime"
 	"github.com/payhost/payhost/host/internal/session"
 )
 
@@ -73,8 +73,10 @@ func BenchPaidSession(b *testing.B, st session.Store, parallel int, ordered bool
 	b.ReportAllocs()
 	// CPU time per session, beside wall time: on a shared machine the
 	// wall time mostly tells how busy the other processes are.
-	cpu0 := processCPU()
-	defer func() { b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op") }()
+	cpu0 := cputime.SelfAndChildren()
+	defer func() {
+		b.ReportMetric(float64((cputime.SelfAndChildren()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}()
 	if parallel <= 1 {
 		for b.Loop() {
 			if err := pay(); err != nil {
@@ -92,13 +94,4 @@ func BenchPaidSession(b *testing.B, st session.Store, parallel int, ordered bool
 			}
 		}
 	})
-}
-
-// processCPU is the user and system CPU time this process used so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
